@@ -1,0 +1,55 @@
+using System.Reflection;
+
+namespace Braid.Cli.Tests;
+
+/// <summary>ARCHITECTURE.md §2: the layering is enforced by a test, not by hope.</summary>
+public sealed class LayeringTests
+{
+    // Which Braid assemblies each Braid assembly may reference. Anything not listed is forbidden.
+    private static readonly Dictionary<string, string[]> Allowed = new()
+    {
+        ["Braid"] = [],
+        ["Braid.Testing"] = ["Braid"],
+        ["Braid.Pipelines"] = ["Braid"],
+        ["Braid.Diagnostics"] = ["Braid"],
+        ["Braid.Lab"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics"],
+        ["braid"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics", "Braid.Lab"],
+    };
+
+    public static TheoryData<string> BraidAssemblies()
+    {
+        var data = new TheoryData<string>();
+        foreach (var name in Allowed.Keys)
+        {
+            if (File.Exists(Path.Combine(AppContext.BaseDirectory, name + ".dll")))
+            {
+                data.Add(name);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(BraidAssemblies))]
+    public void Assembly_references_only_lower_layers(string name)
+    {
+        var assembly = Assembly.LoadFrom(Path.Combine(AppContext.BaseDirectory, name + ".dll"));
+        var braidReferences = assembly.GetReferencedAssemblies()
+            .Select(r => r.Name!)
+            .Where(n => n == "braid" || n == "Braid" || n.StartsWith("Braid.", StringComparison.Ordinal))
+            .ToList();
+        Assert.All(braidReferences, r => Assert.Contains(r, Allowed[name]));
+    }
+
+    [Fact]
+    public void The_core_has_no_package_dependencies()
+    {
+        var core = Assembly.LoadFrom(Path.Combine(AppContext.BaseDirectory, "Braid.dll"));
+        var foreign = core.GetReferencedAssemblies()
+            .Select(r => r.Name!)
+            .Where(n => !(n.StartsWith("System", StringComparison.Ordinal) || n is "netstandard" or "mscorlib" or "Microsoft.Win32.Primitives"))
+            .ToList();
+        Assert.Empty(foreign);
+    }
+}
