@@ -1,0 +1,46 @@
+namespace Braid.Internal.Waiters;
+
+/// <summary>
+/// A singly-linked list of dequeued waiters, built under the owner's lock and completed after leaving
+/// it, so that no waiter is completed while the lock is held. Allocates nothing.
+/// </summary>
+/// <typeparam name="T">The waiters' result type.</typeparam>
+internal struct WaiterList<T>
+{
+    private Waiter<T>? _head;
+    private Waiter<T>? _tail;
+
+    /// <summary>How many nodes were added.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Appends a node that is in no queue.</summary>
+    public void Add(Waiter<T> waiter)
+    {
+        waiter.Next = null;
+        if (_tail is null)
+        {
+            _head = waiter;
+        }
+        else
+        {
+            _tail.Next = waiter;
+        }
+
+        _tail = waiter;
+        Count++;
+    }
+
+    /// <summary>Completes every node with <paramref name="result"/>, in order; call it outside the lock.</summary>
+    public readonly void SetResults(T result)
+    {
+        var node = _head;
+        while (node is not null)
+        {
+            // Read the link first: once completed, the node may be recycled and reused at once.
+            var next = node.Next;
+            node.Next = null;
+            node.SetResult(result);
+            node = next;
+        }
+    }
+}
