@@ -43,4 +43,17 @@ internal struct WaiterList<T>
             node = next;
         }
     }
+
+    /// <summary>Completes every node with a result computed from the node (read before completing it); call it outside the lock.</summary>
+    public readonly void SetResults<TState>(Func<Waiter<T>, TState, T> resultOf, TState state)
+    {
+        var node = _head;
+        while (node is not null)
+        {
+            var next = node.Next;
+            node.Next = null;
+            node.SetResult(resultOf(node, state));
+            node = next;
+        }
+    }
 }
