@@ -19,15 +19,15 @@ namespace Braid.Internal.Waiters;
 /// that dequeues it hands it the value (<see cref="SetResult"/>); the cancellation callback that removes it
 /// fails it (<see cref="SetCanceled"/>). A node no longer queued is ignored by a late callback, so a
 /// cancelled waiter never takes anything and a hand-off never reaches a waiter that was already removed.</item>
-/// <item>Completion happens outside the owner's lock, and continuations always run asynchronously, so a
-/// releaser never runs a waiter's code inline.</item>
+/// <item>Completion happens outside the owner's lock and is itself deferred to a thread-pool work item (the
+/// node), so a releaser or a cancelling thread never runs a waiter's code inline.</item>
 /// <item>The awaiter's <c>GetResult</c> disposes the cancellation registration (waiting for a callback that
 /// is running right now to finish; it never holds the owner's lock, so that cannot deadlock), resets the
 /// node and returns it to the pool. A node is therefore never reused while an old callback could still see it.</item>
 /// </list>
 /// </remarks>
 /// <typeparam name="T">What a successful wait returns.</typeparam>
-internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource
+internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThreadPoolWorkItem
 {
     private static readonly Action<object?, CancellationToken> CancelCallback = static (state, token) =>
     {
@@ -35,7 +35,13 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource
         waiter._owner?.OnWaiterCancellationRequested(waiter, token);
     };
 
-    private ManualResetValueTaskSourceCore<T> _core = new() { RunContinuationsAsynchronously = true };
+    // Continuations never run inline on the completing thread: completion itself is deferred to a thread-pool
+    // work item (this node), where the core then runs the continuation inline, or posts it to the awaiter's
+    // captured context. Queuing the node instead of the core's own asynchronous dispatch saves the work-item
+    // allocation per hand-off.
+    private ManualResetValueTaskSourceCore<T> _core = new() { RunContinuationsAsynchronously = false };
+    private T _pendingResult = default!;
+    private Exception? _pendingException;
     private CancellationTokenRegistration _registration;
     private IWaiterOwner<T>? _owner;
     private readonly WaiterPool<T>? _pool;
@@ -84,14 +90,40 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource
     }
 
     /// <summary>Completes the wait with <paramref name="result"/>; call it outside the owner's lock, after dequeuing the node.</summary>
-    internal void SetResult(T result) => _core.SetResult(result);
+    internal void SetResult(T result)
+    {
+        _pendingResult = result;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+    }
 
     /// <summary>Fails the wait with cancellation; call it outside the owner's lock, after removing the node.</summary>
     internal void SetCanceled(CancellationToken cancellationToken) =>
-        _core.SetException(new OperationCanceledException(cancellationToken));
+        SetException(new OperationCanceledException(cancellationToken));
 
     /// <summary>Fails the wait with <paramref name="exception"/> (for example a closed channel).</summary>
-    internal void SetException(Exception exception) => _core.SetException(exception);
+    internal void SetException(Exception exception)
+    {
+        _pendingException = exception;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+    }
+
+    /// <summary>Runs on the thread pool: completes the core, which runs or posts the continuation.</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        // After completing, the node may be recycled at once by the awaiter: touch nothing afterwards.
+        var exception = _pendingException;
+        if (exception is not null)
+        {
+            _pendingException = null;
+            _core.SetException(exception);
+        }
+        else
+        {
+            var result = _pendingResult;
+            _pendingResult = default!;
+            _core.SetResult(result);
+        }
+    }
 
     /// <inheritdoc />
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
