@@ -10,21 +10,22 @@ namespace Braid.Coordination;
 /// <see cref="Notify"/> and <see cref="NotifyAll"/> wake waiters.
 /// </summary>
 /// <remarks>
-/// <para><b>Fairness.</b> Notifications wake the oldest waiters first; each woken waiter then queues for
-/// the lock behind whoever already waits for it (FIFO). Continuations never run inline on the notifying
-/// thread.</para>
+/// <para><b>Fairness.</b> Notifications wake the oldest waiters first and move them, in that order, straight
+/// into the lock's FIFO queue behind whoever already waits for it; they retake the lock in notification
+/// order once the notifier releases it. Continuations never run inline on the notifying thread.</para>
 /// <para><b>Cancellation.</b> A cancelled <see cref="WaitAsync"/> consumed no notification (a notification
 /// racing the cancellation goes to the next waiter), and it still takes the lock back before throwing: the
-/// caller always leaves <see cref="WaitAsync"/> holding the lock, so its <c>using</c> block stays correct.</para>
+/// caller always leaves <see cref="WaitAsync"/> holding the lock, so its <c>using</c> block stays correct.
+/// Once notified, a wait is no longer cancellable: it only waits for the lock.</para>
 /// <para>The lock is not owned by a thread, so the condition can only check that the lock is held, not that
 /// the caller holds it.</para>
 /// </remarks>
 [DebuggerDisplay("{DebuggerDisplay,nq}")]
-public sealed class AsyncCondition : IWaiterOwner<bool>
+public sealed class AsyncCondition : IWaiterOwner<AsyncLock.Releaser>
 {
     private readonly Lock _gate = new();
-    private readonly WaiterQueue<bool> _waiters = new();
-    private readonly WaiterPool<bool> _pool = new();
+    private readonly WaiterQueue<AsyncLock.Releaser> _waiters = new();
+    private readonly WaiterPool<AsyncLock.Releaser> _pool = new();
     private long _notified;
     private long _cancellations;
 
@@ -104,20 +105,28 @@ public sealed class AsyncCondition : IWaiterOwner<bool>
             throw new InvalidOperationException("Notifying a condition requires holding its lock.");
         }
 
-        var ready = default(WaiterList<bool>);
+        var woken = default(WaiterList<AsyncLock.Releaser>);
         lock (_gate)
         {
-            while (ready.Count < count && _waiters.Dequeue() is { } waiter)
+            while (woken.Count < count && _waiters.Dequeue() is { } waiter)
             {
-                ready.Add(waiter);
+                woken.Add(waiter);
             }
 
-            _notified += ready.Count;
+            _notified += woken.Count;
         }
 
-        WaiterEvents.Released(Id, nameof(AsyncCondition), ready.Count);
-        ready.SetResults(true);
-        return ready.Count;
+        // Move the woken waiters, in order, straight into the lock's queue: they retake the lock in the
+        // order they were notified, behind whoever already waits for it, and a notified wait can no
+        // longer be cancelled (it only waits for the lock now).
+        var transferred = woken.Count;
+        while (woken.TakeFirst() is { } waiter)
+        {
+            Lock.EnqueueTransferred(waiter);
+        }
+
+        WaiterEvents.Released(Id, nameof(AsyncCondition), transferred);
+        return transferred;
     }
 
     /// <summary>Wakes every waiter. Call it while holding the lock.</summary>
@@ -137,13 +146,13 @@ public sealed class AsyncCondition : IWaiterOwner<bool>
 
     private async ValueTask WaitCoreAsync(CancellationToken cancellationToken)
     {
-        Waiter<bool> waiter;
-        ValueTask task;
+        Waiter<AsyncLock.Releaser> waiter;
+        ValueTask<AsyncLock.Releaser> task;
         lock (_gate)
         {
             waiter = _pool.Rent();
             _waiters.Enqueue(waiter);
-            task = waiter.VoidTask;
+            task = waiter.Task;
         }
 
         // Queued first, released second: a notification sent by the next holder finds us.
@@ -151,21 +160,17 @@ public sealed class AsyncCondition : IWaiterOwner<bool>
         WaiterEvents.Queued(Id, nameof(AsyncCondition));
         waiter.Arm(this, cancellationToken);
 
-        OperationCanceledException? cancelled = null;
         try
         {
-            await task.ConfigureAwait(false);
+            // Completes once notified *and* handed the lock through the lock's own FIFO queue.
+            _ = await task.ConfigureAwait(false);
         }
-        catch (OperationCanceledException exception)
+        catch (OperationCanceledException)
         {
-            cancelled = exception;
-        }
-
-        // Retaken without cancellation: the caller's releaser must be valid however the wait ended.
-        _ = await Lock.LockAsync(CancellationToken.None).ConfigureAwait(false);
-        if (cancelled is not null)
-        {
-            throw cancelled;
+            // Cancelled before any notification: retake the lock (not cancellable) so the caller's
+            // releaser stays valid, then report the cancellation.
+            _ = await Lock.LockAsync(CancellationToken.None).ConfigureAwait(false);
+            throw;
         }
     }
 
@@ -178,7 +183,7 @@ public sealed class AsyncCondition : IWaiterOwner<bool>
         while (!predicate());
     }
 
-    void IWaiterOwner<bool>.OnWaiterCancellationRequested(Waiter<bool> waiter, CancellationToken cancellationToken)
+    void IWaiterOwner<AsyncLock.Releaser>.OnWaiterCancellationRequested(Waiter<AsyncLock.Releaser> waiter, CancellationToken cancellationToken)
     {
         lock (_gate)
         {

@@ -125,6 +125,37 @@ public sealed class AsyncLock : IWaiterOwner<AsyncLock.Releaser>
         next.SetResult(new Releaser(this));
     }
 
+    /// <summary>
+    /// Queues a node that another primitive owns (a notified <see cref="AsyncCondition"/> waiter) for the
+    /// lock, behind the current waiters; it is completed with the lock when its turn comes. The node's owner
+    /// stays responsible for its cancellation, so once transferred the wait is not cancellable.
+    /// </summary>
+    internal void EnqueueTransferred(Waiter<Releaser> waiter)
+    {
+        lock (_gate)
+        {
+            while (true)
+            {
+                var state = Volatile.Read(ref _state);
+                if (state == Free)
+                {
+                    if (Interlocked.CompareExchange(ref _state, Held, Free) == Free)
+                    {
+                        break;
+                    }
+                }
+                else if (state == HeldWithWaiters || Interlocked.CompareExchange(ref _state, HeldWithWaiters, Held) == Held)
+                {
+                    _waiters.Enqueue(waiter);
+                    return;
+                }
+            }
+        }
+
+        // The lock was free (the notifier did not hold it after all): the waiter takes it at once.
+        waiter.SetResult(new Releaser(this));
+    }
+
     private ValueTask<Releaser> LockSlowAsync(CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)

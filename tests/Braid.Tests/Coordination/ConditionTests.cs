@@ -89,6 +89,136 @@ public sealed class ConditionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Notified_waiters_retake_the_lock_in_notification_order_behind_earlier_lock_waiters()
+    {
+        var gate = new AsyncLock();
+        var condition = new AsyncCondition(gate);
+        var order = new List<string>();
+        var waiters = Enumerable.Range(0, 3).Select(i => WaiterAsync($"W{i}")).ToArray();
+
+        var holder = await gate.LockAsync();
+        var plain = PlainAsync();          // queued for the lock before the notification
+        Assert.Equal(3, condition.NotifyAll());
+        Assert.Equal(4, gate.GetStatistics().WaitingCount); // the notified waiters joined the lock's queue
+        holder.Dispose();
+        await Task.WhenAll([.. waiters, plain]);
+        Assert.Equal(["L", "W0", "W1", "W2"], order);
+
+        async Task WaiterAsync(string name)
+        {
+            using (await gate.LockAsync())
+            {
+                await condition.WaitAsync();
+                order.Add(name);
+            }
+        }
+
+        async Task PlainAsync()
+        {
+            using (await gate.LockAsync())
+            {
+                order.Add("L");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Randomized_cancellation_of_condition_waits_never_loses_a_notification()
+    {
+        var seed = Environment.TickCount;
+        output.WriteLine($"seed {seed}");
+        var random = new Random(seed);
+        var gate = new AsyncLock();
+        var condition = new AsyncCondition(gate);
+        var tokens = 0;
+        var consumed = 0;
+        long cancelled = 0;
+        const int Items = 300;
+
+        // Consumers wait for a token, with random cancellation; a producer adds one token per notify.
+        using var stop = new CancellationTokenSource();
+        var consumers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            var local = new Random(seed + w + 1);
+            while (true)
+            {
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
+                if (local.Next(3) == 0)
+                {
+                    _ = Task.Run(cts.Cancel);
+                }
+
+                using (await gate.LockAsync())
+                {
+                    try
+                    {
+                        await condition.WaitForAsync(() => tokens > 0 || stop.IsCancellationRequested, cts.Token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        Assert.True(gate.IsLocked);
+                        Interlocked.Increment(ref cancelled);
+                        if (stop.IsCancellationRequested)
+                        {
+                            return;
+                        }
+
+                        // No re-notify here: a cancelled wait consumed no notification, so none is owed.
+                        continue;
+                    }
+
+                    if (tokens == 0)
+                    {
+                        return; // stopping
+                    }
+
+                    tokens--;
+                    consumed++;
+                }
+            }
+        })).ToArray();
+
+        for (var i = 0; i < Items; i++)
+        {
+            using (await gate.LockAsync())
+            {
+                tokens++;
+                condition.Notify();
+            }
+
+            if (random.Next(4) == 0)
+            {
+                await Task.Yield();
+            }
+        }
+
+        // Wait until every token was consumed, then stop the consumers. A lost notification would leave a
+        // token unconsumed with every consumer asleep: the guard turns that hang into a failure.
+        var guard = Task.Delay(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            Assert.False(guard.IsCompleted, $"a notification was lost: {tokens} tokens left, {consumed} consumed");
+            using (await gate.LockAsync())
+            {
+                if (consumed == Items)
+                {
+                    await stop.CancelAsync();
+                    condition.NotifyAll();
+                    break;
+                }
+            }
+
+            await Task.Yield();
+        }
+
+        await Task.WhenAll(consumers);
+        output.WriteLine($"consumed {consumed}, cancelled waits {cancelled}");
+        Assert.Equal(Items, consumed);
+        Assert.Equal(0, tokens);
+        Assert.False(gate.IsLocked);
+    }
+
+    [Fact]
     public void Waiting_or_notifying_without_the_lock_is_an_error()
     {
         var condition = new AsyncCondition(new AsyncLock());

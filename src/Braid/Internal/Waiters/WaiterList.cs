@@ -56,4 +56,23 @@ internal struct WaiterList<T>
             node = next;
         }
     }
+
+    /// <summary>Removes and returns the first node, or null; for owners that complete nodes one by one.</summary>
+    public Waiter<T>? TakeFirst()
+    {
+        var node = _head;
+        if (node is not null)
+        {
+            _head = node.Next;
+            if (_head is null)
+            {
+                _tail = null;
+            }
+
+            node.Next = null;
+            Count--;
+        }
+
+        return node;
+    }
 }
