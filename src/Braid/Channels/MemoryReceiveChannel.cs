@@ -9,7 +9,7 @@ namespace Braid.Channels;
 /// </summary>
 /// <typeparam name="T">The type of the items.</typeparam>
 [DebuggerDisplay("{DebuggerDisplay,nq}")]
-public sealed class MemoryReceiveChannel<T> : IDisposable, IAsyncDisposable, IAsyncEnumerable<T>
+public sealed class MemoryReceiveChannel<T> : IDisposable, IAsyncEnumerable<T>
 {
     private readonly MemoryChannelState<T> _state;
     private bool _closed;
@@ -66,14 +66,6 @@ public sealed class MemoryReceiveChannel<T> : IDisposable, IAsyncDisposable, IAs
 
     /// <summary>Closes this clone (<see cref="Close"/>).</summary>
     public void Dispose() => Close();
-
-    /// <summary>Closes this clone (<see cref="Close"/>); completes synchronously.</summary>
-    /// <returns>A completed task.</returns>
-    public ValueTask DisposeAsync()
-    {
-        Close();
-        return default;
-    }
 
     /// <summary>
     /// Receives items until the end of the channel: the loop ends quietly when every sender is closed

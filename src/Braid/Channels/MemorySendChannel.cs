@@ -9,7 +9,7 @@ namespace Braid.Channels;
 /// </summary>
 /// <typeparam name="T">The type of the items.</typeparam>
 [DebuggerDisplay("{DebuggerDisplay,nq}")]
-public sealed class MemorySendChannel<T> : IDisposable, IAsyncDisposable
+public sealed class MemorySendChannel<T> : IDisposable
 {
     private readonly MemoryChannelState<T> _state;
     private bool _closed;
@@ -65,14 +65,6 @@ public sealed class MemorySendChannel<T> : IDisposable, IAsyncDisposable
 
     /// <summary>Closes this clone (<see cref="Close"/>).</summary>
     public void Dispose() => Close();
-
-    /// <summary>Closes this clone (<see cref="Close"/>); completes synchronously.</summary>
-    /// <returns>A completed task.</returns>
-    public ValueTask DisposeAsync()
-    {
-        Close();
-        return default;
-    }
 
     /// <summary>A consistent snapshot of the channel's counters (shared by every clone).</summary>
     /// <returns>The statistics.</returns>
