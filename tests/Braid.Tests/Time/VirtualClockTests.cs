@@ -210,3 +210,78 @@ public sealed class VirtualClockTests
         });
     }
 }
+
+public sealed class VirtualClockDelayTests
+{
+    [Fact]
+    public void DelayAsync_is_exact_to_the_tick_and_resumes_on_the_loop_in_start_order()
+    {
+        var clock = new VirtualClock { AutoJump = true };
+        var loopThread = Environment.CurrentManagedThreadId;
+        var order = new List<(int Id, long Ticks, bool OnLoop)>();
+        AsyncLoop.Run(
+            async () =>
+            {
+                await Task.WhenAll(SleepAsync(0, 10), SleepAsync(1, 5), SleepAsync(2, 10), SleepAsync(3, 5));
+            },
+            new AsyncLoopOptions { TimeProvider = clock });
+        Assert.Equal([(1, 5L, true), (3, 5L, true), (0, 10L, true), (2, 10L, true)], order);
+
+        async Task SleepAsync(int id, long ticks)
+        {
+            await clock.DelayAsync(TimeSpan.FromTicks(ticks));
+            order.Add((id, clock.Elapsed.Ticks, Environment.CurrentManagedThreadId == loopThread));
+        }
+    }
+
+    [Fact]
+    public void DelayAsync_and_timers_due_together_fire_in_creation_order()
+    {
+        var clock = new VirtualClock();
+        var log = new List<string>();
+        var first = LogAfterAsync();
+        using var timer = clock.CreateTimer(_ => log.Add("timer"), null, TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(first.IsCompleted);
+        Assert.Equal(["delay", "timer"], log);
+
+        // No context: the continuation runs inline, on the thread advancing the clock.
+        async Task LogAfterAsync()
+        {
+            await clock.DelayAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            log.Add("delay");
+        }
+    }
+
+    [Fact]
+    public async Task DelayAsync_completes_at_once_for_no_delay_and_can_be_cancelled()
+    {
+        var clock = new VirtualClock();
+        Assert.True(IsDone(clock.DelayAsync(TimeSpan.Zero)));
+        using var cts = new CancellationTokenSource();
+        var waiting = clock.DelayAsync(TimeSpan.FromSeconds(5), cts.Token).AsTask();
+        Assert.Equal(1, clock.ActiveTimerCount);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        Assert.Equal(0, clock.ActiveTimerCount);
+        clock.Advance(TimeSpan.FromSeconds(10)); // the cancelled wait does not fire later
+
+        Assert.True(IsCanceled(clock.DelayAsync(TimeSpan.FromSeconds(1), cts.Token)));
+    }
+
+    private static bool IsDone(ValueTask task) => task.IsCompletedSuccessfully;
+
+    private static bool IsCanceled(ValueTask task) => task.IsCanceled;
+
+    [Fact]
+    public async Task DelayAsync_that_fired_ignores_a_later_cancellation()
+    {
+        var clock = new VirtualClock();
+        using var cts = new CancellationTokenSource();
+        var waiting = clock.DelayAsync(TimeSpan.FromSeconds(1), cts.Token).AsTask();
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await waiting;
+        await cts.CancelAsync();
+        Assert.True(waiting.IsCompletedSuccessfully);
+    }
+}
