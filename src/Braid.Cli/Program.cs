@@ -7,6 +7,7 @@ using Braid.Cli.Commands;
 var root = new RootCommand("Braid: measure, profile and demonstrate asynchronous programming on .NET.")
 {
     LabCommand.Create(),
+    LabWorkerCommand.Create(),
     PipelineCommand.Create(),
 };
 return await CliRunner.InvokeAsync(root, args);
