@@ -124,7 +124,7 @@ internal static class HtmlReport
     {
         if (model.Tasks.Count == 0)
         {
-            return F($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"24\"><text x=\"0\" y=\"16\" font-size=\"12\" fill=\"#5b6477\">no task ran</text></svg>");
+            return F($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"24\" role=\"img\" aria-label=\"{E(model.Model)} timeline\"><text x=\"0\" y=\"16\" font-size=\"12\" fill=\"#5b6477\">no task ran</text></svg>");
         }
 
         var lanes = TimelineLayout.Build(model);
