@@ -195,17 +195,6 @@ public static class LabRunner
     {
         var name = LabNames.Name(model);
         var description = InProcessModels.Describe(model, options);
-        var unavailable = model switch
-        {
-            LabModel.AsyncBounded => BraidModels.BoundedUnavailable,
-            LabModel.Loop => BraidModels.LoopUnavailable,
-            _ => null,
-        };
-        if (unavailable is not null)
-        {
-            return new ModelRun(new ModelResult { Model = name, Status = "unavailable", Error = unavailable, Description = description }, []);
-        }
-
         var log = new TaskLog(options.Tasks);
         var session = model == LabModel.Processes ? null : LabFixture.OpenSession(spec, $"{name}-{repeat}");
         IReadOnlyList<WorkerResult> workers = [];

@@ -10,7 +10,7 @@ public sealed record ModelResult
     /// <summary>The model's name, such as <c>async-bounded</c>.</summary>
     public required string Model { get; init; }
 
-    /// <summary><c>completed</c>, <c>cancelled</c> (Ctrl-C: what ran is kept), <c>failed</c> or <c>unavailable</c>.</summary>
+    /// <summary><c>completed</c>, <c>cancelled</c> (Ctrl-C: what ran is kept) or <c>failed</c> (the model itself broke; failed tasks do not fail a model).</summary>
     public required string Status { get; init; }
 
     /// <summary>What went wrong, or what the model could not do, or null.</summary>

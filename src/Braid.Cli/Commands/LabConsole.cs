@@ -77,12 +77,6 @@ internal static class LabConsole
 
         foreach (var m in results.Models)
         {
-            if (m.Status is "unavailable")
-            {
-                table.AddRow(Markup.Escape(m.Model), "[grey]unavailable[/]", "", "", "", "", "", "", "", "", "", "", "");
-                continue;
-            }
-
             var rss = Invariant($"{m.PeakRssBytes / 1048576.0:0}") + (m.WorkersPeakRssBytes > 0 ? Invariant($"+{m.WorkersPeakRssBytes / 1048576.0:0}") : "");
             table.AddRow(
                 Markup.Escape(m.Model) + (m.Status == "completed" ? "" : $" [red]({Markup.Escape(m.Status)})[/]"),
@@ -121,14 +115,9 @@ internal static class LabConsole
             console.MarkupLine((line.StartsWith("ok", StringComparison.Ordinal) ? "[green]check[/] " : "[red]check[/] ") + Markup.Escape(line));
         }
 
-        foreach (var m in results.Models.Where(m => m.Error is not null && m.Status != "unavailable"))
+        foreach (var m in results.Models.Where(m => m.Error is not null))
         {
             console.MarkupLine(Invariant($"[yellow]{Markup.Escape(m.Model)}[/]: {Markup.Escape(m.Error!)}"));
-        }
-
-        foreach (var m in results.Models.Where(m => m.Status == "unavailable"))
-        {
-            console.MarkupLine(Invariant($"[grey]{Markup.Escape(m.Model)}: {Markup.Escape(m.Error ?? "unavailable")}[/]"));
         }
 
         var o = results.Overhead;

@@ -1,4 +1,5 @@
 using Braid.Loop;
+using Braid.Structured;
 
 namespace Braid.Lab.Models;
 
@@ -9,16 +10,10 @@ namespace Braid.Lab.Models;
 /// </summary>
 internal static class BraidModels
 {
-    /// <summary>Why the bounded model cannot run, or null when it can.</summary>
-    public static string? BoundedUnavailable => "Braid.Structured.Concurrent.MapAsync has not landed yet (branch structured)";
-
-    /// <summary>Why the loop model cannot run, or null when it can.</summary>
-    public static string? LoopUnavailable => null;
-
-    /// <summary>Runs <paramref name="body"/> for 0..count-1 with at most <paramref name="limit"/> running at once.</summary>
+    /// <summary>Runs <paramref name="body"/> for 0..count-1 with at most <paramref name="limit"/> running at once (Braid.Structured.Concurrent.MapAsync).</summary>
     public static Task MapBoundedAsync(int count, int limit, Func<int, CancellationToken, ValueTask<int>> body, CancellationToken cancellationToken) =>
-        throw new NotSupportedException(BoundedUnavailable);
+        Concurrent.MapAsync(Enumerable.Range(0, count), limit, body, cancellationToken);
 
-    /// <summary>Runs <paramref name="main"/> on a new single-threaded loop, blocking the calling thread until it ends.</summary>
+    /// <summary>Runs <paramref name="main"/> on a new single-threaded loop (Braid.Loop.AsyncLoop), blocking the calling thread until it ends.</summary>
     public static T RunOnLoop<T>(Func<Task<T>> main) => AsyncLoop.Run(main);
 }
