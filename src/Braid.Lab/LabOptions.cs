@@ -15,8 +15,16 @@ public sealed record LabOptions
     /// <summary>The workload. Default: <see cref="LabWorkload.Io"/>.</summary>
     public LabWorkload Workload { get; init; } = LabWorkload.Io;
 
-    /// <summary>The models to run, in order. Default: every model.</summary>
-    public IReadOnlyList<LabModel> Models { get; init; } = Enum.GetValues<LabModel>();
+    /// <summary>
+    /// The models to run, in order. Default: every model, the pool last, because the threads the pool
+    /// makes outlive its run (idle pool threads retire only after seconds) and would inflate the
+    /// thread counts of the models after it.
+    /// </summary>
+    public IReadOnlyList<LabModel> Models { get; init; } = DefaultModels;
+
+    /// <summary>Every model, in the default order: sequential, threads, processes, async, async-bounded, loop, pool.</summary>
+    public static IReadOnlyList<LabModel> DefaultModels { get; } =
+        [LabModel.Sequential, LabModel.Threads, LabModel.Processes, LabModel.Async, LabModel.AsyncBounded, LabModel.Loop, LabModel.Pool];
 
     /// <summary>The number of tasks every model runs. Default 200; 1 to <see cref="MaxTasks"/>.</summary>
     public int Tasks { get; init; } = 200;

@@ -7,7 +7,8 @@ public sealed class LabOptionsTests
     {
         Assert.Null(new LabOptions().Validate());
         Assert.Null(LabOptions.Quick.Validate());
-        Assert.Equal(Enum.GetValues<LabModel>(), new LabOptions().Models);
+        Assert.Equal(Enum.GetValues<LabModel>().Order(), new LabOptions().Models.Order());
+        Assert.Equal(LabModel.Pool, new LabOptions().Models[^1]);
     }
 
     [Theory]

@@ -10,7 +10,7 @@ internal static class LabCommand
     public static Command Create()
     {
         var workload = new Option<string>("--workload", "-w") { Description = "The work: io (fetch and store records from a local HTTP API), cpu (pi series and great-circle distances), mixed, db (SQLite queries). Default io. Example: --workload cpu", HelpName = "io|cpu|mixed|db" };
-        var models = new Option<string>("--models", "-m") { Description = "Comma-separated models to run, in order. Default: all of " + string.Join(",", LabNames.ModelNames) + ". Example: --models sequential,async", HelpName = "list" };
+        var models = new Option<string>("--models", "-m") { Description = "Comma-separated models to run, in order (" + string.Join(", ", LabNames.ModelNames) + "). Default: all, in the order " + string.Join(",", LabOptions.DefaultModels.Select(LabNames.Name)) + ". Example: --models sequential,async", HelpName = "list" };
         var tasks = new Option<int?>("--tasks", "-n") { Description = $"Tasks per model (1 to {LabOptions.MaxTasks}). Default 200. Example: --tasks 500" };
         var latency = new Option<double?>("--latency") { Description = "io: the server's latency per request, in ms. Default 50. Example: --latency 100", HelpName = "ms" };
         var jitter = new Option<double?>("--jitter") { Description = "io: extra latency per request, uniform in [0, jitter) ms, fixed per record. Default 0. Example: --jitter 20", HelpName = "ms" };

@@ -10,6 +10,12 @@ internal static class LabConsole
     public static async Task<int> RunAsync(LabOptions options, List<(string Path, Func<LabResults, string> Render)> outputs, bool showProgress, CancellationToken cancellationToken)
     {
         var console = AnsiConsole.Console;
+        if (Console.IsOutputRedirected && console.Profile.Width < 150)
+        {
+            // Redirected output has no terminal width; the table needs about 150 columns to stay legible.
+            console.Profile.Width = 150;
+        }
+
         var live = showProgress && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
         console.MarkupLine(Markup.Escape(Invariant($"braid lab: {LabNames.Name(options.Workload)} workload, {options.Tasks} tasks, models {string.Join(", ", options.Models.Select(LabNames.Name))}")));
         LabResults results;
