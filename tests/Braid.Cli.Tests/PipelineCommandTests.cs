@@ -6,8 +6,7 @@ namespace Braid.Cli.Tests;
 
 /// <summary>
 /// <c>braid pipeline</c> on the small WordNet cut shipped in data/wordnet/fixture, run as a process
-/// from the CLI's own build output: the <c>braid</c> assembly's name differs from the core's <c>Braid</c>
-/// only in case, so it is neither referenceable at compile time nor copied beside the tests.
+/// from the CLI's own build output (<c>Braid.Cli.dll</c>, whose apphost is also copied to <c>braid</c>).
 /// </summary>
 public sealed class PipelineCommandTests : IDisposable
 {
@@ -39,7 +38,7 @@ public sealed class PipelineCommandTests : IDisposable
         get
         {
             var tfm = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            return Path.Combine(Root, "src", "Braid.Cli", "bin", tfm.Parent!.Name, tfm.Name, "braid.dll");
+            return Path.Combine(Root, "src", "Braid.Cli", "bin", tfm.Parent!.Name, tfm.Name, "Braid.Cli.dll");
         }
     }
 
