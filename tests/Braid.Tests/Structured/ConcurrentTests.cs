@@ -9,8 +9,6 @@ public sealed class ConcurrentTests
 
     private static TaskCompletionSource[] Gates(int n) => [.. Enumerable.Range(0, n).Select(_ => Gate())];
 
-    private static Task WaitUntilAsync(Func<bool> condition) => TaskGroupTests.WaitUntilAsync(condition);
-
     [Fact]
     public async Task Gather_returns_results_in_input_order_whatever_the_completion_order()
     {
@@ -179,7 +177,7 @@ public sealed class ConcurrentTests
 
         var results = await Concurrent.MapAsync(Lazy(), 7, async (i, _) =>
         {
-            if (i % 3 == 0)
+            if (i % 25 == 0)
             {
                 await Task.Yield();
             }
