@@ -357,6 +357,40 @@ public sealed class CancelScopeTests
     }
 
     [Fact]
+    public async Task Outer_token_cancellation_through_a_fail_scope_is_not_a_timeout()
+    {
+        using var outer = new CancellationTokenSource();
+        var run = CancelScope.FailAfterAsync(TimeSpan.FromHours(1), async s =>
+        {
+            await ForeverAsync(s.CancellationToken);
+            return 1;
+        }, new ManualTimeProvider(), outer.Token);
+        await outer.CancelAsync();
+        // The body's own cancellation passes through unchanged: an OperationCanceledException, not a timeout.
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.True(error.CancellationToken.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task A_scope_inside_a_group_child_is_cancelled_with_the_group_without_its_token()
+    {
+        CancelScope? inner = null;
+        await TaskGroup.RunAsync(group =>
+        {
+            _ = group.Start(_ => CancelScope.RunAsync(
+                s =>
+                {
+                    inner = s;
+                    return ForeverAsync(s.CancellationToken);
+                },
+                CancellationToken.None)); // Deliberately not passed: the ambient chain links them.
+            group.Cancel("stop");
+            return Task.CompletedTask;
+        });
+        Assert.False(inner!.CancelledCaught); // The group's cancellation passed through, the group absorbed it.
+    }
+
+    [Fact]
     public async Task A_group_inside_a_scope_is_cancelled_by_the_deadline_and_the_scope_absorbs_it()
     {
         var clock = new ManualTimeProvider();

@@ -369,6 +369,73 @@ public sealed class ConcurrentTests
     }
 
     [Fact]
+    public async Task Gather_cancelled_from_outside_throws_after_every_operation_finished()
+    {
+        using var cts = new CancellationTokenSource();
+        var finished = 0;
+        Func<CancellationToken, Task<int>> waiter = async ct =>
+        {
+            try
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+                return 0;
+            }
+            finally
+            {
+                Interlocked.Increment(ref finished);
+            }
+        };
+        var run = Concurrent.GatherAsync([waiter, waiter, waiter], cts.Token);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.Equal(3, finished);
+    }
+
+    [Fact]
+    public async Task Race_cancelled_from_outside_throws_after_every_racer_finished()
+    {
+        using var cts = new CancellationTokenSource();
+        var finished = 0;
+        Func<CancellationToken, Task<int>> waiter = async ct =>
+        {
+            try
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+                return 0;
+            }
+            finally
+            {
+                Interlocked.Increment(ref finished);
+            }
+        };
+        var run = Concurrent.RaceAsync([waiter, waiter], cts.Token);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.Equal(2, finished);
+    }
+
+    [Fact]
+    public async Task MapAsync_runs_the_function_in_the_callers_single_threaded_context()
+    {
+        var (contextThread, threads, results) = await SingleThreadContext.RunAsync(async context =>
+        {
+            var seen = new List<int>();
+            var mapped = await Concurrent.MapAsync(Enumerable.Range(0, 20), 4, async (i, _) =>
+            {
+                seen.Add(Environment.CurrentManagedThreadId);
+                await Task.Yield();
+                seen.Add(Environment.CurrentManagedThreadId);
+                return i * 3;
+            });
+            return (context.ThreadId, seen, mapped);
+        });
+
+        Assert.Equal(40, threads.Count);
+        Assert.All(threads, id => Assert.Equal(contextThread, id));
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => i * 3), results);
+    }
+
+    [Fact]
     public async Task Map_rejects_bad_arguments_with_clear_messages()
     {
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Concurrent.MapAsync([1], 0, (int i, CancellationToken _) => ValueTask.FromResult(i)));

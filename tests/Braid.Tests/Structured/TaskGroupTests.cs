@@ -113,6 +113,7 @@ public sealed class TaskGroupTests
         }));
 
         Assert.Equal(["early failed", "cleanup of late failed"], error.InnerExceptions.Select(e => e.Message));
+        Assert.StartsWith("2 failures in task group #", error.Message, StringComparison.Ordinal);
         Assert.Equal(["early", "late"], error.ChildNames);
         Assert.IsType<InvalidOperationException>(error.InnerExceptions[0]);
         Assert.IsType<FormatException>(error.InnerExceptions[1]);
