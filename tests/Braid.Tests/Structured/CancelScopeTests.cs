@@ -310,6 +310,35 @@ public sealed class CancelScopeTests
     }
 
     [Fact]
+    public async Task A_result_shield_returns_its_value_under_a_cancelled_outer_scope()
+    {
+        var clock = new ManualTimeProvider();
+        CancelScopeResult<int> saved = default;
+        CancelScopeResult<int> abandoned = default;
+        var outer = await CancelScope.RunAsync(async outer =>
+        {
+            outer.Cancel("shutting down");
+            saved = await CancelScope.ShieldAsync(async s =>
+            {
+                await Task.Yield();
+                s.CancellationToken.ThrowIfCancellationRequested();
+                return 42;
+            });
+            var slow = CancelScope.ShieldAfterAsync(Second, async s =>
+            {
+                await ForeverAsync(s.CancellationToken);
+                return 0;
+            }, clock);
+            clock.Advance(Second);
+            abandoned = await slow;
+            await ForeverAsync(outer.CancellationToken);
+        });
+        Assert.Equal(42, saved.Value);
+        Assert.True(abandoned.CancelledCaught);
+        Assert.True(outer.CancelledCaught);
+    }
+
+    [Fact]
     public async Task A_shield_ignores_an_enclosing_group_being_cancelled()
     {
         var cleanupMayFinish = Gate();
