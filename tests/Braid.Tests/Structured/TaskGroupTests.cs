@@ -231,6 +231,17 @@ public sealed class TaskGroupTests
     }
 
     [Fact]
+    public async Task A_result_body_that_cancels_itself_synchronously_has_no_result()
+    {
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => TaskGroup.RunAsync<int>(group =>
+        {
+            group.Cancel("at once");
+            throw new OperationCanceledException(group.CancellationToken);
+        }));
+        Assert.Contains("at once", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Starting_on_a_finished_group_throws_a_clear_error()
     {
         TaskGroup? seen = null;
