@@ -249,7 +249,10 @@ public sealed class PipelineBuilder<T> : IAsyncEnumerable<T>
             Options,
             (run, spec) =>
             {
-                var input = upstream(run, LinkSpec.For(capacity, run.Options.TransferBatchSize, singleReader: workers == 1));
+                // A stage with several workers takes its input one item at a time: a batch goes to one
+                // worker, and 40 slow items in one batch would leave the other workers idle.
+                var batch = workers == 1 ? run.Options.TransferBatchSize : 1;
+                var input = upstream(run, LinkSpec.For(capacity, batch, singleReader: workers == 1));
                 var output = new Link<TOut>(spec, singleWriter: workers == 1);
                 start(run, input, output);
                 return output;
