@@ -249,10 +249,7 @@ public sealed class PipelineBuilder<T> : IAsyncEnumerable<T>
             Options,
             (run, spec) =>
             {
-                // A stage with several workers takes its input one item at a time: a batch goes to one
-                // worker, and 40 slow items in one batch would leave the other workers idle.
-                var batch = workers == 1 ? run.Options.TransferBatchSize : 1;
-                var input = upstream(run, LinkSpec.For(capacity, batch, singleReader: workers == 1));
+                var input = upstream(run, LinkSpec.For(capacity, run.Options.TransferBatchSize, singleReader: true));
                 var output = new Link<TOut>(spec, singleWriter: workers == 1);
                 start(run, input, output);
                 return output;

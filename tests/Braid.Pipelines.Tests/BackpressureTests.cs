@@ -12,14 +12,15 @@ public sealed class BackpressureTests
         const int total = 3000;
 
         // The bound, from the configuration: each buffer (rounded up to whole transfers), each worker's
-        // transfer being processed plus its output transfer, the source's pending transfer and the one
-        // the consumer is reading from. A stage with several workers takes single items.
-        static int Transfer(int capacity, int batch, int workers) => Math.Min(capacity, workers == 1 ? batch : 1);
+        // chunk being processed plus its output transfer, the chunks a multi-worker stage has split off
+        // for workers about to ask (less than one transfer), the source's pending transfer and the one
+        // the consumer is reading from.
         static long Buffer(int capacity, int size) => (long)size * ((capacity + size - 1) / size);
-        var in1 = Transfer(capacity1, batch, workers1);
-        var in2 = Transfer(capacity2, batch, workers2);
-        var output = Transfer(outputCapacity, batch, 1);
-        var bound = in1 + Buffer(capacity1, in1) + ((long)workers1 * (in1 + in2)) + Buffer(capacity2, in2) + ((long)workers2 * (in2 + output)) + Buffer(outputCapacity, output) + output;
+        static long Workers(int workers, int input, int output) => (workers * (long)(input + output)) + (workers > 1 ? input : 0);
+        var in1 = Math.Min(capacity1, batch);
+        var in2 = Math.Min(capacity2, batch);
+        var output = Math.Min(outputCapacity, batch);
+        var bound = in1 + Buffer(capacity1, in1) + Workers(workers1, in1, in2) + Buffer(capacity2, in2) + Workers(workers2, in2, output) + Buffer(outputCapacity, output) + output;
 
         long produced = 0;
         long consumed = 0;
