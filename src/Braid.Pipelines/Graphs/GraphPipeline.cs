@@ -39,7 +39,9 @@ public static class GraphPipeline
         ArgumentNullException.ThrowIfNull(options);
         var global = new LexicalGraph();
 
-        // Braid's AsyncLock is not merged on this branch yet: SemaphoreSlim(1, 1) is the lock.
+        // SemaphoreSlim(1, 1) rather than Braid's AsyncLock: the `braid` CLI assembly's name equals the
+        // core's `Braid` but for case, so inside `braid pipeline` the core's types fail to load
+        // (TypeLoadException). Switch to AsyncLock once the CLI assembly is renamed.
         using var mergeLock = new SemaphoreSlim(1, 1);
         var pipelineOptions = new PipelineOptions
         {
