@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using Braid.Instrumentation;
 using Braid.Internal;
@@ -213,6 +214,7 @@ public sealed class AsyncLoop
     }
 
     /// <summary>Queues a step; false when the loop has ended. Safe from any thread; never runs the callback inline.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool TryPost(SendOrPostCallback callback, object? state)
     {
         lock (_gate)
@@ -287,6 +289,7 @@ public sealed class AsyncLoop
         entry = started;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Pump(Task entry)
     {
         var wakeRegistered = false;
@@ -329,9 +332,13 @@ public sealed class AsyncLoop
         }
     }
 
+    // The pump's methods run hot from the first step and for the loop's whole life: they are
+    // compiled fully optimized at once rather than through tier 0 and on-stack replacement.
+
     // Outside debug mode a step is timed with the coarse millisecond clock (a few ns to read, where a
     // precise timestamp costs over 100 ns on a virtual machine): LongestStep is then exact to the
     // millisecond, which is what matters for a step that holds the loop too long.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunStep(in WorkItem item)
     {
         var debug = _debugger is not null;
@@ -433,6 +440,7 @@ public sealed class AsyncLoop
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryDequeue(out WorkItem item)
     {
         if (_batchIndex == _batchCount)
