@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using Braid.Instrumentation;
 using Braid.Internal;
@@ -22,7 +23,7 @@ namespace Braid.Loop;
 /// <para>Loops nest: <c>Run</c> called inside a step runs a new loop on the same thread, and the
 /// outer loop resumes when it returns. Runs on different threads are independent.</para>
 /// </remarks>
-[DebuggerDisplay("AsyncLoop {Id}, {_count} queued, {_steps} steps")]
+[DebuggerDisplay("AsyncLoop {Id}, {_count} posted, {_steps} steps")]
 public sealed class AsyncLoop
 {
     [ThreadStatic]
@@ -34,10 +35,13 @@ public sealed class AsyncLoop
     private readonly LoopDebugger? _debugger;
     private readonly VirtualClock? _autoJumpClock;
 
-    // The queue: a ring buffer whose length is a power of two, guarded by _gate.
+    // The queue, in two halves that preserve FIFO order: posts append to _items under _gate; the
+    // loop swaps the whole of it into _batch under one lock and runs the batch without locking.
     private WorkItem[] _items = new WorkItem[64];
-    private int _head;
     private int _count;
+    private WorkItem[] _batch = new WorkItem[64];
+    private int _batchIndex;
+    private int _batchCount;
     private bool _waiting;
     private bool _finished;
     private bool _inStep;
@@ -45,7 +49,7 @@ public sealed class AsyncLoop
     private List<TaskCompletionSource>? _blockedWaiters;
 
     private long _steps;
-    private long _longestStepTicks;
+    private long _longestStepTicks; // TimeSpan ticks
     private int _peakQueue;
     private ExceptionDispatchInfo? _stepFailure;
 
@@ -132,9 +136,9 @@ public sealed class AsyncLoop
         {
             return new AsyncLoopStatistics(
                 _steps,
-                Stopwatch.GetElapsedTime(0, _longestStepTicks),
+                TimeSpan.FromTicks(_longestStepTicks),
                 _peakQueue,
-                _count,
+                _count + (_batchCount - _batchIndex),
                 _offLoop);
         }
     }
@@ -210,6 +214,7 @@ public sealed class AsyncLoop
     }
 
     /// <summary>Queues a step; false when the loop has ended. Safe from any thread; never runs the callback inline.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool TryPost(SendOrPostCallback callback, object? state)
     {
         lock (_gate)
@@ -224,11 +229,11 @@ public sealed class AsyncLoop
                 Grow();
             }
 
-            _items[(_head + _count) & (_items.Length - 1)] = new WorkItem(callback, state);
-            _count++;
-            if (_count > _peakQueue)
+            _items[_count++] = new WorkItem(callback, state);
+            var queued = _count + (_batchCount - _batchIndex);
+            if (queued > _peakQueue)
             {
-                _peakQueue = _count;
+                _peakQueue = queued;
             }
 
             Wake();
@@ -284,6 +289,7 @@ public sealed class AsyncLoop
         entry = started;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Pump(Task entry)
     {
         var wakeRegistered = false;
@@ -326,9 +332,17 @@ public sealed class AsyncLoop
         }
     }
 
+    // The pump's methods run hot from the first step and for the loop's whole life: they are
+    // compiled fully optimized at once rather than through tier 0 and on-stack replacement.
+
+    // Outside debug mode a step is timed with the coarse millisecond clock (a few ns to read, where a
+    // precise timestamp costs over 100 ns on a virtual machine): LongestStep is then exact to the
+    // millisecond, which is what matters for a step that holds the loop too long.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunStep(in WorkItem item)
     {
-        var start = Stopwatch.GetTimestamp();
+        var debug = _debugger is not null;
+        var start = debug ? Stopwatch.GetTimestamp() : Environment.TickCount64;
         _inStep = true;
         try
         {
@@ -345,14 +359,23 @@ public sealed class AsyncLoop
             _inStep = false;
         }
 
-        var elapsed = Stopwatch.GetTimestamp() - start;
-        _steps++;
-        if (elapsed > _longestStepTicks)
+        long elapsedTicks;
+        if (debug)
         {
-            _longestStepTicks = elapsed;
+            var elapsed = Stopwatch.GetTimestamp() - start;
+            _debugger!.OnStep(item, elapsed);
+            elapsedTicks = Stopwatch.GetElapsedTime(0, elapsed).Ticks;
+        }
+        else
+        {
+            elapsedTicks = (Environment.TickCount64 - start) * TimeSpan.TicksPerMillisecond;
         }
 
-        _debugger?.OnStep(item, elapsed);
+        _steps++;
+        if (elapsedTicks > _longestStepTicks)
+        {
+            _longestStepTicks = elapsedTicks;
+        }
     }
 
     // Under _gate: whether the loop, though its queue is empty, has something it can do itself.
@@ -417,22 +440,30 @@ public sealed class AsyncLoop
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryDequeue(out WorkItem item)
     {
-        lock (_gate)
+        if (_batchIndex == _batchCount)
         {
-            if (_count == 0)
+            lock (_gate)
             {
-                item = default;
-                return false;
-            }
+                if (_count == 0)
+                {
+                    item = default;
+                    return false;
+                }
 
-            item = _items[_head];
-            _items[_head] = default;
-            _head = (_head + 1) & (_items.Length - 1);
-            _count--;
-            return true;
+                // The batch is empty (every slot cleared as it ran): it becomes the posting half.
+                (_items, _batch) = (_batch, _items);
+                _batchCount = _count;
+                _batchIndex = 0;
+                _count = 0;
+            }
         }
+
+        item = _batch[_batchIndex];
+        _batch[_batchIndex++] = default;
+        return true;
     }
 
     // Under _gate.
@@ -456,32 +487,33 @@ public sealed class AsyncLoop
     private void Grow()
     {
         var bigger = new WorkItem[_items.Length * 2];
-        for (var i = 0; i < _count; i++)
-        {
-            bigger[i] = _items[(_head + i) & (_items.Length - 1)];
-        }
-
+        Array.Copy(_items, bigger, _count);
         _items = bigger;
-        _head = 0;
     }
 
-    // Under _gate.
+    // Under _gate, after the pump has stopped: what is left in the batch, then what was posted.
     private List<WorkItem>? Drain()
     {
-        if (_count == 0)
+        var left = _count + (_batchCount - _batchIndex);
+        if (left == 0)
         {
             return null;
         }
 
-        var list = new List<WorkItem>(_count);
-        while (_count > 0)
+        var list = new List<WorkItem>(left);
+        for (; _batchIndex < _batchCount; _batchIndex++)
         {
-            list.Add(_items[_head]);
-            _items[_head] = default;
-            _head = (_head + 1) & (_items.Length - 1);
-            _count--;
+            list.Add(_batch[_batchIndex]);
+            _batch[_batchIndex] = default;
         }
 
+        for (var i = 0; i < _count; i++)
+        {
+            list.Add(_items[i]);
+            _items[i] = default;
+        }
+
+        _count = 0;
         return list;
     }
 

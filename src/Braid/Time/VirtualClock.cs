@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Sources;
 
 namespace Braid.Time;
@@ -131,6 +132,7 @@ public sealed class VirtualClock : TimeProvider
     /// step, in timer order. Waits due at the same instant complete in the order they were started,
     /// together with timers created by <see cref="CreateTimer"/>.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ValueTask DelayAsync(TimeSpan delay, CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested)
@@ -172,6 +174,7 @@ public sealed class VirtualClock : TimeProvider
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AdvanceTo(long target)
     {
         while (true)
@@ -203,6 +206,7 @@ public sealed class VirtualClock : TimeProvider
     }
 
     // Under _gate: drops stale entries (changed or disposed timers) and peeks the earliest live one.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryPeekLive(out long due)
     {
         while (_timers.TryPeek(out var entry, out var priority))

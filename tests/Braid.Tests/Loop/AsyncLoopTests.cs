@@ -55,6 +55,26 @@ public sealed class AsyncLoopTests
     }
 
     [Fact]
+    public void An_async_void_failure_stops_the_loop_and_surfaces_from_Run()
+    {
+        var never = new TaskCompletionSource();
+        var ex = Assert.Throws<InvalidOperationException>(() => AsyncLoop.Run(async () =>
+        {
+            FireAndForget();
+            await never.Task; // would wait forever: the failure ends the loop instead
+        }));
+        Assert.Equal("async void failed", ex.Message);
+
+#pragma warning disable VSTHRD100 // async void is the case under test.
+        static async void FireAndForget()
+#pragma warning restore VSTHRD100
+        {
+            await Task.Yield();
+            throw new InvalidOperationException("async void failed");
+        }
+    }
+
+    [Fact]
     public void Continuations_that_leave_the_loop_still_complete_and_the_loop_keeps_pumping()
     {
         var loopThread = Environment.CurrentManagedThreadId;

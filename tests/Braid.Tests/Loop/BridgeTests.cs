@@ -182,6 +182,29 @@ public sealed class BridgeTests
     }
 
     [Fact]
+    public void FromThread_with_a_cancelled_token_never_starts_the_code()
+    {
+        var started = false;
+        AsyncLoop.Run(async () =>
+        {
+            var loop = AsyncLoop.Current!;
+            using var cts = new CancellationTokenSource();
+#pragma warning disable VSTHRD103 // Cancelled before the call: synchronous on purpose.
+            cts.Cancel();
+#pragma warning restore VSTHRD103
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ToThread.RunAsync(() => FromThread.Run(
+                loop,
+                () =>
+                {
+                    started = true;
+                    return Task.FromResult(1);
+                },
+                cts.Token)));
+        });
+        Assert.False(started);
+    }
+
+    [Fact]
     public void FromThread_on_an_ended_loop_throws()
     {
         var loop = AsyncLoop.Run(() => Task.FromResult(AsyncLoop.Current!));
