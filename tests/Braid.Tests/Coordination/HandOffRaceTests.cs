@@ -141,12 +141,19 @@ public sealed class HandOffRaceTests
         var notified = -1;
         var heldAtEnd = false;
 
+        var waitingWhenNotifying = -1;
+
         // The release callback runs on the cancelling thread, which holds no lock: take it, notify, release.
+        // When the cancellation ran first, the cancelled waiter has already been handed the lock back
+        // (it was free), so there is nothing to take and nobody left to notify.
         void Notify()
         {
-            Assert.True(gate.TryLock(out var releaser));
-            notified = condition.Notify();
-            releaser.Dispose();
+            waitingWhenNotifying = condition.GetStatistics().WaitingCount;
+            if (gate.TryLock(out var releaser))
+            {
+                notified = condition.Notify();
+                releaser.Dispose();
+            }
         }
 
         var (wait, cts) = await RaceAsync(
@@ -176,7 +183,8 @@ public sealed class HandOffRaceTests
             else
             {
                 await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait);
-                Assert.Equal(0, notified); // the cancelled waiter had left: nothing to notify
+                Assert.Equal(0, waitingWhenNotifying); // the cancelled waiter had left the condition
+                Assert.Equal(-1, notified);            // and already held the lock again: no notify happened
             }
 
             Assert.True(heldAtEnd);
