@@ -23,6 +23,8 @@ internal static class CliRunner
             return BadInput;
         }
 
-        return await parsed.InvokeAsync();
+        // Ctrl-C / SIGTERM cancel the action's token; the action then has this long to stop cleanly and
+        // write what it measured (the lab kills its worker processes and writes its reports).
+        return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
     }
 }

@@ -1,0 +1,61 @@
+using System.Text.Json;
+using Braid.Lab.Workloads;
+
+namespace Braid.Lab.Models;
+
+/// <summary>The first and only line the parent writes to a worker's stdin.</summary>
+internal sealed record WorkerJob
+{
+    public required int Worker { get; init; }
+
+    public required WorkloadSpec Spec { get; init; }
+
+    public required int[] Indices { get; init; }
+
+    /// <summary>Test hook: exit with code 3 after this many tasks, without a "done" line.</summary>
+    public int? CrashAfter { get; init; }
+}
+
+/// <summary>
+/// One line a worker writes to stdout: <c>task</c> (one result, Stopwatch timestamps on the machine's
+/// monotonic clock, which every process shares) or <c>done</c> (the worker's own resource figures).
+/// </summary>
+internal sealed record WorkerMessage
+{
+    public required string Type { get; init; }
+
+    public int Index { get; init; }
+
+    public long Start { get; init; }
+
+    public long End { get; init; }
+
+    public bool Ok { get; init; }
+
+    public string? Value { get; init; }
+
+    public long Frequency { get; init; }
+
+    public double UserCpuMs { get; init; }
+
+    public double SystemCpuMs { get; init; }
+
+    public long PeakRssBytes { get; init; }
+
+    public int Threads { get; init; }
+
+    public long VoluntaryContextSwitches { get; init; }
+
+    public long InvoluntaryContextSwitches { get; init; }
+
+    public long AllocatedBytes { get; init; }
+
+    public long? StoredRows { get; init; }
+}
+
+internal static class WorkerProtocol
+{
+    public const string Verb = "lab-worker";
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+}

@@ -1,0 +1,495 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using Braid.Instrumentation;
+using Braid.Internal;
+using Braid.Time;
+
+namespace Braid.Loop;
+
+/// <summary>
+/// A single-threaded event loop, like Python's <c>asyncio.run</c>: <see cref="Run(Func{Task}, AsyncLoopOptions?)"/>
+/// runs an async entry point to completion on the calling thread, and every continuation posted to
+/// the loop runs on that thread, one step at a time, in first-in first-out order.
+/// </summary>
+/// <remarks>
+/// <para>The loop is a <see cref="SynchronizationContext"/> pumping a FIFO queue. Awaits inside the
+/// entry point resume on the loop; an await with <c>ConfigureAwait(false)</c> leaves it and completes
+/// on the thread pool, which is fine: the loop keeps pumping until the entry point's task completes,
+/// wherever that happens.</para>
+/// <para>When the entry point's task completes the loop stops. Continuations still queued, and any
+/// posted later, run on the thread pool so that nothing is lost; debug mode reports the tasks that
+/// had not finished.</para>
+/// <para>Loops nest: <c>Run</c> called inside a step runs a new loop on the same thread, and the
+/// outer loop resumes when it returns. Runs on different threads are independent.</para>
+/// </remarks>
+[DebuggerDisplay("AsyncLoop {Id}, {_count} queued, {_steps} steps")]
+public sealed class AsyncLoop
+{
+    [ThreadStatic]
+    private static AsyncLoop? t_current;
+
+    private readonly object _gate = new();
+    private readonly LoopSynchronizationContext _context;
+    private readonly Thread _thread;
+    private readonly LoopDebugger? _debugger;
+    private readonly VirtualClock? _autoJumpClock;
+
+    // The queue: a ring buffer whose length is a power of two, guarded by _gate.
+    private WorkItem[] _items = new WorkItem[64];
+    private int _head;
+    private int _count;
+    private bool _waiting;
+    private bool _finished;
+    private bool _inStep;
+    private int _offLoop;
+    private List<TaskCompletionSource>? _blockedWaiters;
+
+    private long _steps;
+    private long _longestStepTicks;
+    private int _peakQueue;
+    private ExceptionDispatchInfo? _stepFailure;
+
+    private AsyncLoop(AsyncLoopOptions? options)
+    {
+        options ??= new AsyncLoopOptions();
+        ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options.TimeProvider));
+        Id = IdGenerator.Next();
+        TimeProvider = options.TimeProvider;
+        _thread = Thread.CurrentThread;
+        _context = new LoopSynchronizationContext(this);
+        _autoJumpClock = options.TimeProvider as VirtualClock;
+        if (options.ResolveDebug())
+        {
+            _debugger = new LoopDebugger(this, options.SlowStepThreshold, options.DebugOutput);
+        }
+    }
+
+    /// <summary>The loop running on the current thread, or <see langword="null"/> outside any loop. The innermost one when loops nest.</summary>
+    public static AsyncLoop? Current => t_current;
+
+    /// <summary>This loop's stable, process-wide unique id (the <c>SourceId</c> of its instrumentation events).</summary>
+    public long Id { get; }
+
+    /// <summary>The loop's clock (<see cref="AsyncLoopOptions.TimeProvider"/>); code on the loop should wait on it.</summary>
+    public TimeProvider TimeProvider { get; }
+
+    /// <summary>Whether debug mode is on for this loop.</summary>
+    public bool IsDebugMode => _debugger is not null;
+
+    internal bool IsLoopThread => Thread.CurrentThread == _thread && t_current == this;
+
+    internal bool IsInStep => _inStep;
+
+    /// <summary>
+    /// Runs <paramref name="entryPoint"/> on a new loop on the calling thread and returns when the task
+    /// it returns has completed, rethrowing its exception if it failed.
+    /// </summary>
+    /// <param name="entryPoint">The async code to run; it is invoked on the loop, as its first step.</param>
+    /// <param name="options">The loop's options, or <see langword="null"/> for the defaults.</param>
+    /// <remarks>
+    /// Blocks the calling thread until the entry point completes: this is the safe way for synchronous
+    /// code (a <c>Main</c>, a test, a thread-pool work item) to run async code. It has no cancellation
+    /// token: cancel the entry point's work from inside it. An exception thrown by a step that is not
+    /// part of a task (an <c>async void</c> method) stops the loop and is rethrown from here.
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="entryPoint"/> is null.</exception>
+    public static void Run(Func<Task> entryPoint, AsyncLoopOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(entryPoint);
+        var loop = new AsyncLoop(options);
+        loop.RunCore(entryPoint, out var entry);
+#pragma warning disable VSTHRD002 // The task has completed: this only rethrows its exception.
+        entry.GetAwaiter().GetResult();
+#pragma warning restore VSTHRD002
+    }
+
+    /// <summary>
+    /// Runs <paramref name="entryPoint"/> on a new loop on the calling thread and returns its result
+    /// once the task it returns has completed, rethrowing its exception if it failed.
+    /// </summary>
+    /// <typeparam name="T">The entry point's result type.</typeparam>
+    /// <param name="entryPoint">The async code to run; it is invoked on the loop, as its first step.</param>
+    /// <param name="options">The loop's options, or <see langword="null"/> for the defaults.</param>
+    /// <returns>The entry point's result.</returns>
+    /// <remarks>See <see cref="Run(Func{Task}, AsyncLoopOptions?)"/>.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="entryPoint"/> is null.</exception>
+    public static T Run<T>(Func<Task<T>> entryPoint, AsyncLoopOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(entryPoint);
+        var loop = new AsyncLoop(options);
+        loop.RunCore(entryPoint, out var task);
+        var entry = (Task<T>)task;
+#pragma warning disable VSTHRD002 // The task has completed: this only returns its result or rethrows.
+        return entry.GetAwaiter().GetResult();
+#pragma warning restore VSTHRD002
+    }
+
+    /// <summary>A snapshot of the loop's counters. Safe to call from any thread; completes synchronously.</summary>
+    /// <returns>Steps run, longest step, peak and current queue length, known off-loop operations.</returns>
+    public AsyncLoopStatistics GetStatistics()
+    {
+        lock (_gate)
+        {
+            return new AsyncLoopStatistics(
+                _steps,
+                Stopwatch.GetElapsedTime(0, _longestStepTicks),
+                _peakQueue,
+                _count,
+                _offLoop);
+        }
+    }
+
+    /// <summary>
+    /// Completes once every task on the loop is blocked: the loop has no step ready to run and no
+    /// off-loop operation it knows about (like Trio's <c>wait_all_tasks_blocked</c>).
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait; the returned task is then cancelled.</param>
+    /// <returns>A task that completes, on the loop, when the loop is next idle.</returns>
+    /// <remarks>
+    /// Never completes synchronously. It takes priority over a <see cref="VirtualClock"/>'s autojump:
+    /// when the loop becomes idle, blocked waiters are released first, and the clock jumps only when
+    /// the loop is idle with no such waiter. All waiters pending at that moment are released together.
+    /// Work the loop cannot see (a thread-pool task, real I/O) does not count as ready.
+    /// </remarks>
+    public Task WaitAllTasksBlockedAsync(CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
+        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            (_blockedWaiters ??= []).Add(waiter);
+            Wake();
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            var registration = cancellationToken.Register(
+                static s =>
+                {
+                    var (loop, w, token) = ((AsyncLoop, TaskCompletionSource, CancellationToken))s!;
+                    lock (loop._gate)
+                    {
+                        loop._blockedWaiters?.Remove(w);
+                    }
+
+                    w.TrySetCanceled(token);
+                },
+                (this, waiter, cancellationToken));
+            _ = waiter.Task.ContinueWith(
+                static (_, r) => ((CancellationTokenRegistration)r!).Dispose(),
+                registration,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+
+        return waiter.Task;
+    }
+
+    /// <summary>Counts an operation running off the loop: while any is counted, the loop is not idle (no autojump).</summary>
+    internal void BeginOffLoopOperation()
+    {
+        lock (_gate)
+        {
+            _offLoop++;
+        }
+    }
+
+    /// <summary>Ends an operation counted by <see cref="BeginOffLoopOperation"/>; call it after posting its completion.</summary>
+    internal void EndOffLoopOperation()
+    {
+        lock (_gate)
+        {
+            _offLoop--;
+            Wake();
+        }
+    }
+
+    /// <summary>Queues a step; false when the loop has ended. Safe from any thread; never runs the callback inline.</summary>
+    internal bool TryPost(SendOrPostCallback callback, object? state)
+    {
+        lock (_gate)
+        {
+            if (_finished)
+            {
+                return false;
+            }
+
+            if (_count == _items.Length)
+            {
+                Grow();
+            }
+
+            _items[(_head + _count) & (_items.Length - 1)] = new WorkItem(callback, state);
+            _count++;
+            if (_count > _peakQueue)
+            {
+                _peakQueue = _count;
+            }
+
+            Wake();
+        }
+
+        return true;
+    }
+
+    private void RunCore(Func<Task> entryPoint, out Task entry)
+    {
+        var previousContext = SynchronizationContext.Current;
+        var previousLoop = t_current;
+        SynchronizationContext.SetSynchronizationContext(_context);
+        t_current = this;
+        _debugger?.Start();
+        Task? started = null;
+        try
+        {
+            _inStep = true;
+            try
+            {
+                started = entryPoint() ?? throw new InvalidOperationException("The loop's entry point returned a null task.");
+            }
+            finally
+            {
+                _inStep = false;
+            }
+
+            Pump(started);
+        }
+        finally
+        {
+            List<WorkItem>? leftovers;
+            lock (_gate)
+            {
+                _finished = true;
+                leftovers = Drain();
+            }
+
+            t_current = previousLoop;
+            SynchronizationContext.SetSynchronizationContext(previousContext);
+            _debugger?.Finish(started, leftovers);
+            if (leftovers is not null)
+            {
+                foreach (var item in leftovers)
+                {
+                    ThreadPool.UnsafeQueueUserWorkItem(static i => i.Callback(i.State), item, preferLocal: false);
+                }
+            }
+        }
+
+        _stepFailure?.Throw();
+        entry = started;
+    }
+
+    private void Pump(Task entry)
+    {
+        var wakeRegistered = false;
+        while (!entry.IsCompleted)
+        {
+            if (TryDequeue(out var item))
+            {
+                RunStep(item);
+                if (_stepFailure is not null)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (!wakeRegistered)
+            {
+                // The entry point may finish off the loop (its last await had ConfigureAwait(false)):
+                // wake the loop when it does, so that Run returns.
+                wakeRegistered = true;
+                entry.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(WakeFromOutside);
+                continue;
+            }
+
+            if (TryReleaseBlockedWaiters() || TryAutoJump())
+            {
+                continue;
+            }
+
+            lock (_gate)
+            {
+                if (_count == 0 && !entry.IsCompleted && !IsIdleWithWork())
+                {
+                    _waiting = true;
+                    Monitor.Wait(_gate);
+                    _waiting = false;
+                }
+            }
+        }
+    }
+
+    private void RunStep(in WorkItem item)
+    {
+        var start = Stopwatch.GetTimestamp();
+        _inStep = true;
+        try
+        {
+            item.Callback(item.State);
+        }
+#pragma warning disable CA1031 // A step's exception stops the loop and is rethrown from Run.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _stepFailure = ExceptionDispatchInfo.Capture(ex);
+        }
+        finally
+        {
+            _inStep = false;
+        }
+
+        var elapsed = Stopwatch.GetTimestamp() - start;
+        _steps++;
+        if (elapsed > _longestStepTicks)
+        {
+            _longestStepTicks = elapsed;
+        }
+
+        _debugger?.OnStep(item, elapsed);
+    }
+
+    // Under _gate: whether the loop, though its queue is empty, has something it can do itself.
+    private bool IsIdleWithWork()
+    {
+        if (_offLoop != 0)
+        {
+            return false;
+        }
+
+        return _blockedWaiters is { Count: > 0 } || (_autoJumpClock is { AutoJump: true } clock && clock.HasPendingTimers);
+    }
+
+    private bool TryReleaseBlockedWaiters()
+    {
+        List<TaskCompletionSource>? released;
+        lock (_gate)
+        {
+            if (_count != 0 || _offLoop != 0 || _blockedWaiters is not { Count: > 0 })
+            {
+                return false;
+            }
+
+            released = _blockedWaiters;
+            _blockedWaiters = null;
+        }
+
+        foreach (var waiter in released)
+        {
+            // The waiters' tasks continue asynchronously: each continuation is posted as a step.
+            waiter.TrySetResult();
+        }
+
+        return true;
+    }
+
+    private bool TryAutoJump()
+    {
+        if (_autoJumpClock is not { AutoJump: true } clock)
+        {
+            return false;
+        }
+
+        lock (_gate)
+        {
+            if (_count != 0 || _offLoop != 0)
+            {
+                return false;
+            }
+        }
+
+        // Timer callbacks run with no context so that the continuations they release are posted to
+        // the loop, as steps in timer order, instead of running inline inside the jump.
+        SynchronizationContext.SetSynchronizationContext(null);
+        try
+        {
+            return clock.TryJumpToNextTimer();
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(_context);
+        }
+    }
+
+    private bool TryDequeue(out WorkItem item)
+    {
+        lock (_gate)
+        {
+            if (_count == 0)
+            {
+                item = default;
+                return false;
+            }
+
+            item = _items[_head];
+            _items[_head] = default;
+            _head = (_head + 1) & (_items.Length - 1);
+            _count--;
+            return true;
+        }
+    }
+
+    // Under _gate.
+    private void Wake()
+    {
+        if (_waiting)
+        {
+            Monitor.Pulse(_gate);
+        }
+    }
+
+    private void WakeFromOutside()
+    {
+        lock (_gate)
+        {
+            Wake();
+        }
+    }
+
+    // Under _gate.
+    private void Grow()
+    {
+        var bigger = new WorkItem[_items.Length * 2];
+        for (var i = 0; i < _count; i++)
+        {
+            bigger[i] = _items[(_head + i) & (_items.Length - 1)];
+        }
+
+        _items = bigger;
+        _head = 0;
+    }
+
+    // Under _gate.
+    private List<WorkItem>? Drain()
+    {
+        if (_count == 0)
+        {
+            return null;
+        }
+
+        var list = new List<WorkItem>(_count);
+        while (_count > 0)
+        {
+            list.Add(_items[_head]);
+            _items[_head] = default;
+            _head = (_head + 1) & (_items.Length - 1);
+            _count--;
+        }
+
+        return list;
+    }
+
+    internal void ReportBlockingWait(int taskId) => _debugger?.ReportBlockingWait(taskId);
+
+    internal void RaiseReport(BraidEventKind kind, string? name, TimeSpan duration, string message, Exception? exception)
+        => BraidInstrumentation.Raise(new BraidEvent(kind, Id, name, duration, message, exception));
+}
+
+/// <summary>One posted step: a callback and its state.</summary>
+internal readonly record struct WorkItem(SendOrPostCallback Callback, object? State);

@@ -1,0 +1,601 @@
+using System.Diagnostics;
+using Braid.Instrumentation;
+using Braid.Internal;
+
+namespace Braid.Structured;
+
+/// <summary>
+/// A nursery: runs a body and the children it starts, and completes only when every one of them has
+/// finished. The first failure cancels the group's token (unless <see cref="TaskGroupOptions.Supervisor"/>);
+/// every failure is kept, in order, and thrown together in one <see cref="TaskGroupException"/>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Children run in the caller's context: <see cref="Start(Func{CancellationToken, Task}, string?)"/>
+/// invokes the child at once, on the calling thread, until its first incomplete await, exactly as
+/// calling an async method does. On a single-threaded <see cref="SynchronizationContext"/> the
+/// children therefore stay on it. Nothing is sent to the thread pool.
+/// </para>
+/// <para>
+/// Cancellation: the group's <see cref="CancellationToken"/> is cancelled by <see cref="Cancel"/>, by
+/// the first failure, by the caller's token and by any enclosing <see cref="CancelScope"/> or group.
+/// A child that ends in <see cref="OperationCanceledException"/> while the group's token is cancelled
+/// counts as cancelled, not failed. Cancellation the group caused itself is absorbed; cancellation
+/// from outside makes the group throw <see cref="OperationCanceledException"/>, but only after every
+/// child has finished.
+/// </para>
+/// </remarks>
+[DebuggerDisplay("{DebuggerDisplay,nq}")]
+public sealed class TaskGroup : IAmbientScope
+{
+    private const string BodyName = "body";
+
+    private readonly CancellationTokenSource _cts;
+    private readonly CancellationToken _token;
+    private readonly CancellationToken _outerToken;
+    private readonly IAmbientScope? _parent;
+    private readonly bool _supervisor;
+    private readonly TaskCompletionSource _completion = new();
+
+    // Children running plus one while the body runs. Once it reaches zero the group is finished and it
+    // never rises again: Start refuses to increment from zero.
+    private int _pending = 1;
+    private int _bodyRunning = 1;
+    private int _completed;
+    private int _faulted;
+    private int _cancelled;
+    private List<(string? Name, Exception Exception)>? _failures;
+    private string? _cancelReason;
+    private Task? _bodyTask;
+
+    private TaskGroup(TaskGroupOptions? options, CancellationToken cancellationToken)
+    {
+        Id = IdGenerator.Next();
+        Name = options?.Name;
+        _supervisor = options?.Supervisor ?? false;
+        _outerToken = cancellationToken;
+        _parent = AmbientScope.Current;
+        var parentToken = _parent?.Token ?? default;
+        if (parentToken == cancellationToken)
+        {
+            parentToken = default;
+        }
+
+        _cts = (cancellationToken.CanBeCanceled, parentToken.CanBeCanceled) switch
+        {
+            (true, true) => CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, parentToken),
+            (true, false) => CancellationTokenSource.CreateLinkedTokenSource(cancellationToken),
+            (false, true) => CancellationTokenSource.CreateLinkedTokenSource(parentToken),
+            _ => new CancellationTokenSource(),
+        };
+        _token = _cts.Token;
+    }
+
+    /// <summary>The group's stable, process-wide unique id.</summary>
+    public long Id { get; }
+
+    /// <summary>The group's name from <see cref="TaskGroupOptions.Name"/>, or <see langword="null"/>.</summary>
+    public string? Name { get; }
+
+    /// <summary>
+    /// The token every child receives. It is cancelled by <see cref="Cancel"/>, by the first failure
+    /// (unless the group is a supervisor), and by cancellation from outside.
+    /// </summary>
+    public CancellationToken CancellationToken => _token;
+
+    /// <summary>The reason given to the first cancellation of the group, or <see langword="null"/> if it was not cancelled by itself.</summary>
+    public string? CancelReason => Volatile.Read(ref _cancelReason);
+
+    CancellationToken IAmbientScope.Token => _token;
+
+    DateTimeOffset? IAmbientScope.EffectiveDeadline => _parent?.EffectiveDeadline;
+
+    private string DebuggerDisplay
+    {
+        get
+        {
+            var s = GetStatistics();
+            return $"TaskGroup #{Id}{(Name is null ? string.Empty : $" '{Name}'")} running={s.Running} completed={s.Completed} faulted={s.Faulted} cancelled={s.Cancelled}{(s.IsFinished ? " finished" : string.Empty)}";
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> as the first member of a new group and completes when the body and
+    /// every child it started have finished.
+    /// </summary>
+    /// <param name="body">The body. It receives the group, to start children; it counts as a child itself.</param>
+    /// <param name="cancellationToken">Cancellation from outside: it cancels the group's token.</param>
+    /// <returns>
+    /// A task that completes when everything has finished: faulted with a <see cref="TaskGroupException"/>
+    /// if anything failed, cancelled if <paramref name="cancellationToken"/> (or an enclosing scope) was
+    /// cancelled and nothing failed, otherwise successfully.
+    /// </returns>
+    /// <remarks>
+    /// The body runs synchronously on the calling thread until its first incomplete await. The
+    /// returned task completes synchronously if the body and all children did.
+    /// </remarks>
+    public static Task RunAsync(Func<TaskGroup, Task> body, CancellationToken cancellationToken = default) =>
+        RunAsync(body, null, cancellationToken);
+
+    /// <summary>Runs <paramref name="body"/> in a new group configured by <paramref name="options"/>.</summary>
+    /// <param name="body">The body. It receives the group, to start children; it counts as a child itself.</param>
+    /// <param name="options">Supervisor mode and name; <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">Cancellation from outside: it cancels the group's token.</param>
+    /// <returns>See <see cref="RunAsync(Func{TaskGroup, Task}, CancellationToken)"/>.</returns>
+    /// <remarks>See <see cref="RunAsync(Func{TaskGroup, Task}, CancellationToken)"/>.</remarks>
+    public static Task RunAsync(Func<TaskGroup, Task> body, TaskGroupOptions? options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var group = new TaskGroup(options, cancellationToken);
+        group.RunBody(body);
+        return group._completion.Task;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> in a new group and returns the body's result once every child
+    /// has finished.
+    /// </summary>
+    /// <typeparam name="T">The body's result type.</typeparam>
+    /// <param name="body">The body. It receives the group, to start children; it counts as a child itself.</param>
+    /// <param name="cancellationToken">Cancellation from outside: it cancels the group's token.</param>
+    /// <returns>
+    /// The body's result. Failures and outside cancellation are reported as for
+    /// <see cref="RunAsync(Func{TaskGroup, Task}, CancellationToken)"/>. If the group cancelled itself
+    /// (<see cref="Cancel"/>) and the body ended in cancellation, there is no result to return: this
+    /// overload then throws <see cref="OperationCanceledException"/> carrying the group's token.
+    /// </returns>
+    /// <remarks>The body runs synchronously on the calling thread until its first incomplete await.</remarks>
+    public static Task<T> RunAsync<T>(Func<TaskGroup, Task<T>> body, CancellationToken cancellationToken = default) =>
+        RunAsync(body, null, cancellationToken);
+
+    /// <summary>Runs <paramref name="body"/> in a new group configured by <paramref name="options"/> and returns its result.</summary>
+    /// <typeparam name="T">The body's result type.</typeparam>
+    /// <param name="body">The body. It receives the group, to start children; it counts as a child itself.</param>
+    /// <param name="options">Supervisor mode and name; <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">Cancellation from outside: it cancels the group's token.</param>
+    /// <returns>See <see cref="RunAsync{T}(Func{TaskGroup, Task{T}}, CancellationToken)"/>.</returns>
+    /// <remarks>The body runs synchronously on the calling thread until its first incomplete await.</remarks>
+    public static Task<T> RunAsync<T>(Func<TaskGroup, Task<T>> body, TaskGroupOptions? options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var group = new TaskGroup(options, cancellationToken);
+        group.RunBody(body);
+        return group.ResultAsync<T>();
+    }
+
+    /// <summary>
+    /// Starts a child whose result nobody needs. The child runs at once, on the calling thread, until
+    /// its first incomplete await; it receives the group's <see cref="CancellationToken"/>.
+    /// </summary>
+    /// <param name="child">The child. An exception it throws, synchronously or not, is a failure of the group.</param>
+    /// <param name="name">An optional name, used in failures, statistics and instrumentation.</param>
+    /// <exception cref="InvalidOperationException">The group has finished (its body and all its children are done).</exception>
+    /// <remarks>Never waits. A child can start further children on the same group while the group is running.</remarks>
+    public void Start(Func<CancellationToken, Task> child, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(child);
+        Enter(name);
+        Task task;
+        try
+        {
+            task = child(_token) ?? throw new InvalidOperationException($"Child {Describe(name)} of {this} returned a null task.");
+        }
+#pragma warning disable CA1031 // A child's synchronous exception is one of its failures, reported by the group.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            task = Task.FromException(exception);
+        }
+
+        Track(task, name);
+    }
+
+    /// <summary>
+    /// Starts a child and returns its task, which the body (or anyone) can await for the result. The
+    /// child runs at once, on the calling thread, until its first incomplete await.
+    /// </summary>
+    /// <typeparam name="T">The child's result type.</typeparam>
+    /// <param name="child">The child. An exception it throws is a failure of the group, whether or not the returned task is awaited.</param>
+    /// <param name="name">An optional name, used in failures, statistics and instrumentation.</param>
+    /// <returns>
+    /// The child's own task. Awaiting it in the body and letting its exception escape does not report
+    /// that failure twice: the group keeps one copy of an exception object.
+    /// </returns>
+    /// <exception cref="InvalidOperationException">The group has finished.</exception>
+    /// <remarks>Never waits.</remarks>
+#pragma warning disable VSTHRD200 // Start never waits; the task it returns is the child's own, for its result.
+    public Task<T> Start<T>(Func<CancellationToken, Task<T>> child, string? name = null)
+#pragma warning restore VSTHRD200
+    {
+        ArgumentNullException.ThrowIfNull(child);
+        Enter(name);
+        Task<T> task;
+        try
+        {
+            task = child(_token) ?? throw new InvalidOperationException($"Child {Describe(name)} of {this} returned a null task.");
+        }
+#pragma warning disable CA1031 // A child's synchronous exception is one of its failures, reported by the group.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            task = Task.FromException<T>(exception);
+        }
+
+        Track(task, name);
+        return task;
+    }
+
+    /// <summary>
+    /// Starts a child and waits until it reports, through the <see cref="StartSignal{T}"/> it is given,
+    /// that it has started (Trio's <c>nursery.start</c>): for example a server that reports the port it
+    /// listens on. From then on the child runs in the group like any other.
+    /// </summary>
+    /// <typeparam name="T">The value the child reports when it has started.</typeparam>
+    /// <param name="child">The child: it calls <see cref="StartSignal{T}.Started(T)"/> once it is ready.</param>
+    /// <param name="name">An optional name, used in failures, statistics and instrumentation.</param>
+    /// <param name="cancellationToken">
+    /// Cancels the wait, and the child with it, until the child has started. After that, only the group
+    /// cancels the child.
+    /// </param>
+    /// <returns>
+    /// The value the child reported. If the child fails before reporting, its exception surfaces here
+    /// (and not from the group); if it is cancelled first, this task is cancelled; if it finishes without
+    /// reporting, this throws <see cref="InvalidOperationException"/>.
+    /// </returns>
+    /// <exception cref="InvalidOperationException">The group has finished.</exception>
+    /// <remarks>
+    /// The child runs synchronously on the calling thread until its first incomplete await; the
+    /// returned task completes synchronously if it reported before that. The caller's continuation
+    /// never runs inline inside <see cref="StartSignal{T}.Started(T)"/>.
+    /// </remarks>
+    public Task<T> StartAsync<T>(Func<StartSignal<T>, CancellationToken, Task> child, string? name = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(child);
+        Enter(name);
+        var signal = new StartSignal<T>(this, name, cancellationToken);
+        Task task;
+        try
+        {
+            task = child(signal, signal.ChildToken) ?? throw new InvalidOperationException($"Child {Describe(name)} of {this} returned a null task.");
+        }
+#pragma warning disable CA1031 // A child's synchronous exception is routed to StartAsync's caller or to the group.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            task = Task.FromException(exception);
+        }
+
+        if (task.IsCompleted)
+        {
+            signal.OnChildCompleted(task);
+        }
+        else
+        {
+            task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() => signal.OnChildCompleted(task));
+        }
+
+        return signal.Task;
+    }
+
+    /// <summary>
+    /// Cancels the group quietly: its token is cancelled, children wind down, and the group completes
+    /// without an exception (unless something failed, or it was also cancelled from outside).
+    /// </summary>
+    /// <param name="reason">Why, kept in <see cref="CancelReason"/> and in the <c>ScopeCancelled</c> event.</param>
+    /// <remarks>
+    /// Never waits. Cancellation callbacks registered on the token run synchronously on this thread.
+    /// Idempotent; the first reason is kept. Does nothing once the group has finished.
+    /// </remarks>
+    public void Cancel(string? reason = null) => CancelCore(reason ?? "cancelled by TaskGroup.Cancel");
+
+    /// <summary>A snapshot of the children's states. Never waits.</summary>
+    /// <returns>The counters; see <see cref="TaskGroupStatistics"/>.</returns>
+    public TaskGroupStatistics GetStatistics()
+    {
+        var pending = Volatile.Read(ref _pending);
+        var running = Math.Max(0, pending - Volatile.Read(ref _bodyRunning));
+        return new TaskGroupStatistics(
+            running,
+            Volatile.Read(ref _completed),
+            Volatile.Read(ref _faulted),
+            Volatile.Read(ref _cancelled),
+            _token.IsCancellationRequested,
+            pending == 0);
+    }
+
+    /// <summary>Describes the group: its id and, if it has one, its name.</summary>
+    /// <returns>For example <c>task group #12 'fetch'</c>.</returns>
+    public override string ToString() => Name is null ? $"task group #{Id}" : $"task group #{Id} '{Name}'";
+
+    bool IAmbientScope.IsCancelledForNested() => _token.IsCancellationRequested || (_parent?.IsCancelledForNested() ?? false);
+
+    internal void CountPreStartOutcome(TaskStatus status)
+    {
+        switch (status)
+        {
+            case TaskStatus.RanToCompletion:
+                Interlocked.Increment(ref _completed);
+                break;
+            case TaskStatus.Canceled:
+                Interlocked.Increment(ref _cancelled);
+                break;
+            default:
+                Interlocked.Increment(ref _faulted);
+                break;
+        }
+    }
+
+    internal CancellationToken InternalToken => _token;
+
+    /// <summary>Accounts for a child's end; called exactly once per started child.</summary>
+    internal void OnChildCompleted(Task task, string? name)
+    {
+        Classify(task, name);
+        RaiseFinished(task, name);
+        Leave();
+    }
+
+    /// <summary>Accounts for the end of a child whose outcome was already counted (StartAsync before started).</summary>
+    internal void OnChildLeft(Task task, string? name)
+    {
+        RaiseFinished(task, name);
+        Leave();
+    }
+
+    private static string Describe(string? name) => name is null ? "(unnamed)" : $"'{name}'";
+
+    private void Enter(string? name)
+    {
+        var pending = Volatile.Read(ref _pending);
+        while (true)
+        {
+            if (pending <= 0)
+            {
+                throw new InvalidOperationException(
+                    $"Cannot start child {Describe(name)}: {this} has finished (its body and all its children are done). " +
+                    "Start children from the body or from a running child, before the group completes.");
+            }
+
+            var seen = Interlocked.CompareExchange(ref _pending, pending + 1, pending);
+            if (seen == pending)
+            {
+                break;
+            }
+
+            pending = seen;
+        }
+
+        if (BraidInstrumentation.IsEnabled)
+        {
+            BraidInstrumentation.Raise(new BraidEvent(BraidEventKind.ChildStarted, Id, name));
+        }
+    }
+
+    private void RunBody(Func<TaskGroup, Task> body)
+    {
+        var previous = AmbientScope.Current;
+        AmbientScope.Current = this;
+        Task task;
+        try
+        {
+            task = body(this) ?? Task.FromException(new InvalidOperationException($"The body of {this} returned a null task."));
+        }
+#pragma warning disable CA1031 // The body's synchronous exception is one of the group's failures.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            task = Task.FromException(exception);
+        }
+        finally
+        {
+            AmbientScope.Current = previous;
+        }
+
+        _bodyTask = task;
+        if (task.IsCompleted)
+        {
+            OnBodyCompleted();
+        }
+        else
+        {
+            task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(OnBodyCompleted);
+        }
+    }
+
+    private void OnBodyCompleted()
+    {
+        Classify(_bodyTask!, BodyName, isBody: true);
+        Volatile.Write(ref _bodyRunning, 0);
+        Leave();
+    }
+
+    private async Task<T> ResultAsync<T>()
+    {
+        await _completion.Task.ConfigureAwait(false);
+        // A body that threw synchronously was replaced by a non-generic faulted task: no result either.
+        if (_bodyTask is Task<T> { Status: TaskStatus.RanToCompletion } body)
+        {
+            return await body.ConfigureAwait(false); // Complete: does not wait.
+        }
+
+        throw new OperationCanceledException(
+            $"{this} was cancelled ({CancelReason ?? "no reason given"}) before its body produced a result.", _token);
+    }
+
+    private void Track(Task task, string? name)
+    {
+        if (task.IsCompleted)
+        {
+            OnChildCompleted(task, name);
+        }
+        else
+        {
+            // One small node and one delegate per pending child: the cheapest public way to be told
+            // when a task finishes. Not capturing the context: accounting runs wherever the child ends.
+            var node = name is null ? new ChildNode(this, task) : new NamedChildNode(this, task, name);
+            task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(node.OnCompleted);
+        }
+    }
+
+    private void Classify(Task task, string? name, bool isBody = false)
+    {
+        switch (task.Status)
+        {
+            case TaskStatus.RanToCompletion:
+                if (!isBody)
+                {
+                    Interlocked.Increment(ref _completed);
+                }
+
+                return;
+            case TaskStatus.Canceled:
+                if (_token.IsCancellationRequested)
+                {
+                    if (!isBody)
+                    {
+                        Interlocked.Increment(ref _cancelled);
+                    }
+
+                    return;
+                }
+
+                // Cancelled by a token the group knows nothing of (a client's own timeout): that is an
+                // error of the child, not a cancellation of the group.
+                RecordFailure(CancellationOf(task), name, isBody);
+                return;
+            default:
+                var aggregate = task.Exception!;
+                var exception = aggregate.InnerExceptions.Count == 1 ? aggregate.InnerExceptions[0] : aggregate;
+                if (exception is OperationCanceledException && _token.IsCancellationRequested)
+                {
+                    if (!isBody)
+                    {
+                        Interlocked.Increment(ref _cancelled);
+                    }
+
+                    return;
+                }
+
+                RecordFailure(exception, name, isBody);
+                return;
+        }
+    }
+
+    private static OperationCanceledException CancellationOf(Task task) => new TaskCanceledException(task);
+
+    private void RecordFailure(Exception exception, string? name, bool isBody)
+    {
+        if (!isBody)
+        {
+            Interlocked.Increment(ref _faulted);
+        }
+
+        var failures = Volatile.Read(ref _failures)
+            ?? Interlocked.CompareExchange(ref _failures, new List<(string? Name, Exception Exception)>(), null)
+            ?? _failures!;
+        lock (failures)
+        {
+            foreach (var (_, seen) in failures)
+            {
+                // The body awaited a child's task and let its exception escape: one failure, not two.
+                if (ReferenceEquals(seen, exception))
+                {
+                    return;
+                }
+            }
+
+            failures.Add((name, exception));
+        }
+
+        if (!_supervisor)
+        {
+            CancelCore($"child {Describe(name)} failed: {exception.GetType().Name}: {exception.Message}");
+        }
+    }
+
+    private void CancelCore(string reason)
+    {
+        if (Volatile.Read(ref _pending) == 0)
+        {
+            return;
+        }
+
+        if (Interlocked.CompareExchange(ref _cancelReason, reason, null) is null && BraidInstrumentation.IsEnabled)
+        {
+            BraidInstrumentation.Raise(new BraidEvent(BraidEventKind.ScopeCancelled, Id, Name, Message: reason));
+        }
+
+        try
+        {
+            _cts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The group finished between the check and the cancel: nothing is left to cancel.
+        }
+        catch (AggregateException callbackFailures)
+        {
+            // A callback registered on the group's token threw: nothing is dropped, it is a failure.
+            foreach (var failure in callbackFailures.InnerExceptions)
+            {
+                RecordFailure(failure, "cancellation callback", isBody: true);
+            }
+        }
+    }
+
+    private void RaiseFinished(Task task, string? name)
+    {
+        if (BraidInstrumentation.IsEnabled)
+        {
+            BraidInstrumentation.Raise(new BraidEvent(
+                BraidEventKind.ChildFinished, Id, name, Message: task.Status.ToString(), Exception: task.IsFaulted ? task.Exception : null));
+        }
+    }
+
+    private void Leave()
+    {
+        if (Interlocked.Decrement(ref _pending) == 0)
+        {
+            Finish();
+        }
+    }
+
+    private void Finish()
+    {
+        var outerCancelled = _outerToken.IsCancellationRequested || (_parent?.IsCancelledForNested() ?? false);
+        var failures = Volatile.Read(ref _failures);
+        _cts.Dispose();
+        if (failures is not null)
+        {
+            (string? Name, Exception Exception)[] snapshot;
+            lock (failures)
+            {
+                snapshot = [.. failures];
+            }
+
+            _completion.TrySetException(new TaskGroupException(
+                Id, Name, [.. snapshot.Select(f => f.Name)], [.. snapshot.Select(f => f.Exception)]));
+        }
+        else if (outerCancelled)
+        {
+            _completion.TrySetCanceled(_outerToken.IsCancellationRequested ? _outerToken : _parent!.Token);
+        }
+        else
+        {
+            _completion.TrySetResult();
+        }
+    }
+
+    /// <summary>What a pending child costs: this node (32 bytes unnamed) and the delegate bound to it.</summary>
+    private class ChildNode(TaskGroup group, Task task)
+    {
+        protected virtual string? Name => null;
+
+        public void OnCompleted() => group.OnChildCompleted(task, Name);
+    }
+
+    private sealed class NamedChildNode(TaskGroup group, Task task, string name) : ChildNode(group, task)
+    {
+        protected override string? Name => name;
+    }
+}

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+
+namespace Braid.Cli.Tests.Commands;
+
+/// <summary>Runs 'braid lab' as a process (its exit code, stdout and stderr are what a user sees).</summary>
+public sealed class LabCommandTests
+{
+    private static readonly string Cli = Path.Combine(AppContext.BaseDirectory, "Braid.Cli.dll");
+
+    public static TheoryData<string> BadInputs() => new()
+    {
+        "lab --workload gpu",
+        "lab --models sequential,fibers",
+        "lab --tasks -5",
+        "lab --tasks 100000000",
+        "lab --latency -1",
+        "lab --failure-rate 2",
+        "lab --concurrency 0",
+        "lab --db-connections shared",
+        "lab --tasks many",
+        "lab --no-such-flag",
+        "lab --html /nonexistent-dir/report.html",
+    };
+
+    [Theory]
+    [MemberData(nameof(BadInputs))]
+    public async Task Bad_input_gets_one_clear_line_and_exit_code_2(string arguments)
+    {
+        var (exit, stdout, stderr) = await RunAsync(arguments);
+        Assert.Equal(2, exit);
+        Assert.StartsWith("braid", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal); // no stack trace
+        Assert.DoesNotContain("Exception", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("wrote", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unwritable_report_path_is_refused_before_the_run_and_leaves_no_file()
+    {
+        var directory = Directory.CreateTempSubdirectory("braid-cli-test-").FullName;
+        try
+        {
+            var json = Path.Combine(directory, "lab.json");
+            var (exit, stdout, stderr) = await RunAsync($"lab --quick --json {json} --html {directory}");
+            Assert.Equal(2, exit);
+            Assert.Equal($"braid lab: {directory} is a directory", stderr.Trim());
+            Assert.DoesNotContain("timeline", stdout, StringComparison.Ordinal); // nothing ran
+            Assert.Empty(Directory.GetFileSystemEntries(directory));
+        }
+        finally
+        {
+            Directory.Delete(directory, true);
+        }
+    }
+
+    [Fact]
+    public async Task Help_shows_an_example_for_every_option()
+    {
+        var (exit, stdout, _) = await RunAsync("lab --help");
+        Assert.Equal(0, exit);
+        foreach (var option in new[] { "--workload", "--models", "--tasks", "--latency", "--jitter", "--failure-rate", "--cpu-size", "--concurrency", "--repeats", "--workers", "--db-connections", "--seed", "--html", "--json", "--trace", "--quick" })
+        {
+            Assert.Contains("Example: " + option, stdout.Replace("\n", " ", StringComparison.Ordinal).Replace("  ", " ", StringComparison.Ordinal), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_quick_run_prints_the_table_and_timeline_and_writes_every_file()
+    {
+        var directory = Directory.CreateTempSubdirectory("braid-cli-test-").FullName;
+        try
+        {
+            var (exit, stdout, stderr) = await RunAsync($"lab --quick --models sequential,async,loop --tasks 8 --json {directory}/r.json --html {directory}/r.html --trace {directory}/r.trace.json");
+            Assert.True(exit == 0, stderr + stdout);
+            Assert.Contains("timeline (shared axis", stdout, StringComparison.Ordinal);
+            Assert.Contains("All 3 completed models produced the same results", stdout, StringComparison.Ordinal);
+            Assert.Equal(["r.html", "r.json", "r.trace.json"], Directory.GetFiles(directory).Select(Path.GetFileName).Order());
+            Assert.Contains("<svg", await File.ReadAllTextAsync(Path.Combine(directory, "r.html")), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, true);
+        }
+    }
+
+    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string arguments)
+    {
+        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Cli);
+        foreach (var argument in arguments.Split(' '))
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}

@@ -1,0 +1,61 @@
+namespace Braid.Lab.Tests.Models;
+
+public sealed class ProcessModelTests
+{
+    [Fact]
+    public async Task A_worker_that_dies_is_reported_and_its_tasks_count_as_failed()
+    {
+        var options = LabTestSupport.Small(LabWorkload.Io, LabModel.Processes) with { WorkerCrashAfter = 2 };
+        var results = await LabRunner.RunAsync(options);
+        var processes = Assert.Single(results.Models);
+        Assert.Equal("completed", processes.Status);
+        Assert.Equal(4, processes.TasksOk); // two per worker before each exits with code 3
+        Assert.Equal(8, processes.TasksFailed);
+        Assert.All(processes.Workers, w =>
+        {
+            Assert.Equal(3, w.ExitCode);
+            Assert.Equal(2, w.TasksReturned);
+            Assert.Contains("exited with code 3 after 2 of 6 tasks; 4 tasks counted failed", w.Error, StringComparison.Ordinal);
+        });
+        Assert.Contains("exited with code 3", processes.Error, StringComparison.Ordinal);
+        Assert.All(processes.Tasks.Where(t => !t.Ok), t => Assert.StartsWith("lost: worker", t.Error, StringComparison.Ordinal));
+        Assert.Empty(LabTestSupport.ChildWorkers());
+    }
+
+    [Fact]
+    public async Task Cancelling_the_processes_model_leaves_no_child_process()
+    {
+        using var cancel = new CancellationTokenSource();
+        var options = LabTestSupport.Small(LabWorkload.Io, LabModel.Processes) with { Tasks = 400, Latency = TimeSpan.FromMilliseconds(50) };
+        bool? sawWorkers = null;
+        var progress = new LabRunnerTests.CancelWhen(
+            p =>
+            {
+                // Cancel once a task came back: the workers are certainly running then. (Later reports,
+                // after the model stopped, must not overwrite what was seen.)
+                if (p.Done >= 1 && sawWorkers is null)
+                {
+                    sawWorkers = LabTestSupport.ChildWorkers().Count == 2;
+                    return true;
+                }
+
+                return false;
+            },
+            cancel);
+        var results = await LabRunner.RunAsync(options, progress, cancel.Token);
+        Assert.True(sawWorkers == true, "two worker processes were alive while the model ran");
+        Assert.True(results.Cancelled);
+        Assert.Equal("cancelled", Assert.Single(results.Models).Status);
+        Assert.InRange(results.Models[0].TasksOk, 1, 399);
+        Assert.Empty(LabTestSupport.ChildWorkers());
+    }
+
+    [Fact]
+    public async Task A_worker_without_a_job_says_so_and_exits_with_2()
+    {
+        using var input = new StringReader("not json\n");
+        using var output = new StringWriter();
+        Assert.Equal(2, await LabWorker.RunAsync(input, output, CancellationToken.None));
+        Assert.Equal("", output.ToString());
+    }
+}
