@@ -55,7 +55,7 @@ public sealed class AsyncCondition : IWaiterOwner<AsyncLock.Releaser>
     /// keeps the lock). The waiter is registered before the lock is released, so a notification sent by the
     /// next holder is never lost. Spurious wake-ups do not happen, but another task may change the state
     /// between the notification and the retaking of the lock: re-check the predicate, or use
-    /// <see cref="WaitForAsync"/>. A suspended wait allocates its state machine.
+    /// <see cref="WaitForAsync"/>. A wait allocates nothing once the condition's node pool is warm.
     /// </remarks>
     /// <exception cref="InvalidOperationException">The lock is not held.</exception>
     /// <exception cref="OperationCanceledException">The wait was cancelled; the lock is held again and no notification was consumed.</exception>
@@ -144,15 +144,15 @@ public sealed class AsyncCondition : IWaiterOwner<AsyncLock.Releaser>
         }
     }
 
-    private async ValueTask WaitCoreAsync(CancellationToken cancellationToken)
+    private ValueTask WaitCoreAsync(CancellationToken cancellationToken)
     {
         Waiter<AsyncLock.Releaser> waiter;
-        ValueTask<AsyncLock.Releaser> task;
+        ValueTask task;
         lock (_gate)
         {
             waiter = _pool.Rent();
             _waiters.Enqueue(waiter);
-            task = waiter.Task;
+            task = waiter.VoidTask;
         }
 
         // Queued first, released second: a notification sent by the next holder finds us.
@@ -160,18 +160,9 @@ public sealed class AsyncCondition : IWaiterOwner<AsyncLock.Releaser>
         WaiterEvents.Queued(Id, nameof(AsyncCondition));
         waiter.Arm(this, cancellationToken);
 
-        try
-        {
-            // Completes once notified *and* handed the lock through the lock's own FIFO queue.
-            _ = await task.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Cancelled before any notification: retake the lock (not cancellable) so the caller's
-            // releaser stays valid, then report the cancellation.
-            _ = await Lock.LockAsync(CancellationToken.None).ConfigureAwait(false);
-            throw;
-        }
+        // Completes once notified (or cancelled) *and* handed the lock through the lock's FIFO queue:
+        // no state machine, the pooled node is the whole wait.
+        return task;
     }
 
     private async ValueTask WaitForCoreAsync(Func<bool> predicate, CancellationToken cancellationToken)
@@ -189,13 +180,17 @@ public sealed class AsyncCondition : IWaiterOwner<AsyncLock.Releaser>
         {
             if (!_waiters.Remove(waiter))
             {
-                return;
+                return; // already notified: the wait now only retakes the lock, which is not cancellable
             }
 
             _cancellations++;
         }
 
         WaiterEvents.Cancelled(Id, nameof(AsyncCondition));
-        waiter.SetCanceled(cancellationToken);
+
+        // The caller must hold the lock again before it sees the cancellation: queue the node for the lock
+        // (not cancellable), primed to fail with the cancellation once the lock is handed to it.
+        waiter.FailOnResult(new OperationCanceledException(cancellationToken));
+        Lock.EnqueueTransferred(waiter);
     }
 }

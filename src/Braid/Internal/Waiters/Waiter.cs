@@ -42,6 +42,7 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
     private ManualResetValueTaskSourceCore<T> _core = new() { RunContinuationsAsynchronously = false };
     private T _pendingResult = default!;
     private Exception? _pendingException;
+    private Exception? _failOnResult;
     private CancellationTokenRegistration _registration;
     private IWaiterOwner<T>? _owner;
     private readonly WaiterPool<T>? _pool;
@@ -92,9 +93,24 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
     /// <summary>Completes the wait with <paramref name="result"/>; call it outside the owner's lock, after dequeuing the node.</summary>
     internal void SetResult(T result)
     {
+        if (_failOnResult is { } failure)
+        {
+            // The owner turned this success into a failure ahead of time (see FailOnResult).
+            _failOnResult = null;
+            SetException(failure);
+            return;
+        }
+
         _pendingResult = result;
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
     }
+
+    /// <summary>
+    /// Makes the next <see cref="SetResult"/> fail with <paramref name="exception"/> instead: for a waiter
+    /// that must still wait for something (a condition waiter retaking its lock) before reporting its
+    /// cancellation. Call it before the node is queued where it will be completed.
+    /// </summary>
+    internal void FailOnResult(Exception exception) => _failOnResult = exception;
 
     /// <summary>Fails the wait with cancellation; call it outside the owner's lock, after removing the node.</summary>
     internal void SetCanceled(CancellationToken cancellationToken) =>
@@ -160,6 +176,7 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
         _registration.Dispose();
         _registration = default;
         _owner = null;
+        _failOnResult = null;
         Tag = 0;
         State = null;
         Next = null;

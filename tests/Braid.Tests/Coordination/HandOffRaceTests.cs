@@ -1,0 +1,194 @@
+using Braid.Coordination;
+
+namespace Braid.Tests.Coordination;
+
+/// <summary>
+/// Every waiting call, with the release racing the cancellation at the moment of hand-off, both ways,
+/// deterministically: a token's callbacks run in reverse registration order, so a callback registered
+/// after the waiter's runs before it (release first), and one registered before runs after it (cancel first).
+/// </summary>
+public sealed class HandOffRaceTests
+{
+    private static async Task<(Task Wait, CancellationTokenSource Source)> RaceAsync(Func<CancellationToken, Task> wait, Action release, bool releaseFirst)
+    {
+        var cts = new CancellationTokenSource();
+        Task pending;
+        if (releaseFirst)
+        {
+            pending = wait(cts.Token);
+            cts.Token.Register(release);
+        }
+        else
+        {
+            cts.Token.Register(release);
+            pending = wait(cts.Token);
+        }
+
+        await cts.CancelAsync();
+        return (pending, cts);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Reader_lock_release_first_enters_cancel_first_takes_nothing(bool fair)
+    {
+        foreach (var releaseFirst in new[] { true, false })
+        {
+            var rw = new AsyncReaderWriterLock(fair);
+            var writer = await rw.WriterLockAsync();
+            AsyncReaderWriterLock.Releaser reader = default;
+            var (wait, cts) = await RaceAsync(async t => reader = await rw.ReaderLockAsync(t), writer.Dispose, releaseFirst);
+            using (cts)
+            {
+                if (releaseFirst)
+                {
+                    await wait;
+                    Assert.Equal(1, rw.GetStatistics().ReaderCount);
+                    reader.Dispose();
+                }
+                else
+                {
+                    await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait);
+                    Assert.Equal(0, rw.GetStatistics().ReaderCount);
+                }
+
+                Assert.True(rw.TryWriterLock(out var after));
+                after.Dispose();
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Event_set_racing_cancellation_completes_or_cancels_never_both(bool releaseFirst)
+    {
+        var ev = new AsyncEvent();
+        var (wait, cts) = await RaceAsync(t => ev.WaitAsync(t).AsTask(), ev.Set, releaseFirst);
+        using (cts)
+        {
+            if (releaseFirst)
+            {
+                await wait;
+                Assert.Equal(0, ev.GetStatistics().Cancellations);
+            }
+            else
+            {
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait);
+                Assert.Equal(1, ev.GetStatistics().Cancellations);
+            }
+
+            Assert.True(ev.IsSet);
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Countdown_reaching_zero_racing_cancellation(bool releaseFirst)
+    {
+        var countdown = new AsyncCountdownEvent(1);
+        var (wait, cts) = await RaceAsync(t => countdown.WaitAsync(t).AsTask(), () => countdown.Signal(), releaseFirst);
+        using (cts)
+        {
+            if (releaseFirst)
+            {
+                await wait;
+            }
+            else
+            {
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait);
+            }
+
+            Assert.True(countdown.IsSet);
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Barrier_last_arrival_racing_cancellation_completes_the_phase_or_finds_the_arrival_withdrawn(bool releaseFirst)
+    {
+        var barrier = new AsyncBarrier(2);
+        var lastArrivedCompleted = false;
+        var (wait, cts) = await RaceAsync(t => barrier.SignalAndWaitAsync(t).AsTask(), () => lastArrivedCompleted = barrier.TrySignalAndWait(), releaseFirst);
+        using (cts)
+        {
+            if (releaseFirst)
+            {
+                await wait;
+                Assert.True(lastArrivedCompleted);
+                Assert.Equal(1, barrier.CurrentPhase);
+            }
+            else
+            {
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait);
+                Assert.False(lastArrivedCompleted); // the withdrawn arrival did not count
+                Assert.Equal(0, barrier.CurrentPhase);
+                Assert.Equal(0, barrier.GetStatistics().ArrivedCount);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Condition_notify_racing_cancellation_returns_normally_or_throws_and_always_holds_the_lock(bool releaseFirst)
+    {
+        var gate = new AsyncLock();
+        var condition = new AsyncCondition(gate);
+        var notified = -1;
+        var heldAtEnd = false;
+
+        var waitingWhenNotifying = -1;
+
+        // The release callback runs on the cancelling thread, which holds no lock: take it, notify, release.
+        // When the cancellation ran first, the cancelled waiter has already been handed the lock back
+        // (it was free), so there is nothing to take and nobody left to notify.
+        void Notify()
+        {
+            waitingWhenNotifying = condition.GetStatistics().WaitingCount;
+            if (gate.TryLock(out var releaser))
+            {
+                notified = condition.Notify();
+                releaser.Dispose();
+            }
+        }
+
+        var (wait, cts) = await RaceAsync(
+            async t =>
+            {
+                using (await gate.LockAsync(CancellationToken.None))
+                {
+                    try
+                    {
+                        await condition.WaitAsync(t);
+                    }
+                    finally
+                    {
+                        heldAtEnd = gate.IsLocked;
+                    }
+                }
+            },
+            Notify,
+            releaseFirst);
+        using (cts)
+        {
+            if (releaseFirst)
+            {
+                await wait;
+                Assert.Equal(1, notified);
+            }
+            else
+            {
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait);
+                Assert.Equal(0, waitingWhenNotifying); // the cancelled waiter had left the condition
+                Assert.Equal(-1, notified);            // and already held the lock again: no notify happened
+            }
+
+            Assert.True(heldAtEnd);
+            Assert.False(gate.IsLocked);
+        }
+    }
+}
