@@ -44,6 +44,21 @@ internal static class LabConsole
                     return await LabRunner.RunAsync(options, progress, cancellationToken);
                 });
         }
+        else if (showProgress)
+        {
+            // No terminal to animate: one line on stderr when a model starts and about once a second.
+            var last = (Model: "", Repeat: 0, At: 0L);
+            var progress = new DirectProgress(p =>
+            {
+                var now = Environment.TickCount64;
+                if (p.Model != last.Model || p.Repeat != last.Repeat || now - last.At >= 1000)
+                {
+                    last = (p.Model, p.Repeat, now);
+                    Console.Error.WriteLine(Invariant($"braid lab: {p.Model} {p.Done}/{p.Total}"));
+                }
+            });
+            results = await LabRunner.RunAsync(options, progress, cancellationToken);
+        }
         else
         {
             results = await LabRunner.RunAsync(options, null, cancellationToken);
