@@ -13,7 +13,7 @@ public sealed class LayeringTests
         ["Braid.Pipelines"] = ["Braid"],
         ["Braid.Diagnostics"] = ["Braid"],
         ["Braid.Lab"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics"],
-        ["braid"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics", "Braid.Lab"],
+        ["Braid.Cli"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics", "Braid.Lab"],
     };
 
     public static TheoryData<string> BraidAssemblies()
@@ -37,7 +37,7 @@ public sealed class LayeringTests
         var assembly = Assembly.LoadFrom(Path.Combine(AppContext.BaseDirectory, name + ".dll"));
         var braidReferences = assembly.GetReferencedAssemblies()
             .Select(r => r.Name!)
-            .Where(n => n == "braid" || n == "Braid" || n.StartsWith("Braid.", StringComparison.Ordinal))
+            .Where(n => n == "Braid" || n.StartsWith("Braid.", StringComparison.Ordinal))
             .ToList();
         Assert.All(braidReferences, r => Assert.Contains(r, Allowed[name]));
     }

@@ -179,24 +179,51 @@ internal sealed class LoopDebugger(AsyncLoop loop, TimeSpan slowStepThreshold, T
         return type.Name;
     }
 
-    // "<FetchAsync>d__4" nested in Shop.Client becomes "Shop.Client.FetchAsync".
+    // "<FetchAsync>d__4" nested in Shop.Client becomes "Shop.Client.FetchAsync"; local functions and
+    // lambdas keep their enclosing method: "Shop.Client.Main.Retry", "Shop.Client.Main.lambda".
     private static string MethodName(Type? declaringType, string name)
     {
-        if (name.StartsWith('<'))
-        {
-            var close = name.IndexOf('>', StringComparison.Ordinal);
-            if (close > 1)
-            {
-                name = name[1..close];
-            }
-        }
-
         while (declaringType is not null && declaringType.Name.StartsWith('<'))
         {
             declaringType = declaringType.DeclaringType;
         }
 
+        name = Demangle(name);
         return declaringType is null ? name : $"{declaringType.FullName}.{name}";
+    }
+
+    private static string Demangle(string name)
+    {
+        if (!name.StartsWith('<'))
+        {
+            return name;
+        }
+
+        var depth = 0;
+        var close = -1;
+        for (var i = 0; i < name.Length && close < 0; i++)
+        {
+            depth += name[i] switch { '<' => 1, '>' => -1, _ => 0 };
+            if (depth == 0)
+            {
+                close = i;
+            }
+        }
+
+        if (close < 1)
+        {
+            return name;
+        }
+
+        var inner = Demangle(name[1..close]);
+        var suffix = name[(close + 1)..];
+        if (suffix.StartsWith("g__", StringComparison.Ordinal))
+        {
+            var bar = suffix.IndexOf('|', StringComparison.Ordinal);
+            return $"{inner}.{(bar > 3 ? suffix[3..bar] : suffix[3..])}";
+        }
+
+        return suffix.StartsWith("b__", StringComparison.Ordinal) ? $"{inner}.lambda" : inner;
     }
 
     private static string FirstUserFrame(string stack)

@@ -37,7 +37,6 @@ public sealed class CancelScope : IAmbientScope
     private readonly CancellationToken _outerToken;
     private readonly IAmbientScope? _parent;
     private readonly TimeProvider _time;
-    private readonly object _gate = new();
     private ITimer? _timer;
     private DateTimeOffset? _deadline;
     private string? _cancelReason;
@@ -96,7 +95,7 @@ public sealed class CancelScope : IAmbientScope
     {
         get
         {
-            lock (_gate)
+            lock (_cts)
             {
                 return _deadline;
             }
@@ -408,7 +407,7 @@ public sealed class CancelScope : IAmbientScope
     private void SetDeadline(DateTimeOffset? deadline)
     {
         bool cancelNow;
-        lock (_gate)
+        lock (_cts)
         {
             if (_closed)
             {
@@ -457,7 +456,7 @@ public sealed class CancelScope : IAmbientScope
     private void OnTimer()
     {
         DateTimeOffset? deadline;
-        lock (_gate)
+        lock (_cts)
         {
             deadline = _deadline;
         }
@@ -479,7 +478,7 @@ public sealed class CancelScope : IAmbientScope
 
     private void CancelCore(string reason)
     {
-        lock (_gate)
+        lock (_cts)
         {
             if (_closed)
             {
@@ -513,7 +512,7 @@ public sealed class CancelScope : IAmbientScope
 
     private void Close()
     {
-        lock (_gate)
+        lock (_cts)
         {
             _closed = true;
             _timer?.Dispose();

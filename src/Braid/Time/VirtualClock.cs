@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Tasks.Sources;
 
 namespace Braid.Time;
 
@@ -24,7 +25,7 @@ public sealed class VirtualClock : TimeProvider
 
     private readonly object _gate = new();
     private readonly DateTimeOffset _start;
-    private readonly PriorityQueue<(VirtualTimer Timer, long Version), (long Due, long Sequence)> _timers = new();
+    private readonly PriorityQueue<(TimerEntry Timer, long Version), (long Due, long Sequence)> _timers = new();
     private long _now;
     private long _nextSequence;
     private int _active;
@@ -117,6 +118,44 @@ public sealed class VirtualClock : TimeProvider
         AdvanceTo(target);
     }
 
+    /// <summary>
+    /// Waits <paramref name="delay"/> of virtual time: the clock's own, allocation-light form of
+    /// <c>Task.Delay(delay, clock)</c>, exact to the tick (<c>Task.Delay</c> truncates to whole
+    /// milliseconds, so it treats a 1 µs delay as no delay at all).
+    /// </summary>
+    /// <param name="delay">How long to wait; zero or negative completes at once.</param>
+    /// <param name="cancellationToken">Cancels the wait: the value task then throws <see cref="OperationCanceledException"/> and the timer is removed.</param>
+    /// <returns>A value task to await once. It completes synchronously only when <paramref name="delay"/> is not positive or the token is already cancelled.</returns>
+    /// <remarks>
+    /// The continuation runs on the awaiting code's context: on an <see cref="Braid.Loop.AsyncLoop"/> it is posted as a
+    /// step, in timer order. Waits due at the same instant complete in the order they were started,
+    /// together with timers created by <see cref="CreateTimer"/>.
+    /// </remarks>
+    public ValueTask DelayAsync(TimeSpan delay, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        if (delay <= TimeSpan.Zero)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        var node = new DelayNode();
+        var cancellation = node.PrepareCancellation(this, cancellationToken);
+        var sequence = Interlocked.Increment(ref _nextSequence);
+        lock (_gate)
+        {
+            node.Arm(this, _now + delay.Ticks, sequence);
+        }
+
+        // Registered once armed, so that a cancellation arriving now finds the timer to take back.
+        cancellation?.Register();
+        return new ValueTask(node, 0);
+    }
+
     /// <summary>Jumps to the earliest pending timer and fires everything due then; false when no timer is armed.</summary>
     internal bool TryJumpToNextTimer()
     {
@@ -137,7 +176,7 @@ public sealed class VirtualClock : TimeProvider
     {
         while (true)
         {
-            VirtualTimer timer;
+            TimerEntry timer;
             lock (_gate)
             {
                 if (!TryPeekLive(out var due) || due > target)
@@ -156,7 +195,7 @@ public sealed class VirtualClock : TimeProvider
                     Volatile.Write(ref _now, due);
                 }
 
-                timer.OnFiringLocked(due);
+                timer.OnFiringLocked(this, due);
             }
 
             timer.Invoke();
@@ -181,11 +220,48 @@ public sealed class VirtualClock : TimeProvider
         return false;
     }
 
-    private sealed class VirtualTimer(VirtualClock clock, TimerCallback callback, object? state, long sequence) : ITimer
+    /// <summary>An entry of the timer queue: armed at most once at a time; re-arming bumps the version so stale queue entries are skipped.</summary>
+    private abstract class TimerEntry
     {
         private long _version;
-        private long _period;
         private bool _armed;
+
+        // Under the clock's gate.
+        public bool IsCurrentLocked(long version) => _armed && version == _version;
+
+        // Under the clock's gate: the entry was dequeued to fire at `due`.
+        public abstract void OnFiringLocked(VirtualClock clock, long due);
+
+        // Outside the gate, on the thread advancing the clock.
+        public abstract void Invoke();
+
+        // Under the clock's gate.
+        public void Arm(VirtualClock clock, long due, long sequence)
+        {
+            _version++;
+            _armed = true;
+            clock._active++;
+            clock._timers.Enqueue((this, _version), (due, sequence));
+        }
+
+        // Under the clock's gate; false when it was not armed.
+        public bool Disarm(VirtualClock clock)
+        {
+            if (!_armed)
+            {
+                return false;
+            }
+
+            _armed = false;
+            _version++;
+            clock._active--;
+            return true;
+        }
+    }
+
+    private sealed class VirtualTimer(VirtualClock clock, TimerCallback callback, object? state, long sequence) : TimerEntry, ITimer
+    {
+        private long _period;
         private bool _disposed;
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
@@ -199,11 +275,11 @@ public sealed class VirtualClock : TimeProvider
                     return false;
                 }
 
-                Disarm();
+                Disarm(clock);
                 _period = period == Timeout.InfiniteTimeSpan ? 0 : period.Ticks;
                 if (dueTime != Timeout.InfiniteTimeSpan)
                 {
-                    Arm(clock._now + dueTime.Ticks);
+                    Arm(clock, clock._now + dueTime.Ticks, sequence);
                 }
 
                 return true;
@@ -214,7 +290,7 @@ public sealed class VirtualClock : TimeProvider
         {
             lock (clock._gate)
             {
-                Disarm();
+                Disarm(clock);
                 _disposed = true;
             }
         }
@@ -225,44 +301,185 @@ public sealed class VirtualClock : TimeProvider
             return ValueTask.CompletedTask;
         }
 
-        // Under the clock's gate.
-        public bool IsCurrentLocked(long version) => _armed && version == _version;
-
-        // Under the clock's gate: the timer was dequeued to fire at `due`; re-arm it if periodic.
-        public void OnFiringLocked(long due)
+        public override void OnFiringLocked(VirtualClock clock, long due)
         {
-            Disarm();
+            Disarm(clock);
             if (_period > 0)
             {
-                Arm(due + _period);
+                Arm(clock, due + _period, sequence);
             }
         }
 
-        public void Invoke() => callback(state);
-
-        private void Arm(long due)
-        {
-            _version++;
-            _armed = true;
-            clock._active++;
-            clock._timers.Enqueue((this, _version), (due, sequence));
-        }
-
-        private void Disarm()
-        {
-            if (_armed)
-            {
-                _armed = false;
-                _version++;
-                clock._active--;
-            }
-        }
+        public override void Invoke() => callback(state);
 
         private static void ValidateSpan(TimeSpan value, string name)
         {
             if (value != Timeout.InfiniteTimeSpan && value < TimeSpan.Zero)
             {
                 throw new ArgumentOutOfRangeException(name, value, "Must be non-negative or Timeout.InfiniteTimeSpan.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// One <see cref="DelayAsync"/>: the timer entry and the awaited value-task source in one small
+    /// object (64 bytes), awaited once. A continuation that captured a synchronization context is
+    /// posted to it with the node itself as state, so firing allocates nothing.
+    /// </summary>
+    private sealed class DelayNode : TimerEntry, IValueTaskSource
+    {
+        private static readonly object Completed = new();
+        private static readonly SendOrPostCallback PostedContinuation = static s => ((DelayNode)s!).RunContinuation();
+
+        private Action<object?>? _continuation;
+        private object? _continuationState;
+
+        // null, the SynchronizationContext or TaskScheduler to resume on, or an ExecutionContext pair.
+        private object? _context;
+
+        // null while pending; Completed, or the OperationCanceledException; or, while pending and
+        // cancellable, the Cancellation that can take it back.
+        private object? _outcome;
+
+        public Cancellation? PrepareCancellation(VirtualClock clock, CancellationToken cancellationToken)
+        {
+            if (!cancellationToken.CanBeCanceled)
+            {
+                return null;
+            }
+
+            var cancellation = new Cancellation(this, clock, cancellationToken);
+            _outcome = cancellation;
+            return cancellation;
+        }
+
+        public override void OnFiringLocked(VirtualClock clock, long due) => Disarm(clock);
+
+        public override void Invoke()
+        {
+            if (_outcome is Cancellation cancellation)
+            {
+                cancellation.Registration.Dispose();
+            }
+
+            Complete(Completed);
+        }
+
+        public void GetResult(short token)
+        {
+            if (_outcome is OperationCanceledException canceled)
+            {
+                throw canceled;
+            }
+        }
+
+        public ValueTaskSourceStatus GetStatus(short token) => _outcome switch
+        {
+            null or Cancellation => ValueTaskSourceStatus.Pending,
+            OperationCanceledException => ValueTaskSourceStatus.Canceled,
+            _ => ValueTaskSourceStatus.Succeeded,
+        };
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        {
+            object? context = null;
+            if ((flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0)
+            {
+                if (SynchronizationContext.Current is { } sc && sc.GetType() != typeof(SynchronizationContext))
+                {
+                    context = sc;
+                }
+                else if (TaskScheduler.Current != TaskScheduler.Default)
+                {
+                    context = TaskScheduler.Current;
+                }
+            }
+
+            if ((flags & ValueTaskSourceOnCompletedFlags.FlowExecutionContext) != 0 && ExecutionContext.Capture() is { } ec)
+            {
+                context = new FlowingContext(ec, context);
+            }
+
+            _continuationState = state;
+            _context = context;
+
+            // Publish the continuation; if the outcome raced in first, run it now.
+            if (Interlocked.CompareExchange(ref _continuation, continuation, null) is not null)
+            {
+                Dispatch();
+            }
+        }
+
+        private void Complete(object outcome)
+        {
+            _outcome = outcome;
+            var previous = Interlocked.CompareExchange(ref _continuation, CompletedSentinel, null);
+            if (previous is not null)
+            {
+                Dispatch();
+            }
+        }
+
+        private static readonly Action<object?> CompletedSentinel = static _ => { };
+
+        // Both the continuation and the outcome are in: run it where it asked to run.
+        private void Dispatch()
+        {
+            switch (_context)
+            {
+                case null:
+                    RunContinuation();
+                    break;
+                case SynchronizationContext sc:
+#pragma warning disable VSTHRD001 // Resuming on the awaiter's captured context is the contract of an IValueTaskSource.
+                    sc.Post(PostedContinuation, this);
+#pragma warning restore VSTHRD001
+                    break;
+                case TaskScheduler scheduler:
+                    _ = Task.Factory.StartNew(static s => ((DelayNode)s!).RunContinuation(), this, CancellationToken.None, TaskCreationOptions.DenyChildAttach, scheduler);
+                    break;
+                case FlowingContext flowing:
+                    ExecutionContext.Run(flowing.ExecutionContext, static s => ((DelayNode)s!).DispatchInner(), this);
+                    break;
+            }
+        }
+
+        private void DispatchInner()
+        {
+            _context = ((FlowingContext)_context!).Inner;
+            Dispatch();
+        }
+
+        private void RunContinuation()
+        {
+            var continuation = _continuation;
+            if (ReferenceEquals(continuation, CompletedSentinel))
+            {
+                return;
+            }
+
+            continuation!(_continuationState);
+        }
+
+        private sealed record FlowingContext(ExecutionContext ExecutionContext, object? Inner);
+
+        public sealed class Cancellation(DelayNode node, VirtualClock clock, CancellationToken token)
+        {
+            public CancellationTokenRegistration Registration { get; private set; }
+
+            public void Register() => Registration = token.UnsafeRegister(static s => ((Cancellation)s!).Cancel(), this);
+
+            public void Cancel()
+            {
+                lock (clock._gate)
+                {
+                    if (!node.Disarm(clock))
+                    {
+                        return; // already fired
+                    }
+                }
+
+                node.Complete(new OperationCanceledException(token));
             }
         }
     }

@@ -60,11 +60,13 @@ public sealed class AsyncLoopTests
         var loopThread = Environment.CurrentManagedThreadId;
         var result = AsyncLoop.Run(async () =>
         {
-            var offLoop = await Task.Run(() => Environment.CurrentManagedThreadId).ConfigureAwait(false);
+            // Completed from a pool thread only after this await is registered: the continuation,
+            // and so the end of the entry point, run off the loop.
+            var offLoop = new TaskCompletionSource<int>();
+            _ = CompleteFromThePoolAsync(offLoop);
+            var value = await offLoop.Task.ConfigureAwait(false);
             Assert.NotEqual(loopThread, Environment.CurrentManagedThreadId);
-
-            // Work started off the loop that posts back onto it.
-            return offLoop;
+            return value;
         });
         Assert.NotEqual(loopThread, result);
 
@@ -74,6 +76,12 @@ public sealed class AsyncLoopTests
             return Environment.CurrentManagedThreadId;
         });
         Assert.Equal(loopThread, back);
+    }
+
+    private static async Task CompleteFromThePoolAsync(TaskCompletionSource<int> source)
+    {
+        await Task.Yield(); // runs after the entry point has started awaiting
+        ThreadPool.QueueUserWorkItem(_ => source.SetResult(Environment.CurrentManagedThreadId));
     }
 
     [Fact]

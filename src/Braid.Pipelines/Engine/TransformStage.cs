@@ -1,0 +1,345 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+
+namespace Braid.Pipelines.Engine;
+
+/// <summary>
+/// A per-item stage (map, async map, filter, flat-map) with its workers. Workers take whole
+/// segments from the input, call the function once per item with no allocation on the fast path,
+/// and send their output in segments.
+/// </summary>
+internal sealed class TransformStage<TIn, TOut>
+{
+    private readonly TransformKind _kind;
+    private readonly Func<TIn, TOut>? _map;
+    private readonly Func<TIn, CancellationToken, ValueTask<TOut>>? _mapAsync;
+    private readonly Func<TIn, bool>? _filter;
+    private readonly Func<TIn, IEnumerable<TOut>>? _flatMap;
+    private readonly Func<TIn, CancellationToken, IAsyncEnumerable<TOut>>? _flatMapAsync;
+    private readonly StageOptions _options;
+    private readonly RunContext _run;
+    private readonly StageCounters _counters;
+    private readonly Link<TIn> _input;
+    private readonly Link<TOut> _output;
+    private readonly Sequencer? _sequencer;
+    private readonly TokenBucket? _rate;
+    private readonly RetryPolicy? _retry;
+    private readonly bool _deadLetters;
+    private readonly bool _capture;
+
+    // Flat maps stream their output lazily unless an item may be retried or dead-lettered: then one
+    // item's outputs are collected first, so an item's outputs are sent all or not at all.
+    private readonly bool _materialize;
+
+    public TransformStage(TransformKind kind, Delegate function, StageOptions options, RunContext run, StageCounters counters, Link<TIn> input, Link<TOut> output)
+    {
+        _kind = kind;
+        _map = function as Func<TIn, TOut>;
+        _mapAsync = function as Func<TIn, CancellationToken, ValueTask<TOut>>;
+        _filter = function as Func<TIn, bool>;
+        _flatMap = function as Func<TIn, IEnumerable<TOut>>;
+        _flatMapAsync = function as Func<TIn, CancellationToken, IAsyncEnumerable<TOut>>;
+        _options = options;
+        _run = run;
+        _counters = counters;
+        _input = input;
+        _output = output;
+        _sequencer = options.Ordered && options.Workers > 1 ? new Sequencer() : null;
+        _rate = options.RateLimit is { } limit ? new TokenBucket(limit, run.Time) : null;
+        _retry = options.Retry;
+        _deadLetters = (options.ErrorPolicy ?? run.Options.ErrorPolicy) == ErrorPolicy.ContinueWithDeadLetters;
+        _capture = options.WorkerKind == WorkerKind.DedicatedThreads;
+        _materialize = _retry is not null || _deadLetters;
+        counters.Stopped = () => output.Writer.TryComplete();
+    }
+
+    public void Start()
+    {
+        for (var i = 0; i < _options.Workers; i++)
+        {
+            _run.StartWorker(_counters, WorkerAsync, _options.WorkerKind);
+        }
+    }
+
+    private async Task WorkerAsync()
+    {
+        var outbox = new Outbox<TOut>(_output, _counters);
+        var reader = _input.Reader;
+        var ct = _run.Token;
+        var time = _run.Time;
+        while (await reader.WaitToReadAsync(ct).ConfigureAwait(_capture))
+        {
+            if (_sequencer is null)
+            {
+                // Unordered, or a single worker: output is coalesced across input segments and sent
+                // when full or when the input runs dry.
+                while (reader.TryRead(out var segment))
+                {
+                    _input.Dequeued(segment.Count);
+                    var start = time.GetTimestamp();
+                    await ProcessAsync(segment, outbox, -1, ct).ConfigureAwait(_capture);
+                    _counters.AddBusy(time.GetTimestamp() - start);
+                }
+
+                await outbox.FlushAsync(ct).ConfigureAwait(_capture);
+            }
+            else
+            {
+                while (_sequencer.TryTake(reader, out var segment, out var number))
+                {
+                    _input.Dequeued(segment.Count);
+                    var start = time.GetTimestamp();
+                    var holdsTurn = await ProcessAsync(segment, outbox, number, ct).ConfigureAwait(_capture);
+                    _counters.AddBusy(time.GetTimestamp() - start);
+                    if (!holdsTurn)
+                    {
+                        await _sequencer.WaitTurnAsync(number, ct).ConfigureAwait(_capture);
+                    }
+
+                    await outbox.FlushAsync(ct).ConfigureAwait(_capture);
+                    _sequencer.EndTurn(number);
+                }
+            }
+        }
+
+        await outbox.FlushAsync(ct).ConfigureAwait(_capture);
+    }
+
+    /// <summary>
+    /// Runs the function over one segment. In ordered mode (<paramref name="number"/> ≥ 0) a full
+    /// outbox is sent only on the segment's turn; answers whether the worker now holds the turn.
+    /// </summary>
+    private async ValueTask<bool> ProcessAsync(Segment<TIn> segment, Outbox<TOut> outbox, long number, CancellationToken ct)
+    {
+        var holdsTurn = false;
+        var items = segment.Items;
+        var count = segment.Count;
+        _counters.AddIn(count);
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                ct.ThrowIfCancellationRequested();
+                var item = items[i];
+                if (_rate is not null)
+                {
+                    await _rate.WaitAsync(ct).ConfigureAwait(_capture);
+                }
+
+                switch (_kind)
+                {
+                    case TransformKind.Map:
+                        {
+                            TOut result;
+                            try
+                            {
+                                result = _map!(item);
+                            }
+                            catch (Exception ex) when (!_run.IsStopping(ex))
+                            {
+                                var outcome = await RecoverAsync(item, ex, ct).ConfigureAwait(_capture);
+                                if (!outcome.Ok)
+                                {
+                                    continue;
+                                }
+
+                                result = outcome.Value!;
+                            }
+
+                            if (outbox.Add(result))
+                            {
+                                holdsTurn = await SendAsync(outbox, number, holdsTurn, ct).ConfigureAwait(_capture);
+                            }
+
+                            break;
+                        }
+
+                    case TransformKind.MapAsync:
+                        {
+                            TOut result;
+                            try
+                            {
+                                var pending = _mapAsync!(item, ct);
+                                if (pending.IsCompletedSuccessfully)
+                                {
+                                    result = pending.Result;
+                                }
+                                else
+                                {
+                                    // About to wait: send what is ready first, unless order forbids it.
+                                    if (number < 0 && outbox.Count > 0)
+                                    {
+                                        await outbox.FlushAsync(ct).ConfigureAwait(_capture);
+                                    }
+
+                                    result = await pending.ConfigureAwait(_capture);
+                                }
+                            }
+                            catch (Exception ex) when (!_run.IsStopping(ex))
+                            {
+                                var outcome = await RecoverAsync(item, ex, ct).ConfigureAwait(_capture);
+                                if (!outcome.Ok)
+                                {
+                                    continue;
+                                }
+
+                                result = outcome.Value!;
+                            }
+
+                            if (outbox.Add(result))
+                            {
+                                holdsTurn = await SendAsync(outbox, number, holdsTurn, ct).ConfigureAwait(_capture);
+                            }
+
+                            break;
+                        }
+
+                    case TransformKind.Filter:
+                        {
+                            bool keep;
+                            try
+                            {
+                                keep = _filter!(item);
+                            }
+                            catch (Exception ex) when (!_run.IsStopping(ex))
+                            {
+                                var outcome = await RecoverAsync(item, ex, ct).ConfigureAwait(_capture);
+                                keep = outcome.Ok && outcome.Keep;
+                            }
+
+                            if (keep && outbox.Add(Unsafe.As<TIn, TOut>(ref item)))
+                            {
+                                holdsTurn = await SendAsync(outbox, number, holdsTurn, ct).ConfigureAwait(_capture);
+                            }
+
+                            break;
+                        }
+
+                    case TransformKind.FlatMap when !_materialize:
+                        foreach (var result in _flatMap!(item))
+                        {
+                            if (outbox.Add(result))
+                            {
+                                holdsTurn = await SendAsync(outbox, number, holdsTurn, ct).ConfigureAwait(_capture);
+                            }
+                        }
+
+                        break;
+
+                    case TransformKind.FlatMapAsync when !_materialize:
+                        await foreach (var result in _flatMapAsync!(item, ct).WithCancellation(ct).ConfigureAwait(_capture))
+                        {
+                            if (outbox.Add(result))
+                            {
+                                holdsTurn = await SendAsync(outbox, number, holdsTurn, ct).ConfigureAwait(_capture);
+                            }
+                        }
+
+                        break;
+
+                    default:
+                        {
+                            Outcome outcome;
+                            try
+                            {
+                                outcome = await AttemptAsync(item, ct).ConfigureAwait(_capture);
+                            }
+                            catch (Exception ex) when (!_run.IsStopping(ex))
+                            {
+                                outcome = await RecoverAsync(item, ex, ct).ConfigureAwait(_capture);
+                            }
+
+                            if (outcome is { Ok: true, Many: { } many })
+                            {
+                                foreach (var result in many)
+                                {
+                                    if (outbox.Add(result))
+                                    {
+                                        holdsTurn = await SendAsync(outbox, number, holdsTurn, ct).ConfigureAwait(_capture);
+                                    }
+                                }
+                            }
+
+                            break;
+                        }
+                }
+            }
+        }
+        finally
+        {
+            segment.Return();
+        }
+
+        return holdsTurn;
+    }
+
+    private async ValueTask<bool> SendAsync(Outbox<TOut> outbox, long number, bool holdsTurn, CancellationToken ct)
+    {
+        if (number >= 0 && !holdsTurn)
+        {
+            await _sequencer!.WaitTurnAsync(number, ct).ConfigureAwait(_capture);
+            holdsTurn = true;
+        }
+
+        await outbox.FlushAsync(ct).ConfigureAwait(_capture);
+        return holdsTurn;
+    }
+
+    /// <summary>One call of the function for one item, its outputs collected.</summary>
+    private async ValueTask<Outcome> AttemptAsync(TIn item, CancellationToken ct)
+    {
+        switch (_kind)
+        {
+            case TransformKind.Map:
+                return new Outcome(true, _map!(item), false, null);
+            case TransformKind.MapAsync:
+                return new Outcome(true, await _mapAsync!(item, ct).ConfigureAwait(_capture), false, null);
+            case TransformKind.Filter:
+                return new Outcome(true, default, _filter!(item), null);
+            case TransformKind.FlatMap:
+                return new Outcome(true, default, false, [.. _flatMap!(item)]);
+            default:
+                {
+                    var many = new List<TOut>();
+                    await foreach (var result in _flatMapAsync!(item, ct).WithCancellation(ct).ConfigureAwait(_capture))
+                    {
+                        many.Add(result);
+                    }
+
+                    return new Outcome(true, default, false, many);
+                }
+        }
+    }
+
+    /// <summary>The slow path after a first failure: retries with backoff, then dead letter or rethrow.</summary>
+    private async ValueTask<Outcome> RecoverAsync(TIn item, Exception failure, CancellationToken ct)
+    {
+        var attempts = 1;
+        while (_retry is not null && attempts < _retry.MaxAttempts && (_retry.ShouldRetry?.Invoke(failure) ?? true))
+        {
+            attempts++;
+            _counters.AddRetry();
+            await Task.Delay(_retry.DelayBefore(attempts), _run.Time, ct).ConfigureAwait(_capture);
+            try
+            {
+                return await AttemptAsync(item, ct).ConfigureAwait(_capture);
+            }
+            catch (Exception ex) when (!_run.IsStopping(ex))
+            {
+                failure = ex;
+            }
+        }
+
+        _counters.AddFailed();
+        if (_deadLetters)
+        {
+            _run.AddDeadLetter(new DeadLetter(_counters.Name, item, failure, attempts));
+            return default;
+        }
+
+        ExceptionDispatchInfo.Throw(failure);
+        return default;
+    }
+
+    private readonly record struct Outcome(bool Ok, TOut? Value, bool Keep, List<TOut>? Many);
+}

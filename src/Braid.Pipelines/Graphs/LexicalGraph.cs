@@ -1,0 +1,242 @@
+using System.Globalization;
+using System.Text;
+using System.Xml;
+
+namespace Braid.Pipelines.Graphs;
+
+/// <summary>
+/// A directed graph of words and synsets: a word points to each synset it belongs to (synonymy), a
+/// synset points to its hypernyms. Graphs built from separate groups of synsets merge into one.
+/// </summary>
+/// <remarks>Not thread-safe: build one per worker and merge them under a lock.</remarks>
+public sealed class LexicalGraph
+{
+    private readonly Dictionary<string, Node> _nodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string From, string To), string> _edges = [];
+
+    /// <summary>The number of nodes (words and synsets).</summary>
+    public int NodeCount => _nodes.Count;
+
+    /// <summary>The number of distinct edges.</summary>
+    public int EdgeCount => _edges.Count;
+
+    /// <summary>Builds the graph of one group of synsets: their words, synonym edges and hypernym edges.</summary>
+    /// <param name="synsets">The group.</param>
+    public static LexicalGraph Build(IEnumerable<Synset> synsets)
+    {
+        ArgumentNullException.ThrowIfNull(synsets);
+        var graph = new LexicalGraph();
+        foreach (var synset in synsets)
+        {
+            graph.AddNode(synset.Id, synset.Words.Count > 0 ? synset.Words[0].Replace('_', ' ') : synset.Id, "synset", known: true);
+            foreach (var word in synset.Words)
+            {
+                var wordId = "w:" + word.ToLowerInvariant();
+                graph.AddNode(wordId, word.Replace('_', ' '), "word", known: true);
+                graph.AddEdge(wordId, synset.Id, "synonym");
+            }
+
+            foreach (var hypernym in synset.Hypernyms)
+            {
+                // The hypernym may belong to another group: a placeholder node, named when merged.
+                graph.AddNode(hypernym, hypernym, "synset", known: false);
+                graph.AddEdge(synset.Id, hypernym, "hypernym");
+            }
+        }
+
+        return graph;
+    }
+
+    /// <summary>Adds every node and edge of <paramref name="other"/> to this graph; a known node's label wins over a placeholder's.</summary>
+    /// <param name="other">The graph to merge in; not changed.</param>
+    public void Merge(LexicalGraph other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        foreach (var (id, node) in other._nodes)
+        {
+            AddNode(id, node.Label, node.Kind, node.Known);
+        }
+
+        foreach (var (edge, kind) in other._edges)
+        {
+            _edges.TryAdd(edge, kind);
+        }
+    }
+
+    /// <summary>The number of nodes in the largest weakly connected component (edges taken both ways).</summary>
+    public int LargestComponentSize()
+    {
+        var index = new Dictionary<string, int>(_nodes.Count, StringComparer.Ordinal);
+        foreach (var id in _nodes.Keys)
+        {
+            index[id] = index.Count;
+        }
+
+        var parent = new int[index.Count];
+        for (var i = 0; i < parent.Length; i++)
+        {
+            parent[i] = i;
+        }
+
+        foreach (var (from, to) in _edges.Keys)
+        {
+            var a = Find(parent, index[from]);
+            var b = Find(parent, index[to]);
+            if (a != b)
+            {
+                parent[a] = b;
+            }
+        }
+
+        var sizes = new Dictionary<int, int>();
+        var largest = 0;
+        for (var i = 0; i < parent.Length; i++)
+        {
+            var root = Find(parent, i);
+            sizes[root] = sizes.GetValueOrDefault(root) + 1;
+            largest = Math.Max(largest, sizes[root]);
+        }
+
+        return largest;
+
+        static int Find(int[] parent, int i)
+        {
+            while (parent[i] != i)
+            {
+                parent[i] = parent[parent[i]];
+                i = parent[i];
+            }
+
+            return i;
+        }
+    }
+
+    /// <summary>Writes the graph as GEXF 1.3 (Gephi), nodes and edges sorted by id so equal graphs give equal files.</summary>
+    /// <param name="output">Where to write; not closed.</param>
+    /// <param name="cancellationToken">Stops the writing between elements.</param>
+    public async Task WriteGexfAsync(TextWriter output, CancellationToken cancellationToken = default)
+    {
+        await using var xml = XmlWriter.Create(output, Settings());
+        await xml.WriteStartDocumentAsync().ConfigureAwait(false);
+        await xml.WriteStartElementAsync(null, "gexf", "http://gexf.net/1.3").ConfigureAwait(false);
+        await xml.WriteAttributeStringAsync(null, "version", null, "1.3").ConfigureAwait(false);
+        await xml.WriteStartElementAsync(null, "meta", null).ConfigureAwait(false);
+        await xml.WriteElementStringAsync(null, "creator", null, "Braid.Pipelines").ConfigureAwait(false);
+        await xml.WriteElementStringAsync(null, "description", null, "WordNet words, synsets, synonym and hypernym edges").ConfigureAwait(false);
+        await xml.WriteEndElementAsync().ConfigureAwait(false);
+        await xml.WriteStartElementAsync(null, "graph", null).ConfigureAwait(false);
+        await xml.WriteAttributeStringAsync(null, "defaultedgetype", null, "directed").ConfigureAwait(false);
+        await xml.WriteStartElementAsync(null, "attributes", null).ConfigureAwait(false);
+        await xml.WriteAttributeStringAsync(null, "class", null, "node").ConfigureAwait(false);
+        await xml.WriteStartElementAsync(null, "attribute", null).ConfigureAwait(false);
+        await xml.WriteAttributeStringAsync(null, "id", null, "kind").ConfigureAwait(false);
+        await xml.WriteAttributeStringAsync(null, "title", null, "kind").ConfigureAwait(false);
+        await xml.WriteAttributeStringAsync(null, "type", null, "string").ConfigureAwait(false);
+        await xml.WriteEndElementAsync().ConfigureAwait(false);
+        await xml.WriteEndElementAsync().ConfigureAwait(false);
+
+        await xml.WriteStartElementAsync(null, "nodes", null).ConfigureAwait(false);
+        foreach (var (id, node) in _nodes.OrderBy(n => n.Key, StringComparer.Ordinal))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await xml.WriteStartElementAsync(null, "node", null).ConfigureAwait(false);
+            await xml.WriteAttributeStringAsync(null, "id", null, id).ConfigureAwait(false);
+            await xml.WriteAttributeStringAsync(null, "label", null, node.Label).ConfigureAwait(false);
+            await xml.WriteStartElementAsync(null, "attvalues", null).ConfigureAwait(false);
+            await xml.WriteStartElementAsync(null, "attvalue", null).ConfigureAwait(false);
+            await xml.WriteAttributeStringAsync(null, "for", null, "kind").ConfigureAwait(false);
+            await xml.WriteAttributeStringAsync(null, "value", null, node.Kind).ConfigureAwait(false);
+            await xml.WriteEndElementAsync().ConfigureAwait(false);
+            await xml.WriteEndElementAsync().ConfigureAwait(false);
+            await xml.WriteEndElementAsync().ConfigureAwait(false);
+        }
+
+        await xml.WriteEndElementAsync().ConfigureAwait(false);
+        await xml.WriteStartElementAsync(null, "edges", null).ConfigureAwait(false);
+        var number = 0;
+        foreach (var ((from, to), kind) in SortedEdges())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await xml.WriteStartElementAsync(null, "edge", null).ConfigureAwait(false);
+            await xml.WriteAttributeStringAsync(null, "id", null, (number++).ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+            await xml.WriteAttributeStringAsync(null, "source", null, from).ConfigureAwait(false);
+            await xml.WriteAttributeStringAsync(null, "target", null, to).ConfigureAwait(false);
+            await xml.WriteAttributeStringAsync(null, "label", null, kind).ConfigureAwait(false);
+            await xml.WriteEndElementAsync().ConfigureAwait(false);
+        }
+
+        await xml.WriteEndDocumentAsync().ConfigureAwait(false);
+        await xml.FlushAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Writes the graph as GraphML, nodes and edges sorted by id.</summary>
+    /// <param name="output">Where to write; not closed.</param>
+    /// <param name="cancellationToken">Stops the writing between elements.</param>
+    public async Task WriteGraphMLAsync(TextWriter output, CancellationToken cancellationToken = default)
+    {
+        await using var xml = XmlWriter.Create(output, Settings());
+        const string ns = "http://graphml.graphdrawing.org/xmlns";
+        await xml.WriteStartDocumentAsync().ConfigureAwait(false);
+        await xml.WriteStartElementAsync(null, "graphml", ns).ConfigureAwait(false);
+        foreach (var (id, target, name) in new[] { ("label", "node", "label"), ("kind", "node", "kind"), ("edgekind", "edge", "kind") })
+        {
+            await xml.WriteStartElementAsync(null, "key", ns).ConfigureAwait(false);
+            await xml.WriteAttributeStringAsync(null, "id", null, id).ConfigureAwait(false);
+            await xml.WriteAttributeStringAsync(null, "for", null, target).ConfigureAwait(false);
+            await xml.WriteAttributeStringAsync(null, "attr.name", null, name).ConfigureAwait(false);
+            await xml.WriteAttributeStringAsync(null, "attr.type", null, "string").ConfigureAwait(false);
+            await xml.WriteEndElementAsync().ConfigureAwait(false);
+        }
+
+        await xml.WriteStartElementAsync(null, "graph", ns).ConfigureAwait(false);
+        await xml.WriteAttributeStringAsync(null, "id", null, "wordnet").ConfigureAwait(false);
+        await xml.WriteAttributeStringAsync(null, "edgedefault", null, "directed").ConfigureAwait(false);
+        foreach (var (id, node) in _nodes.OrderBy(n => n.Key, StringComparer.Ordinal))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await xml.WriteStartElementAsync(null, "node", ns).ConfigureAwait(false);
+            await xml.WriteAttributeStringAsync(null, "id", null, id).ConfigureAwait(false);
+            await WriteDataAsync(xml, ns, "label", node.Label).ConfigureAwait(false);
+            await WriteDataAsync(xml, ns, "kind", node.Kind).ConfigureAwait(false);
+            await xml.WriteEndElementAsync().ConfigureAwait(false);
+        }
+
+        foreach (var ((from, to), kind) in SortedEdges())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await xml.WriteStartElementAsync(null, "edge", ns).ConfigureAwait(false);
+            await xml.WriteAttributeStringAsync(null, "source", null, from).ConfigureAwait(false);
+            await xml.WriteAttributeStringAsync(null, "target", null, to).ConfigureAwait(false);
+            await WriteDataAsync(xml, ns, "edgekind", kind).ConfigureAwait(false);
+            await xml.WriteEndElementAsync().ConfigureAwait(false);
+        }
+
+        await xml.WriteEndDocumentAsync().ConfigureAwait(false);
+        await xml.FlushAsync().ConfigureAwait(false);
+
+        static async Task WriteDataAsync(XmlWriter xml, string ns, string key, string value)
+        {
+            await xml.WriteStartElementAsync(null, "data", ns).ConfigureAwait(false);
+            await xml.WriteAttributeStringAsync(null, "key", null, key).ConfigureAwait(false);
+            await xml.WriteStringAsync(value).ConfigureAwait(false);
+            await xml.WriteEndElementAsync().ConfigureAwait(false);
+        }
+    }
+
+    private IEnumerable<KeyValuePair<(string From, string To), string>> SortedEdges() =>
+        _edges.OrderBy(e => e.Key.From, StringComparer.Ordinal).ThenBy(e => e.Key.To, StringComparer.Ordinal);
+
+    private static XmlWriterSettings Settings() => new() { Async = true, Indent = true, Encoding = new UTF8Encoding(false), CloseOutput = false };
+
+    private void AddNode(string id, string label, string kind, bool known)
+    {
+        if (!_nodes.TryGetValue(id, out var existing) || (known && !existing.Known))
+        {
+            _nodes[id] = new Node(label, kind, known);
+        }
+    }
+
+    private void AddEdge(string from, string to, string kind) => _edges.TryAdd((from, to), kind);
+
+    private readonly record struct Node(string Label, string Kind, bool Known);
+}

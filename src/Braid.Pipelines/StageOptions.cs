@@ -1,0 +1,52 @@
+namespace Braid.Pipelines;
+
+/// <summary>
+/// How one stage runs: its workers, its input buffer, ordering, rate limit, retries and error policy.
+/// Every value is validated when the stage is added; nothing is silently capped.
+/// </summary>
+public sealed record StageOptions
+{
+    /// <summary>The stage's name in statistics, failures and dead letters (default: its kind and position, e.g. <c>map#2</c>).</summary>
+    public string? Name { get; init; }
+
+    /// <summary>
+    /// Concurrent workers (default 1). Exactly this many run, whatever the number of cores: a
+    /// stage of 64 workers on 2 cores has 64 workers. At least 1.
+    /// </summary>
+    public int Workers { get; init; } = 1;
+
+    /// <summary>Async tasks (default) or dedicated threads for blocking and CPU-bound functions.</summary>
+    public WorkerKind WorkerKind { get; init; } = WorkerKind.Tasks;
+
+    /// <summary>
+    /// The stage's input buffer, in items (default 1024). Bounded: when it is full the upstream
+    /// stage waits. Items move between stages in batches of at most
+    /// <see cref="PipelineOptions.TransferBatchSize"/>, so the buffer holds at most
+    /// <c>Capacity + batch - 1</c> items. At least 1.
+    /// </summary>
+    public int Capacity { get; init; } = 1024;
+
+    /// <summary>
+    /// Whether the stage's output keeps the order of its input (default <see langword="true"/>).
+    /// With several workers, a worker that finishes early waits for its turn; the reorder window is
+    /// one batch per worker. Unordered output lets every worker write as soon as it is done.
+    /// </summary>
+    public bool Ordered { get; init; } = true;
+
+    /// <summary>An optional rate limit on items started, shared by the stage's workers.</summary>
+    public RateLimit? RateLimit { get; init; }
+
+    /// <summary>An optional per-item retry policy.</summary>
+    public RetryPolicy? Retry { get; init; }
+
+    /// <summary>Overrides the pipeline's <see cref="PipelineOptions.ErrorPolicy"/> for this stage.</summary>
+    public ErrorPolicy? ErrorPolicy { get; init; }
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(Workers, 1, nameof(Workers));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Capacity, 1, nameof(Capacity));
+        RateLimit?.Validate();
+        Retry?.Validate();
+    }
+}

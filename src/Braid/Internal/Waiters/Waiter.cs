@@ -1,0 +1,170 @@
+using System.Threading.Tasks.Sources;
+
+namespace Braid.Internal.Waiters;
+
+/// <summary>
+/// One queued waiter: a pooled, intrusive node that is its own <see cref="IValueTaskSource{TResult}"/>,
+/// so queuing a waiter allocates nothing once the owner's pool is warm.
+/// </summary>
+/// <remarks>
+/// <para>The protocol, shared by every primitive, queue and channel that waits:</para>
+/// <list type="number">
+/// <item>Under its own lock, the owner rents a node (<see cref="WaiterPool{T}.Rent"/>), fills
+/// <see cref="Tag"/>/<see cref="State"/> and enqueues it in a <see cref="WaiterQueue{T}"/>; it reads
+/// <see cref="Task"/> or <see cref="VoidTask"/> before leaving the lock.</item>
+/// <item>Outside the lock, the owner calls <see cref="Arm"/> to register cancellation. If the token is
+/// already cancelled the callback runs synchronously on this thread, which is why it must not be called
+/// under the owner's lock.</item>
+/// <item>Whoever removes the node from its queue under the owner's lock decides its outcome: a releaser
+/// that dequeues it hands it the value (<see cref="SetResult"/>); the cancellation callback that removes it
+/// fails it (<see cref="SetCanceled"/>). A node no longer queued is ignored by a late callback, so a
+/// cancelled waiter never takes anything and a hand-off never reaches a waiter that was already removed.</item>
+/// <item>Completion happens outside the owner's lock and is itself deferred to a thread-pool work item (the
+/// node), so a releaser or a cancelling thread never runs a waiter's code inline.</item>
+/// <item>The awaiter's <c>GetResult</c> disposes the cancellation registration (waiting for a callback that
+/// is running right now to finish; it never holds the owner's lock, so that cannot deadlock), resets the
+/// node and returns it to the pool. A node is therefore never reused while an old callback could still see it.</item>
+/// </list>
+/// </remarks>
+/// <typeparam name="T">What a successful wait returns.</typeparam>
+internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThreadPoolWorkItem
+{
+    private static readonly Action<object?, CancellationToken> CancelCallback = static (state, token) =>
+    {
+        var waiter = (Waiter<T>)state!;
+        waiter._owner?.OnWaiterCancellationRequested(waiter, token);
+    };
+
+    // Continuations never run inline on the completing thread: completion itself is deferred to a thread-pool
+    // work item (this node), where the core then runs the continuation inline, or posts it to the awaiter's
+    // captured context. Queuing the node instead of the core's own asynchronous dispatch saves the work-item
+    // allocation per hand-off.
+    private ManualResetValueTaskSourceCore<T> _core = new() { RunContinuationsAsynchronously = false };
+    private T _pendingResult = default!;
+    private Exception? _pendingException;
+    private CancellationTokenRegistration _registration;
+    private IWaiterOwner<T>? _owner;
+    private readonly WaiterPool<T>? _pool;
+
+    /// <summary>Creates a node that returns to <paramref name="pool"/> after its result was read (or to nowhere if null).</summary>
+    internal Waiter(WaiterPool<T>? pool) => _pool = pool;
+
+    /// <summary>The queue holding this node, or null; written only by <see cref="WaiterQueue{T}"/> under the owner's lock.</summary>
+    internal WaiterQueue<T>? Queue;
+
+    /// <summary>Intrusive links, used by <see cref="WaiterQueue{T}"/> and <see cref="WaiterList{T}"/>.</summary>
+    internal Waiter<T>? Next;
+
+    /// <summary>The previous node in its <see cref="WaiterQueue{T}"/>.</summary>
+    internal Waiter<T>? Previous;
+
+    /// <summary>The next free node in a <see cref="WaiterPool{T}"/>.</summary>
+    internal Waiter<T>? PoolNext;
+
+    /// <summary>Owner-defined number (a kind, a requested count); reset to zero on reuse.</summary>
+    internal long Tag;
+
+    /// <summary>Owner-defined reference (a borrower, an item); reset to null on reuse.</summary>
+    internal object? State;
+
+    /// <summary>The task for a caller that wants the value; read it under the owner's lock, before <see cref="Arm"/>.</summary>
+    internal ValueTask<T> Task => new(this, _core.Version);
+
+    /// <summary>The task for a caller that wants completion only.</summary>
+    internal ValueTask VoidTask => new(this, _core.Version);
+
+    /// <summary>Whether the node sits in a queue right now (only meaningful under the owner's lock).</summary>
+    internal bool IsQueued => Queue is not null;
+
+    /// <summary>
+    /// Registers cancellation. Call it after the node was queued and outside the owner's lock: when
+    /// <paramref name="cancellationToken"/> is already cancelled the callback runs synchronously.
+    /// </summary>
+    internal void Arm(IWaiterOwner<T> owner, CancellationToken cancellationToken)
+    {
+        _owner = owner;
+        if (cancellationToken.CanBeCanceled)
+        {
+            _registration = cancellationToken.UnsafeRegister(CancelCallback, this);
+        }
+    }
+
+    /// <summary>Completes the wait with <paramref name="result"/>; call it outside the owner's lock, after dequeuing the node.</summary>
+    internal void SetResult(T result)
+    {
+        _pendingResult = result;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+    }
+
+    /// <summary>Fails the wait with cancellation; call it outside the owner's lock, after removing the node.</summary>
+    internal void SetCanceled(CancellationToken cancellationToken) =>
+        SetException(new OperationCanceledException(cancellationToken));
+
+    /// <summary>Fails the wait with <paramref name="exception"/> (for example a closed channel).</summary>
+    internal void SetException(Exception exception)
+    {
+        _pendingException = exception;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+    }
+
+    /// <summary>Runs on the thread pool: completes the core, which runs or posts the continuation.</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        // After completing, the node may be recycled at once by the awaiter: touch nothing afterwards.
+        var exception = _pendingException;
+        if (exception is not null)
+        {
+            _pendingException = null;
+            _core.SetException(exception);
+        }
+        else
+        {
+            var result = _pendingResult;
+            _pendingResult = default!;
+            _core.SetResult(result);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+    /// <inheritdoc />
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+
+    /// <inheritdoc />
+    public T GetResult(short token)
+    {
+        if (token != _core.Version)
+        {
+            // Misuse (awaiting twice): let the core throw without recycling a node someone else may own.
+            return _core.GetResult(token);
+        }
+
+        try
+        {
+            return _core.GetResult(token);
+        }
+        finally
+        {
+            Recycle();
+        }
+    }
+
+    void IValueTaskSource.GetResult(short token) => GetResult(token);
+
+    private void Recycle()
+    {
+        // Waits for a callback running right now (it only takes the owner's lock briefly, and we hold
+        // no lock here); after this no callback can see the node, so reusing it is safe.
+        _registration.Dispose();
+        _registration = default;
+        _owner = null;
+        Tag = 0;
+        State = null;
+        Next = null;
+        Previous = null;
+        _core.Reset();
+        _pool?.Return(this);
+    }
+}

@@ -1,0 +1,37 @@
+using Braid.Instrumentation;
+
+namespace Braid.Internal.Waiters;
+
+/// <summary>Raises the waiter instrumentation events, only when someone listens.</summary>
+internal static class WaiterEvents
+{
+    /// <summary>A waiter queued on the primitive <paramref name="sourceId"/>.</summary>
+    public static void Queued(long sourceId, string name)
+    {
+        if (BraidInstrumentation.IsEnabled)
+        {
+            BraidInstrumentation.Raise(new BraidEvent(BraidEventKind.WaiterQueued, sourceId, name));
+        }
+    }
+
+    /// <summary><paramref name="count"/> queued waiters were handed what they waited for.</summary>
+    public static void Released(long sourceId, string name, int count = 1)
+    {
+        if (BraidInstrumentation.IsEnabled)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                BraidInstrumentation.Raise(new BraidEvent(BraidEventKind.WaiterReleased, sourceId, name));
+            }
+        }
+    }
+
+    /// <summary>A queued waiter was cancelled and left without taking anything.</summary>
+    public static void Cancelled(long sourceId, string name)
+    {
+        if (BraidInstrumentation.IsEnabled)
+        {
+            BraidInstrumentation.Raise(new BraidEvent(BraidEventKind.WaiterCancelled, sourceId, name));
+        }
+    }
+}

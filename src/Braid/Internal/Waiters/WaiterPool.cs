@@ -1,0 +1,57 @@
+namespace Braid.Internal.Waiters;
+
+/// <summary>
+/// A bounded free list of <see cref="Waiter{T}"/> nodes, one per owner. <see cref="Return"/> is lock-free
+/// (called by awaiters on any thread); <see cref="Rent"/> must be serialised by the owner's lock, which
+/// makes the Treiber stack safe from ABA: only pushes can race a pop, and a push always changes the head.
+/// </summary>
+/// <typeparam name="T">The waiters' result type.</typeparam>
+internal sealed class WaiterPool<T>
+{
+    private readonly int _capacity;
+    private Waiter<T>? _head;
+    private int _count;
+
+    /// <summary>Creates a pool that keeps at most <paramref name="capacity"/> free nodes.</summary>
+    public WaiterPool(int capacity = 256) => _capacity = capacity;
+
+    /// <summary>A free node, or a new one. Call it under the owner's lock.</summary>
+    public Waiter<T> Rent()
+    {
+        while (true)
+        {
+            var head = Volatile.Read(ref _head);
+            if (head is null)
+            {
+                return new Waiter<T>(this);
+            }
+
+            if (Interlocked.CompareExchange(ref _head, head.PoolNext, head) == head)
+            {
+                head.PoolNext = null;
+                Interlocked.Decrement(ref _count);
+                return head;
+            }
+        }
+    }
+
+    /// <summary>Gives a reset node back; drops it when the pool is full.</summary>
+    public void Return(Waiter<T> waiter)
+    {
+        if (Volatile.Read(ref _count) >= _capacity)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _count);
+        while (true)
+        {
+            var head = Volatile.Read(ref _head);
+            waiter.PoolNext = head;
+            if (Interlocked.CompareExchange(ref _head, waiter, head) == head)
+            {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+namespace Braid.Pipelines.Tests;
+
+public sealed class BackpressureTests
+{
+    [Theory]
+    [InlineData(4, 8, 8, 8, 2, 3, true)]
+    [InlineData(1, 1, 1, 1, 1, 1, true)]
+    [InlineData(16, 64, 32, 16, 4, 1, false)]
+    [InlineData(3, 10, 7, 5, 2, 2, true)]
+    public async Task Items_in_flight_stay_within_the_buffers_workers_and_batches(int batch, int capacity1, int capacity2, int outputCapacity, int workers1, int workers2, bool ordered)
+    {
+        const int total = 3000;
+
+        // The bound, from the configuration: the source's pending batch, each buffer (rounded up to
+        // whole transfers), each worker's batch being processed plus its output batch, and the batch
+        // the consumer is reading from.
+        long Buffer(int capacity)
+        {
+            var size = Math.Min(capacity, batch);
+            return (long)size * ((capacity + size - 1) / size);
+        }
+
+        var bound = batch + Buffer(capacity1) + (2L * batch * workers1) + Buffer(capacity2) + (2L * batch * workers2) + Buffer(outputCapacity) + batch;
+
+        long produced = 0;
+        long consumed = 0;
+        long peak = 0;
+        var filled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        IEnumerable<int> Source()
+        {
+            for (var i = 0; i < total; i++)
+            {
+                var inFlight = Interlocked.Increment(ref produced) - Interlocked.Read(ref consumed);
+                InterlockedMax(ref peak, inFlight);
+
+                // Enough to fill the output buffer: from here on the consumer may go.
+                if (inFlight > outputCapacity)
+                {
+                    filled.TrySetResult();
+                }
+
+                yield return i;
+            }
+
+            filled.TrySetResult();
+        }
+
+        var options = new PipelineOptions { TransferBatchSize = batch, OutputCapacity = outputCapacity };
+        var seen = new List<int>();
+        await Pipeline.From(Source(), options)
+            .Map(x => x, new StageOptions { Workers = workers1, Capacity = capacity1, Ordered = ordered })
+            .Map(async (x, ct) =>
+            {
+                if (x % 3 == 0)
+                {
+                    await Task.Yield();
+                }
+
+                return x;
+            }, new StageOptions { Workers = workers2, Capacity = capacity2, Ordered = ordered })
+            .RunAsync(async (x, ct) =>
+            {
+                // The sink is gated until the pipeline has filled up, then stays slower than the source.
+                await filled.Task.WaitAsync(ct);
+                await Task.Yield();
+                seen.Add(x);
+                Interlocked.Increment(ref consumed);
+            }).WaitAsync(TestSupport.HangGuard);
+
+        Assert.Equal(total, seen.Count);
+        Assert.InRange(Interlocked.Read(ref peak), outputCapacity + 1, bound);
+    }
+
+    [Fact]
+    public async Task A_flat_map_that_explodes_respects_its_output_buffer()
+    {
+        long produced = 0;
+        long consumed = 0;
+        long peak = 0;
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        IEnumerable<int> Explode(int x)
+        {
+            for (var i = 0; i < 10_000; i++)
+            {
+                var inFlight = Interlocked.Increment(ref produced) - Interlocked.Read(ref consumed);
+                InterlockedMax(ref peak, inFlight);
+                if (inFlight > 16)
+                {
+                    gate.TrySetResult();
+                }
+
+                yield return i;
+            }
+        }
+
+        var options = new PipelineOptions { TransferBatchSize = 8, OutputCapacity = 16 };
+        await Pipeline.From(new[] { 1, 2 }, options)
+            .FlatMap(Explode, new StageOptions { Workers = 2 })
+            .RunAsync(async (x, ct) =>
+            {
+                await gate.Task.WaitAsync(ct);
+                Interlocked.Increment(ref consumed);
+            }).WaitAsync(TestSupport.HangGuard);
+
+        // Two workers, each with one 8-item output batch, the 16-item buffer and the consumer's batch.
+        Assert.InRange(Interlocked.Read(ref peak), 17, (2 * 8) + 16 + 8);
+        Assert.Equal(20_000, Interlocked.Read(ref consumed));
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        var current = Interlocked.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+}

@@ -1,0 +1,209 @@
+using Braid.Channels;
+
+namespace Braid.Tests.Channels;
+
+public sealed class WorkerPoolTests
+{
+    [Fact]
+    public async Task Every_posted_item_is_handled_once_by_at_most_n_workers_at_a_time()
+    {
+        var handled = new int[200];
+        var running = 0;
+        var peak = 0;
+        await using var pool = new WorkerPool<int>(3, async (item, ct) =>
+        {
+            var now = Interlocked.Increment(ref running);
+            InterlockedMax(ref peak, now);
+            await Task.Yield();
+            Interlocked.Increment(ref handled[item]);
+            Interlocked.Decrement(ref running);
+        });
+
+        for (var i = 0; i < handled.Length; i++)
+        {
+            await pool.PostAsync(i);
+        }
+
+        await pool.JoinAsync().Within();
+
+        Assert.All(handled, n => Assert.Equal(1, n));
+        Assert.InRange(peak, 1, 3);
+        var stats = pool.GetStatistics();
+        Assert.Equal((3, 0, 0, 200L, 0L), (stats.Workers, stats.Busy, stats.Queued, stats.Handled, stats.Failed));
+        await pool.ShutdownAsync().Within();
+    }
+
+    [Fact]
+    public async Task Join_waits_for_items_in_progress_not_only_for_the_queue_to_empty()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var pool = new WorkerPool<int>(1, async (_, ct) =>
+        {
+            started.TrySetResult();
+            await gate.Task;
+        });
+
+        await pool.PostAsync(1);
+        await started.Task.Within();
+        var join = pool.JoinAsync().AsTask();
+        Assert.Equal(0, pool.GetStatistics().Queued);
+        Assert.False(join.IsCompleted);
+
+        gate.SetResult();
+        await join.Within();
+        await pool.ShutdownAsync().Within();
+    }
+
+    [Fact]
+    public async Task Handler_failures_are_kept_in_order_and_thrown_together_by_shutdown()
+    {
+        var pool = new WorkerPool<int>(1, (item, ct) =>
+            item % 3 == 0 ? throw new InvalidOperationException($"item {item}") : ValueTask.CompletedTask);
+
+        for (var i = 1; i <= 9; i++)
+        {
+            await pool.PostAsync(i);
+        }
+
+        await pool.JoinAsync().Within();
+        Assert.Equal(3, pool.GetStatistics().Failed);
+        Assert.Equal(6, pool.GetStatistics().Handled);
+
+        var error = await Assert.ThrowsAsync<AggregateException>(() => pool.ShutdownAsync().Within());
+        Assert.Equal(["item 3", "item 6", "item 9"], error.InnerExceptions.Select(e => e.Message));
+        Assert.Equal(3, pool.Failures.Count);
+        await pool.DisposeAsync(); // already surfaced: dispose does not throw them again
+    }
+
+    [Fact]
+    public async Task Dispose_surfaces_failures_nobody_observed()
+    {
+        var failed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pool = new WorkerPool<int>(2, (item, ct) =>
+        {
+            failed.TrySetResult();
+            throw new FormatException("bad item");
+        });
+        await pool.PostAsync(1);
+        await failed.Task.Within();
+        await pool.JoinAsync().Within();
+
+        var error = await Assert.ThrowsAsync<AggregateException>(() => pool.DisposeAsync().AsTask().Within());
+        Assert.IsType<FormatException>(Assert.Single(error.InnerExceptions));
+    }
+
+    [Fact]
+    public async Task Graceful_shutdown_stops_posting_drains_the_queue_then_waits_for_the_workers()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handled = 0;
+        await using var pool = new WorkerPool<int>(2, async (_, ct) =>
+        {
+            await gate.Task;
+            Interlocked.Increment(ref handled);
+        });
+
+        for (var i = 0; i < 10; i++)
+        {
+            await pool.PostAsync(i);
+        }
+
+        var shutdown = pool.ShutdownAsync();
+        await Assert.ThrowsAsync<QueueShutDownException>(() => pool.PostAsync(99).Within());
+        Assert.Throws<QueueShutDownException>(() => pool.TryPost(99));
+        Assert.False(shutdown.IsCompleted);
+
+        gate.SetResult();
+        await shutdown.Within();
+        Assert.Equal(10, handled);
+        Assert.Empty(pool.Unprocessed);
+        Assert.True(pool.GetStatistics().IsShutDown);
+    }
+
+    [Fact]
+    public async Task Immediate_shutdown_cancels_handlers_and_returns_the_queued_items_unprocessed()
+    {
+        var inHandler = 0;
+        var bothBusy = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pool = new WorkerPool<int>(2, async (_, ct) =>
+        {
+            if (Interlocked.Increment(ref inHandler) == 2)
+            {
+                bothBusy.SetResult();
+            }
+
+            await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+        });
+
+        for (var i = 0; i < 6; i++)
+        {
+            await pool.PostAsync(i);
+        }
+
+        await bothBusy.Task.Within();
+        Assert.Equal(2, pool.GetStatistics().Busy);
+        await pool.ShutdownAsync(immediate: true).Within();
+
+        var stats = pool.GetStatistics();
+        Assert.Equal((0, 2L, 0L, 0L), (stats.Busy, stats.Cancelled, stats.Handled, stats.Failed));
+        Assert.Equal(4, pool.Unprocessed.Count);
+        Assert.Equal(new[] { 2, 3, 4, 5 }, pool.Unprocessed); // the first two were taken, in FIFO order
+        await pool.JoinAsync().Within(); // the removed items count as done
+        await pool.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Dispose_without_shutdown_stops_every_worker()
+    {
+        var running = 0;
+        var allBusy = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pool = new WorkerPool<int>(4, async (_, ct) =>
+        {
+            if (Interlocked.Increment(ref running) == 4)
+            {
+                allBusy.SetResult();
+            }
+
+            try
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref running);
+            }
+        });
+        for (var i = 0; i < 4; i++)
+        {
+            await pool.PostAsync(i);
+        }
+
+        await allBusy.Task.Within();
+        await pool.DisposeAsync().AsTask().Within();
+        Assert.Equal(0, running);
+        Assert.Equal(4, pool.GetStatistics().Cancelled);
+    }
+
+    [Fact]
+    public void Bad_arguments_are_refused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new WorkerPool<int>(0, (_, _) => default));
+        Assert.Throws<ArgumentNullException>(() => new WorkerPool<int>(1, null!));
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var current = Volatile.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+}

@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using Braid.Instrumentation;
+using Braid.Loop;
+
+namespace Braid.Tests.Loop;
+
+// Debug mode turns the runtime's task event source on and forces garbage collections, and one test
+// sets BRAID_DEBUG: these tests run alone.
+[Collection(nameof(DebugModeCollection))]
+public sealed class DebugModeTests
+{
+    [Fact]
+    public void A_slow_step_is_reported_with_its_duration_and_method()
+    {
+        var (events, output) = RunDebug(
+            async () =>
+            {
+                await Task.Yield();
+                HoldTheLoop();
+            },
+            threshold: TimeSpan.FromMilliseconds(1));
+
+        var slow = Assert.Single(events, e => e.Kind == BraidEventKind.SlowStep && e.Duration >= TimeSpan.FromMilliseconds(20));
+        Assert.Contains(nameof(A_slow_step_is_reported_with_its_duration_and_method), slow.Name, StringComparison.Ordinal);
+        Assert.Contains("slow step", output, StringComparison.Ordinal);
+        Assert.Contains("held the loop for", output, StringComparison.Ordinal);
+
+        // Busy work, not a sleep: the step really holds the thread for 20 ms.
+        static void HoldTheLoop()
+        {
+            var start = Stopwatch.GetTimestamp();
+            while (Stopwatch.GetElapsedTime(start) < TimeSpan.FromMilliseconds(20))
+            {
+                Thread.SpinWait(100);
+            }
+        }
+    }
+
+    [Fact]
+    public void Fast_steps_are_not_reported()
+    {
+        var (events, _) = RunDebug(async () => await Task.Yield(), threshold: TimeSpan.FromSeconds(30));
+        Assert.DoesNotContain(events, e => e.Kind == BraidEventKind.SlowStep);
+    }
+
+    [Fact]
+    public void Blocking_the_loop_thread_on_an_incomplete_task_is_reported()
+    {
+        var tcs = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        long loopId = 0;
+
+        // The report arrives on the loop thread just before it blocks; another thread then unblocks it.
+        using var unblock = BraidInstrumentation.Subscribe(e =>
+        {
+            if (e.Kind == BraidEventKind.BlockingWait && e.SourceId == Volatile.Read(ref loopId))
+            {
+                ThreadPool.QueueUserWorkItem(_ => tcs.TrySetResult(7));
+            }
+        });
+        var value = 0;
+        var (events, output) = RunDebug(async () =>
+        {
+            Volatile.Write(ref loopId, AsyncLoop.Current!.Id);
+            await Task.Yield();
+#pragma warning disable VSTHRD002, VSTHRD103, xUnit1031 // The blocking wait is what this test is about.
+            value = tcs.Task.Result;
+#pragma warning restore VSTHRD002, VSTHRD103, xUnit1031
+        });
+
+        Assert.Equal(7, value);
+        var report = Assert.Single(events, e => e.Kind == BraidEventKind.BlockingWait);
+        Assert.Contains(nameof(Blocking_the_loop_thread_on_an_incomplete_task_is_reported), report.Name, StringComparison.Ordinal);
+        Assert.Contains("blocking wait", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Waiting_on_a_completed_task_is_not_reported()
+    {
+        var (events, _) = RunDebug(async () =>
+        {
+            await Task.Yield();
+#pragma warning disable VSTHRD002, VSTHRD103, xUnit1031 // Completed: no blocking.
+            _ = Task.FromResult(1).Result;
+#pragma warning restore VSTHRD002, VSTHRD103, xUnit1031
+        });
+        Assert.DoesNotContain(events, e => e.Kind == BraidEventKind.BlockingWait);
+    }
+
+    [Fact]
+    public void Tasks_left_unfinished_at_exit_are_reported()
+    {
+        var never = new TaskCompletionSource();
+        var (events, output) = RunDebug(async () =>
+        {
+            _ = WaitsForeverAsync(never.Task);
+            await Task.Yield();
+            await Task.Yield();
+        });
+
+        var report = Assert.Single(events, e => e.Kind == BraidEventKind.UnfinishedTask);
+        Assert.Contains(nameof(WaitsForeverAsync), report.Name, StringComparison.Ordinal);
+        Assert.Contains("unfinished task", output, StringComparison.Ordinal);
+        never.SetResult();
+
+        static async Task WaitsForeverAsync(Task never)
+        {
+            await Task.Yield();
+            await never;
+        }
+    }
+
+    [Fact]
+    public void Faulted_tasks_nobody_observed_are_reported_at_exit()
+    {
+        var (events, output) = RunDebug(async () =>
+        {
+            StartAndForget();
+            await Task.Yield();
+            await Task.Yield();
+            await Task.Yield();
+        });
+
+        var report = Assert.Single(events, e => e.Kind == BraidEventKind.UnobservedFault);
+        Assert.IsType<InvalidOperationException>(report.Exception);
+        Assert.Contains("nobody observed", output, StringComparison.Ordinal);
+
+        // Not inlined, so that no local of the test keeps the task alive.
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        static void StartAndForget() => _ = FailsLaterAsync();
+
+        static async Task FailsLaterAsync()
+        {
+            await Task.Yield();
+            throw new InvalidOperationException("nobody looks at me");
+        }
+    }
+
+    [Fact]
+    public void An_observed_fault_is_not_reported()
+    {
+        var (events, _) = RunDebug(async () =>
+        {
+            var failing = FailsAsync();
+            await Task.Yield();
+            await Assert.ThrowsAsync<InvalidOperationException>(() => failing);
+        });
+        Assert.DoesNotContain(events, e => e.Kind == BraidEventKind.UnobservedFault);
+
+        static async Task FailsAsync()
+        {
+            await Task.Yield();
+            throw new InvalidOperationException("seen");
+        }
+    }
+
+    [Fact]
+    public void Debug_mode_follows_the_environment_variable_unless_set_explicitly()
+    {
+        var previous = Environment.GetEnvironmentVariable(AsyncLoopOptions.DebugEnvironmentVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(AsyncLoopOptions.DebugEnvironmentVariable, "1");
+            Assert.True(AsyncLoop.Run(() => Task.FromResult(AsyncLoop.Current!.IsDebugMode), new AsyncLoopOptions { DebugOutput = TextWriter.Null }));
+            Assert.False(AsyncLoop.Run(() => Task.FromResult(AsyncLoop.Current!.IsDebugMode), new AsyncLoopOptions { Debug = false }));
+            Environment.SetEnvironmentVariable(AsyncLoopOptions.DebugEnvironmentVariable, null);
+            Assert.False(AsyncLoop.Run(() => Task.FromResult(AsyncLoop.Current!.IsDebugMode)));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(AsyncLoopOptions.DebugEnvironmentVariable, previous);
+        }
+    }
+
+    private static (List<BraidEvent> Events, string Output) RunDebug(Func<Task> body, TimeSpan? threshold = null)
+    {
+        var events = new List<BraidEvent>();
+        long loopId = -1;
+        var output = new StringWriter();
+        using (BraidInstrumentation.Subscribe(e =>
+        {
+            if (e.SourceId == Volatile.Read(ref loopId))
+            {
+                lock (events)
+                {
+                    events.Add(e);
+                }
+            }
+        }))
+        {
+            AsyncLoop.Run(
+                async () =>
+                {
+                    Volatile.Write(ref loopId, AsyncLoop.Current!.Id);
+                    await body();
+                },
+                new AsyncLoopOptions { Debug = true, SlowStepThreshold = threshold ?? TimeSpan.FromSeconds(30), DebugOutput = output });
+        }
+
+        lock (events)
+        {
+            return ([.. events], output.ToString());
+        }
+    }
+}
+
+[CollectionDefinition(nameof(DebugModeCollection), DisableParallelization = true)]
+public sealed class DebugModeCollection;
