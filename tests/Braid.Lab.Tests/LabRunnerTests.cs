@@ -101,6 +101,19 @@ public sealed class LabRunnerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Repeats_report_every_wall_time_and_the_median_run()
+    {
+        var options = LabTestSupport.Small(LabWorkload.Cpu, LabModel.Sequential, LabModel.Async) with { Repeats = 3 };
+        var results = await LabRunner.RunAsync(options);
+        Assert.All(results.Models, m =>
+        {
+            Assert.Equal(3, m.RepeatWallMs.Count);
+            Assert.Equal(m.RepeatWallMs.Order().ElementAt(1), m.WallMs, 3);
+        });
+        Assert.True(results.ResultsAgree);
+    }
+
+    [Fact]
     public async Task Invalid_options_are_refused_before_anything_runs()
     {
         var error = await Assert.ThrowsAsync<ArgumentException>(() => LabRunner.RunAsync(new LabOptions { Tasks = -1 }));

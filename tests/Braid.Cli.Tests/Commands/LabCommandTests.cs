@@ -14,6 +14,7 @@ public sealed class LabCommandTests
         "lab --tasks -5",
         "lab --tasks 100000000",
         "lab --latency -1",
+        "lab --jitter 1e300",
         "lab --failure-rate 2",
         "lab --concurrency 0",
         "lab --db-connections shared",
