@@ -107,7 +107,7 @@ internal static class HtmlReport
             {
                 if (concurrency[x] > 0)
                 {
-                    var opacity = 0.35 + (0.65 * concurrency[x] / max);
+                    var opacity = 0.35 + (0.65 * Math.Min(1, concurrency[x] / max));
                     svg.Append(F($"<rect x=\"{LabelWidth + x}\" y=\"{y + 3}\" width=\"1\" height=\"{rowHeight - 6}\" fill=\"#2e6bd6\" fill-opacity=\"{opacity:0.00}\"/>"));
                 }
             }
