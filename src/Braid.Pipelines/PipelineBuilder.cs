@@ -249,7 +249,7 @@ public sealed class PipelineBuilder<T> : IAsyncEnumerable<T>
             Options,
             (run, spec) =>
             {
-                var input = upstream(run, LinkSpec.For(capacity, run.Options.TransferBatchSize, singleReader: workers == 1));
+                var input = upstream(run, LinkSpec.For(capacity, run.Options.TransferBatchSize, singleReader: true));
                 var output = new Link<TOut>(spec, singleWriter: workers == 1);
                 start(run, input, output);
                 return output;

@@ -138,11 +138,12 @@ public sealed class PipelineRun<T> : IAsyncEnumerable<T>, IAsyncDisposable
 
                 if (!more)
                 {
-                    // The last stage has finished, or the run was stopped: wait for every stage, then
-                    // throw the failures or the caller's cancellation, if any.
+                    // The last stage has finished, or the run was stopped: stop what still runs (a
+                    // join that returned early leaves its upstream with nobody to read its output),
+                    // wait for every stage, then throw the failures or the caller's cancellation.
                     try
                     {
-                        await run.StopAsync(cancel: false).ConfigureAwait(false);
+                        await run.StopAsync(cancel: true).ConfigureAwait(false);
                     }
                     catch (Exception)
                     {

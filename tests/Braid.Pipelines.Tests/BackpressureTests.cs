@@ -11,16 +11,16 @@ public sealed class BackpressureTests
     {
         const int total = 3000;
 
-        // The bound, from the configuration: the source's pending batch, each buffer (rounded up to
-        // whole transfers), each worker's batch being processed plus its output batch, and the batch
+        // The bound, from the configuration: each buffer (rounded up to whole transfers), each worker's
+        // chunk being processed plus its output transfer, the chunks a multi-worker stage has split off
+        // for workers about to ask (less than one transfer), the source's pending transfer and the one
         // the consumer is reading from.
-        long Buffer(int capacity)
-        {
-            var size = Math.Min(capacity, batch);
-            return (long)size * ((capacity + size - 1) / size);
-        }
-
-        var bound = batch + Buffer(capacity1) + (2L * batch * workers1) + Buffer(capacity2) + (2L * batch * workers2) + Buffer(outputCapacity) + batch;
+        static long Buffer(int capacity, int size) => (long)size * ((capacity + size - 1) / size);
+        static long Workers(int workers, int input, int output) => (workers * (long)(input + output)) + (workers > 1 ? input : 0);
+        var in1 = Math.Min(capacity1, batch);
+        var in2 = Math.Min(capacity2, batch);
+        var output = Math.Min(outputCapacity, batch);
+        var bound = in1 + Buffer(capacity1, in1) + Workers(workers1, in1, in2) + Buffer(capacity2, in2) + Workers(workers2, in2, output) + Buffer(outputCapacity, output) + output;
 
         long produced = 0;
         long consumed = 0;
@@ -104,7 +104,7 @@ public sealed class BackpressureTests
                 Interlocked.Increment(ref consumed);
             }).WaitAsync(TestSupport.HangGuard);
 
-        // Two workers, each with one 8-item output batch, the 16-item buffer and the consumer's batch.
+        // Two workers, each with one 8-item output transfer, the 16-item buffer and the consumer's transfer.
         Assert.InRange(Interlocked.Read(ref peak), 17, (2 * 8) + 16 + 8);
         Assert.Equal(20_000, Interlocked.Read(ref consumed));
     }

@@ -127,4 +127,31 @@ public sealed class EarlyStopTests
         var error = await Assert.ThrowsAsync<PipelineException>(() => enumerator.DisposeAsync().AsTask());
         Assert.Equal("late", Assert.Single(error.Failures).Exception.Message);
     }
+
+    [Fact]
+    public async Task A_join_that_returns_early_stops_its_upstream()
+    {
+        var sourceDisposed = false;
+        var results = await Pipeline.From(TestSupport.Infinite(onDispose: () => sourceDisposed = true))
+            .Map(x => x * 2, new StageOptions { Workers = 2, Capacity = 4 })
+            .Join(FirstThree)
+            .CollectAsync()
+            .WaitAsync(TestSupport.HangGuard);
+
+        Assert.Equal([0, 2, 4], results);
+        Assert.True(sourceDisposed);
+
+        static async IAsyncEnumerable<int> FirstThree(IAsyncEnumerable<int> items)
+        {
+            var n = 0;
+            await foreach (var x in items)
+            {
+                yield return x;
+                if (++n == 3)
+                {
+                    yield break;
+                }
+            }
+        }
+    }
 }

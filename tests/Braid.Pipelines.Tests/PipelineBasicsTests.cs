@@ -225,4 +225,28 @@ public sealed class PipelineBasicsTests
         Assert.InRange(threads.Count, 1, 3);
         Assert.All(threads.Values, isPool => Assert.False(isPool));
     }
+
+    [Fact]
+    public async Task A_few_slow_items_are_spread_over_every_worker()
+    {
+        // Eight items, eight workers: all eight must be inside the function at once, although the
+        // source hands them over in a single transfer.
+        const int workers = 8;
+        var arrived = 0;
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var results = await Pipeline.From(Enumerable.Range(0, workers))
+            .Map(async (x, ct) =>
+            {
+                if (Interlocked.Increment(ref arrived) == workers)
+                {
+                    all.TrySetResult();
+                }
+
+                await all.Task.WaitAsync(ct);
+                return x;
+            }, new StageOptions { Workers = workers })
+            .CollectAsync().WaitAsync(TestSupport.HangGuard);
+
+        Assert.Equal(Enumerable.Range(0, workers), results);
+    }
 }

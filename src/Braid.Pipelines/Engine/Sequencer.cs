@@ -1,35 +1,17 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 
 namespace Braid.Pipelines.Engine;
 
 /// <summary>
-/// Keeps an ordered stage's output in input order when it has several workers: each segment gets a
-/// number when it is taken, and a worker writes its output only on its segment's turn. A worker
-/// waiting for its turn takes no new input, so the reorder window is one segment per worker.
+/// Keeps an ordered stage's output in input order when it has several workers: each chunk gets a
+/// number from the <see cref="Dispatcher{T}"/>, and a worker writes its output only on its chunk's
+/// turn. A worker waiting for its turn takes no new input, so the reorder window is one chunk per worker.
 /// </summary>
 internal sealed class Sequencer
 {
     private readonly object _gate = new();
     private readonly Dictionary<long, TaskCompletionSource> _waiters = [];
-    private long _next;
     private long _turn;
-
-    /// <summary>Takes a segment and its number atomically, so numbers follow the input order.</summary>
-    public bool TryTake<T>(ChannelReader<Segment<T>> reader, out Segment<T> segment, out long number)
-    {
-        lock (_gate)
-        {
-            if (reader.TryRead(out segment))
-            {
-                number = _next++;
-                return true;
-            }
-        }
-
-        number = -1;
-        return false;
-    }
 
     /// <summary>Completes when it is <paramref name="number"/>'s turn to write; synchronously when it already is.</summary>
     public Task WaitTurnAsync(long number, CancellationToken cancellationToken)

@@ -22,6 +22,7 @@ internal sealed class TransformStage<TIn, TOut>
     private readonly Link<TIn> _input;
     private readonly Link<TOut> _output;
     private readonly Sequencer? _sequencer;
+    private readonly Dispatcher<TIn>? _dispatcher;
     private readonly TokenBucket? _rate;
     private readonly RetryPolicy? _retry;
     private readonly bool _deadLetters;
@@ -45,6 +46,7 @@ internal sealed class TransformStage<TIn, TOut>
         _input = input;
         _output = output;
         _sequencer = options.Ordered && options.Workers > 1 ? new Sequencer() : null;
+        _dispatcher = options.Workers > 1 ? new Dispatcher<TIn>(input, options.Workers) : null;
         _rate = options.RateLimit is { } limit ? new TokenBucket(limit, run.Time) : null;
         _retry = options.Retry;
         _deadLetters = (options.ErrorPolicy ?? run.Options.ErrorPolicy) == ErrorPolicy.ContinueWithDeadLetters;
@@ -64,42 +66,52 @@ internal sealed class TransformStage<TIn, TOut>
     private async Task WorkerAsync()
     {
         var outbox = new Outbox<TOut>(_output, _counters);
-        var reader = _input.Reader;
         var ct = _run.Token;
         var time = _run.Time;
-        while (await reader.WaitToReadAsync(ct).ConfigureAwait(_capture))
+        if (_dispatcher is not null)
         {
-            if (_sequencer is null)
+            // Several workers: chunks come from the dispatcher; each chunk's output is sent when the
+            // chunk is done, on its turn when the stage is ordered.
+            var finishedOne = false;
+            while (true)
             {
-                // Unordered, or a single worker: output is coalesced across input segments and sent
-                // when full or when the input runs dry.
-                while (reader.TryRead(out var segment))
+                var chunk = await _dispatcher.TakeAsync(finishedOne, ct).ConfigureAwait(_capture);
+                if (!chunk.Ok)
                 {
-                    _input.Dequeued(segment.Count);
-                    var start = time.GetTimestamp();
-                    await ProcessAsync(segment, outbox, -1, ct).ConfigureAwait(_capture);
-                    _counters.AddBusy(time.GetTimestamp() - start);
+                    break;
+                }
+
+                finishedOne = true;
+                var number = _sequencer is null ? -1 : chunk.Number;
+                var start = time.GetTimestamp();
+                var holdsTurn = await ProcessAsync(chunk.Segment, outbox, number, ct).ConfigureAwait(_capture);
+                _counters.AddBusy(time.GetTimestamp() - start);
+                if (_sequencer is not null && !holdsTurn)
+                {
+                    await _sequencer.WaitTurnAsync(number, ct).ConfigureAwait(_capture);
                 }
 
                 await outbox.FlushAsync(ct).ConfigureAwait(_capture);
+                _sequencer?.EndTurn(number);
             }
-            else
-            {
-                while (_sequencer.TryTake(reader, out var segment, out var number))
-                {
-                    _input.Dequeued(segment.Count);
-                    var start = time.GetTimestamp();
-                    var holdsTurn = await ProcessAsync(segment, outbox, number, ct).ConfigureAwait(_capture);
-                    _counters.AddBusy(time.GetTimestamp() - start);
-                    if (!holdsTurn)
-                    {
-                        await _sequencer.WaitTurnAsync(number, ct).ConfigureAwait(_capture);
-                    }
 
-                    await outbox.FlushAsync(ct).ConfigureAwait(_capture);
-                    _sequencer.EndTurn(number);
-                }
+            return;
+        }
+
+        // One worker: output is coalesced across input batches and sent when full or when the input
+        // runs dry; order is kept by construction.
+        var reader = _input.Reader;
+        while (await reader.WaitToReadAsync(ct).ConfigureAwait(_capture))
+        {
+            while (reader.TryRead(out var segment))
+            {
+                _input.Dequeued(segment.Count);
+                var start = time.GetTimestamp();
+                await ProcessAsync(segment, outbox, -1, ct).ConfigureAwait(_capture);
+                _counters.AddBusy(time.GetTimestamp() - start);
             }
+
+            await outbox.FlushAsync(ct).ConfigureAwait(_capture);
         }
 
         await outbox.FlushAsync(ct).ConfigureAwait(_capture);

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Braid.Coordination;
 
 namespace Braid.Pipelines.Graphs;
 
@@ -39,8 +40,8 @@ public static class GraphPipeline
         ArgumentNullException.ThrowIfNull(options);
         var global = new LexicalGraph();
 
-        // Braid's AsyncLock is not merged on this branch yet: SemaphoreSlim(1, 1) is the lock.
-        using var mergeLock = new SemaphoreSlim(1, 1);
+        // Workers build group graphs in parallel; merging into the one global graph is serialised.
+        var mergeLock = new AsyncLock();
         var pipelineOptions = new PipelineOptions
         {
             Name = "wordnet-graph",
@@ -53,14 +54,9 @@ public static class GraphPipeline
             .Map(
                 async (graph, ct) =>
                 {
-                    await mergeLock.WaitAsync(ct).ConfigureAwait(false);
-                    try
+                    using (await mergeLock.LockAsync(ct).ConfigureAwait(false))
                     {
                         global.Merge(graph);
-                    }
-                    finally
-                    {
-                        mergeLock.Release();
                     }
 
                     return graph.NodeCount;

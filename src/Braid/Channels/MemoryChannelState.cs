@@ -15,8 +15,8 @@ namespace Braid.Channels;
 internal sealed class MemoryChannelState<T>
 {
     private readonly Lock _sync = new();
-    private readonly WaiterList<T> _senders;
-    private readonly WaiterList<T> _receivers;
+    private readonly ChannelWaiterList<T> _senders;
+    private readonly ChannelWaiterList<T> _receivers;
     private FifoStorage<T> _buffer;
     private int _peak;
 
@@ -25,8 +25,8 @@ internal sealed class MemoryChannelState<T>
         Capacity = capacity;
         Id = IdGenerator.Next();
         _buffer = new FifoStorage<T>(Math.Min(capacity, 16));
-        _senders = new WaiterList<T>(_sync, Id);
-        _receivers = new WaiterList<T>(_sync, Id);
+        _senders = new ChannelWaiterList<T>(_sync, Id);
+        _receivers = new ChannelWaiterList<T>(_sync, Id);
         OpenSenders = 1;
         OpenReceivers = 1;
     }
@@ -46,7 +46,7 @@ internal sealed class MemoryChannelState<T>
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        Waiter<T>? receiver;
+        ChannelWaiter<T>? receiver;
         lock (_sync)
         {
             if (cloneClosed)
@@ -82,7 +82,7 @@ internal sealed class MemoryChannelState<T>
 
     public bool TrySend(ref bool cloneClosed, T item)
     {
-        Waiter<T>? receiver;
+        ChannelWaiter<T>? receiver;
         lock (_sync)
         {
             if (cloneClosed)
@@ -119,7 +119,7 @@ internal sealed class MemoryChannelState<T>
             return ValueTask.FromCanceled<T>(cancellationToken);
         }
 
-        Waiter<T>? sender;
+        ChannelWaiter<T>? sender;
         T item;
         lock (_sync)
         {
@@ -148,7 +148,7 @@ internal sealed class MemoryChannelState<T>
 
     public bool TryReceive(ref bool cloneClosed, out T item)
     {
-        Waiter<T>? sender;
+        ChannelWaiter<T>? sender;
         lock (_sync)
         {
             if (cloneClosed)
@@ -195,8 +195,8 @@ internal sealed class MemoryChannelState<T>
     /// <summary>Closes one send clone: its own waiters fail; the last one ends the channel for receivers.</summary>
     public void CloseSender(object clone, ref bool cloneClosed)
     {
-        Waiter<T>? ownWaiters;
-        Waiter<T>? endedReceivers = null;
+        ChannelWaiter<T>? ownWaiters;
+        ChannelWaiter<T>? endedReceivers = null;
         lock (_sync)
         {
             if (cloneClosed)
@@ -213,15 +213,15 @@ internal sealed class MemoryChannelState<T>
             }
         }
 
-        WaiterList<T>.FailChain(ownWaiters, static () => new ClosedResourceException("The send channel was closed while this send waited; the item was not sent."));
-        WaiterList<T>.FailChain(endedReceivers, static () => new EndOfChannelException());
+        ChannelWaiterList<T>.FailChain(ownWaiters, static () => new ClosedResourceException("The send channel was closed while this send waited; the item was not sent."));
+        ChannelWaiterList<T>.FailChain(endedReceivers, static () => new EndOfChannelException());
     }
 
     /// <summary>Closes one receive clone: its own waiters fail; the last one breaks the channel for senders.</summary>
     public void CloseReceiver(object clone, ref bool cloneClosed)
     {
-        Waiter<T>? ownWaiters;
-        Waiter<T>? brokenSenders = null;
+        ChannelWaiter<T>? ownWaiters;
+        ChannelWaiter<T>? brokenSenders = null;
         lock (_sync)
         {
             if (cloneClosed)
@@ -239,8 +239,8 @@ internal sealed class MemoryChannelState<T>
             }
         }
 
-        WaiterList<T>.FailChain(ownWaiters, static () => new ClosedResourceException("The receive channel was closed while this receive waited."));
-        WaiterList<T>.FailChain(brokenSenders, static () => new BrokenResourceException("Every receive channel was closed; the item was not sent."));
+        ChannelWaiterList<T>.FailChain(ownWaiters, static () => new ClosedResourceException("The receive channel was closed while this receive waited."));
+        ChannelWaiterList<T>.FailChain(brokenSenders, static () => new BrokenResourceException("Every receive channel was closed; the item was not sent."));
     }
 
     public MemoryChannelStatistics GetStatistics()
@@ -262,7 +262,7 @@ internal sealed class MemoryChannelState<T>
 
     // Takes from the buffer (refilling it from the first waiting sender), or straight from a waiting
     // sender when the buffer is empty (capacity 0: the rendezvous).
-    private bool TryTakeLocked(out T item, out Waiter<T>? sender)
+    private bool TryTakeLocked(out T item, out ChannelWaiter<T>? sender)
     {
         if (_buffer.Count > 0)
         {

@@ -19,8 +19,8 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
 {
     private readonly Lock _sync = new();
     private readonly int _capacity;
-    private readonly WaiterList<TIn> _putters;
-    private readonly WaiterList<TOut> _getters;
+    private readonly ChannelWaiterList<TIn> _putters;
+    private readonly ChannelWaiterList<TOut> _getters;
     private TStorage _storage;
     private long _unfinished;
     private TaskCompletionSource? _joined;
@@ -35,8 +35,8 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
         _capacity = capacity;
         _storage = storage;
         Id = IdGenerator.Next();
-        _putters = new WaiterList<TIn>(_sync, Id);
-        _getters = new WaiterList<TOut>(_sync, Id);
+        _putters = new ChannelWaiterList<TIn>(_sync, Id);
+        _getters = new ChannelWaiterList<TOut>(_sync, Id);
     }
 
     public long Id { get; }
@@ -61,7 +61,7 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        Waiter<TOut>? getter;
+        ChannelWaiter<TOut>? getter;
         TOut handed;
         lock (_sync)
         {
@@ -94,7 +94,7 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
 
     public bool TryPut(TIn item)
     {
-        Waiter<TOut>? getter;
+        ChannelWaiter<TOut>? getter;
         TOut handed;
         lock (_sync)
         {
@@ -129,7 +129,7 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
             return ValueTask.FromCanceled<TOut>(cancellationToken);
         }
 
-        Waiter<TIn>? putter;
+        ChannelWaiter<TIn>? putter;
         TOut item;
         lock (_sync)
         {
@@ -154,7 +154,7 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
 
     public bool TryGet(out TOut item)
     {
-        Waiter<TIn>? putter;
+        ChannelWaiter<TIn>? putter;
         lock (_sync)
         {
             if (_storage.Count == 0)
@@ -215,8 +215,8 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
     {
         var removed = new List<TOut>();
         TaskCompletionSource? joined = null;
-        Waiter<TOut>? getters;
-        Waiter<TIn>? putters;
+        ChannelWaiter<TOut>? getters;
+        ChannelWaiter<TIn>? putters;
         lock (_sync)
         {
             _isShutDown = true;
@@ -235,8 +235,8 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
             AssertInvariants();
         }
 
-        WaiterList<TOut>.FailChain(getters, static () => new QueueShutDownException());
-        WaiterList<TIn>.FailChain(putters, static () => new QueueShutDownException());
+        ChannelWaiterList<TOut>.FailChain(getters, static () => new QueueShutDownException());
+        ChannelWaiterList<TIn>.FailChain(putters, static () => new QueueShutDownException());
         joined?.TrySetResult();
         return removed;
     }
@@ -284,7 +284,7 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
     }
 
     // Takes the next item and, if a putter waits for room, moves its item in (the put completes now).
-    private TOut TakeLocked(out Waiter<TIn>? putter)
+    private TOut TakeLocked(out ChannelWaiter<TIn>? putter)
     {
         var item = _storage.Take();
         _totalTaken++;

@@ -131,7 +131,8 @@ public sealed class WorkerPool<T> : IAsyncDisposable
             _unprocessed.AddRange(removed);
         }
 
-        if (immediate)
+        // Once every worker has exited (and DisposeAsync may have disposed the source) there is nothing to cancel.
+        if (immediate && !_workers.IsCompleted)
         {
             await _stop.CancelAsync().ConfigureAwait(false);
         }

@@ -29,12 +29,19 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
     private static readonly Func<Waiter<Releaser>, AsyncReaderWriterLock, Releaser> ReleaserOf =
         static (waiter, owner) => new Releaser(owner, waiter.Tag == WriterTag);
 
+    // _state packs the holders and a "slow" bit: readers in the low bits, WriterBit while a writer holds,
+    // SlowBit while any waiter is queued. With SlowBit clear, entering and leaving are single interlocked
+    // operations; with it set every change is made under _gate (the fast paths all fail), so the queues
+    // and the holders change together.
+    private const int WriterBit = 1 << 30;
+    private const int SlowBit = 1 << 29;
+    private const int ReaderMask = SlowBit - 1;
+
     private readonly Lock _gate = new();
     private readonly WaiterQueue<Releaser> _readerQueue = new();
     private readonly WaiterQueue<Releaser> _writerQueue = new();
     private readonly WaiterPool<Releaser> _pool = new();
-    private int _readers;
-    private bool _writerHeld;
+    private int _state;
     private int _waitingReaders;
     private int _waitingWriters;
     private long _contentions;
@@ -92,55 +99,54 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
     {
         lock (_gate)
         {
-            return new AsyncReaderWriterLockStatistics(IsFair, _readers, _writerHeld, _waitingReaders, _waitingWriters, _contentions, _cancellations);
+            var state = Volatile.Read(ref _state);
+            return new AsyncReaderWriterLockStatistics(
+                IsFair, state & ReaderMask, (state & WriterBit) != 0, _waitingReaders, _waitingWriters, _contentions, _cancellations);
         }
     }
 
-    private bool CanEnter(bool writer)
+    // Enters without waiting when nobody waits and the holders allow it. Given the invariants (a queued
+    // reader implies a writer holds or waits), this is exactly "may enter now" in both modes.
+    private bool TryEnterFast(bool writer)
     {
-        if (_writerHeld)
-        {
-            return false;
-        }
-
         if (writer)
         {
-            return _readers == 0 && _readerQueue.IsEmpty && _writerQueue.IsEmpty;
+            return Interlocked.CompareExchange(ref _state, WriterBit, 0) == 0;
         }
 
-        // Prefer-writers: a waiting writer holds back new readers. Fair: anyone waiting does.
-        return IsFair ? _readerQueue.IsEmpty : _writerQueue.IsEmpty;
+        while (true)
+        {
+            var state = Volatile.Read(ref _state);
+            if ((state & (WriterBit | SlowBit)) != 0 || (state & ReaderMask) == ReaderMask)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _state, state + 1, state) == state)
+            {
+                return true;
+            }
+        }
     }
 
     private bool TryEnter(bool writer, out Releaser releaser)
     {
-        lock (_gate)
-        {
-            if (CanEnter(writer))
-            {
-                Grant(writer);
-                releaser = new Releaser(this, writer);
-                return true;
-            }
-        }
-
-        releaser = default;
-        return false;
-    }
-
-    private void Grant(bool writer)
-    {
-        if (writer)
-        {
-            _writerHeld = true;
-        }
-        else
-        {
-            _readers++;
-        }
+        var entered = TryEnterFast(writer);
+        releaser = entered ? new Releaser(this, writer) : default;
+        return entered;
     }
 
     private ValueTask<Releaser> EnterAsync(bool writer, CancellationToken cancellationToken)
+    {
+        if (!cancellationToken.IsCancellationRequested && TryEnterFast(writer))
+        {
+            return new ValueTask<Releaser>(new Releaser(this, writer));
+        }
+
+        return EnterSlowAsync(writer, cancellationToken);
+    }
+
+    private ValueTask<Releaser> EnterSlowAsync(bool writer, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -151,12 +157,35 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
         ValueTask<Releaser> task;
         lock (_gate)
         {
-            if (CanEnter(writer))
+            while (true)
             {
-                Grant(writer);
-                return new ValueTask<Releaser>(new Releaser(this, writer));
+                var state = Volatile.Read(ref _state);
+                if ((state & SlowBit) == 0)
+                {
+                    // Nobody waits: enter if the holders allow it, else become the first waiter.
+                    var canEnter = writer ? state == 0 : (state & WriterBit) == 0 && (state & ReaderMask) != ReaderMask;
+                    var next = canEnter ? (writer ? state | WriterBit : state + 1) : state | SlowBit;
+                    if (Interlocked.CompareExchange(ref _state, next, state) != state)
+                    {
+                        continue; // a fast path changed the holders: decide again
+                    }
+
+                    if (canEnter)
+                    {
+                        return new ValueTask<Releaser>(new Releaser(this, writer));
+                    }
+                }
+                else if (!writer && !IsFair && (state & WriterBit) == 0 && _writerQueue.IsEmpty && (state & ReaderMask) != ReaderMask)
+                {
+                    // Writer-preferring, no writer holding or waiting (only possible transiently): enter.
+                    Volatile.Write(ref _state, state + 1);
+                    return new ValueTask<Releaser>(new Releaser(this, writer));
+                }
+
+                break;
             }
 
+            // SlowBit is set: from here on the state changes only under the gate.
             waiter = _pool.Rent();
             waiter.Tag = writer ? WriterTag : ReaderTag;
 
@@ -182,38 +211,75 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
 
     private void Release(bool writer)
     {
+        // Fast: nobody waits, one interlocked operation.
+        while (true)
+        {
+            var state = Volatile.Read(ref _state);
+            if ((state & SlowBit) != 0)
+            {
+                break;
+            }
+
+            CheckHeld(state, writer);
+            var next = writer ? state & ~WriterBit : state - 1;
+            if (Interlocked.CompareExchange(ref _state, next, state) == state)
+            {
+                return;
+            }
+        }
+
         var ready = default(WaiterList<Releaser>);
         lock (_gate)
         {
-            if (writer)
+            while (true)
             {
-                if (!_writerHeld)
+                var state = Volatile.Read(ref _state);
+                CheckHeld(state, writer);
+                var next = writer ? state & ~WriterBit : state - 1;
+                if ((state & SlowBit) == 0)
                 {
-                    throw new InvalidOperationException("The write lock is not held: a releaser was disposed twice.");
+                    // The queues emptied (cancellations) since we looked: fast paths may race us again.
+                    if (Interlocked.CompareExchange(ref _state, next, state) == state)
+                    {
+                        return;
+                    }
+
+                    continue;
                 }
 
-                _writerHeld = false;
+                Pump(ref next, ref ready);
+                Volatile.Write(ref _state, next);
+                break;
             }
-            else
-            {
-                if (_readers == 0)
-                {
-                    throw new InvalidOperationException("No read lock is held: a releaser was disposed twice.");
-                }
-
-                _readers--;
-            }
-
-            Pump(ref ready);
         }
 
         Complete(in ready);
     }
 
-    // Hands the lock to whoever may have it now. Under the gate.
-    private void Pump(ref WaiterList<Releaser> ready)
+    private static void CheckHeld(int state, bool writer)
     {
-        if (_writerHeld)
+        if (writer ? (state & WriterBit) == 0 : (state & ReaderMask) == 0)
+        {
+            throw new InvalidOperationException(writer
+                ? "The write lock is not held: a releaser was disposed twice."
+                : "No read lock is held: a releaser was disposed twice.");
+        }
+    }
+
+    // Hands the lock to whoever may have it now, updating the packed state; clears SlowBit when the
+    // queues are empty. Under the gate, with SlowBit set on entry.
+    private void Pump(ref int state, ref WaiterList<Releaser> ready)
+    {
+        PumpCore(ref state, ref ready);
+        if (_readerQueue.IsEmpty && _writerQueue.IsEmpty)
+        {
+            state &= ~SlowBit;
+        }
+    }
+
+    private void PumpCore(ref int state, ref WaiterList<Releaser> ready)
+    {
+        if ((state & WriterBit) != 0)
         {
             return;
         }
@@ -223,12 +289,12 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
             while (_readerQueue.First is { } head)
             {
                 var writer = head.Tag == WriterTag;
-                if (writer && _readers > 0)
+                if (writer && (state & ReaderMask) > 0)
                 {
                     return;
                 }
 
-                TakeFrom(_readerQueue, ref ready);
+                TakeFrom(_readerQueue, ref state, ref ready);
                 if (writer)
                 {
                     return;
@@ -240,9 +306,9 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
 
         if (!_writerQueue.IsEmpty)
         {
-            if (_readers == 0)
+            if ((state & ReaderMask) == 0)
             {
-                TakeFrom(_writerQueue, ref ready);
+                TakeFrom(_writerQueue, ref state, ref ready);
             }
 
             return;
@@ -250,24 +316,24 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
 
         while (!_readerQueue.IsEmpty)
         {
-            TakeFrom(_readerQueue, ref ready);
+            TakeFrom(_readerQueue, ref state, ref ready);
         }
     }
 
-    private void TakeFrom(WaiterQueue<Releaser> queue, ref WaiterList<Releaser> ready)
+    private void TakeFrom(WaiterQueue<Releaser> queue, ref int state, ref WaiterList<Releaser> ready)
     {
         var waiter = queue.Dequeue()!;
-        var writer = waiter.Tag == WriterTag;
-        if (writer)
+        if (waiter.Tag == WriterTag)
         {
             _waitingWriters--;
+            state |= WriterBit;
         }
         else
         {
             _waitingReaders--;
+            state++;
         }
 
-        Grant(writer);
         ready.Add(waiter);
     }
 
@@ -302,7 +368,9 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
             _cancellations++;
 
             // A writer that leaves the queue may have been all that held readers back.
-            Pump(ref ready);
+            var state = Volatile.Read(ref _state);
+            Pump(ref state, ref ready);
+            Volatile.Write(ref _state, state);
         }
 
         WaiterEvents.Cancelled(Id, nameof(AsyncReaderWriterLock));

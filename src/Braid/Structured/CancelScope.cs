@@ -280,6 +280,25 @@ public sealed class CancelScope : IAmbientScope
     public static Task<CancelScope> ShieldAfterAsync(TimeSpan delay, Func<CancelScope, Task> body, TimeProvider? timeProvider = null) =>
         RunCoreAsync(Create(timeProvider, Relative(delay, timeProvider), shield: true, default), body, fail: false);
 
+    /// <summary>Runs <paramref name="body"/> for a result, shielded from every cancellation outside it.</summary>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="body">The work; it receives the scope.</param>
+    /// <param name="timeProvider">The clock for a deadline set later; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <returns>The result, or no result if the scope's own deadline or <see cref="Cancel"/> cut the body short.</returns>
+    /// <remarks>Completes synchronously if the body does. Only <see cref="Cancel"/> and the scope's own deadline cancel it.</remarks>
+    public static Task<CancelScopeResult<T>> ShieldAsync<T>(Func<CancelScope, Task<T>> body, TimeProvider? timeProvider = null) =>
+        RunCoreAsync(Create(timeProvider, null, shield: true, default), body, fail: false);
+
+    /// <summary>Runs <paramref name="body"/> for a result, shielded from outside cancellation, abandoning it quietly after <paramref name="delay"/>.</summary>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="delay">How long the body may take, measured on <paramref name="timeProvider"/>.</param>
+    /// <param name="body">The work; it receives the scope.</param>
+    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <returns>The result, or no result if the deadline cut the body short.</returns>
+    /// <remarks>Completes synchronously if the body does.</remarks>
+    public static Task<CancelScopeResult<T>> ShieldAfterAsync<T>(TimeSpan delay, Func<CancelScope, Task<T>> body, TimeProvider? timeProvider = null) =>
+        RunCoreAsync(Create(timeProvider, Relative(delay, timeProvider), shield: true, default), body, fail: false);
+
     /// <summary>
     /// Cancels the scope: its token is cancelled and, when the body ends in cancellation, the scope
     /// absorbs it (move-on) or throws <see cref="DeadlineExceededException"/> (fail), with

@@ -45,7 +45,7 @@ internal sealed class EnumerableMap<TIn, TOut> : IDisposable
     {
         lock (_gate)
         {
-            if (_exhausted || cancellationToken.IsCancellationRequested || !_enumerator.MoveNext())
+            if (_exhausted || cancellationToken.IsCancellationRequested || !MoveNextOrStop())
             {
                 _exhausted = true;
                 item = default!;
@@ -54,6 +54,20 @@ internal sealed class EnumerableMap<TIn, TOut> : IDisposable
 
             item = _enumerator.Current;
             return true;
+        }
+    }
+
+    /// <summary>Advances the source; a source that throws is never asked again (the failure goes to the group).</summary>
+    private bool MoveNextOrStop()
+    {
+        try
+        {
+            return _enumerator.MoveNext();
+        }
+        catch
+        {
+            _exhausted = true;
+            throw;
         }
     }
 
@@ -66,7 +80,7 @@ internal sealed class EnumerableMap<TIn, TOut> : IDisposable
             int slot;
             lock (_gate)
             {
-                if (_exhausted || cancellationToken.IsCancellationRequested || !_enumerator.MoveNext())
+                if (_exhausted || cancellationToken.IsCancellationRequested || !MoveNextOrStop())
                 {
                     _exhausted = true;
                     return;
@@ -142,11 +156,18 @@ internal sealed class AsyncEnumerableMap<TIn, TOut> : IAsyncDisposable
             await _gate.WaitAsync(cancellationToken);
             try
             {
-                if (_exhausted || cancellationToken.IsCancellationRequested || !await _enumerator!.MoveNextAsync())
+                if (_exhausted || cancellationToken.IsCancellationRequested)
                 {
-                    _exhausted = true;
                     return;
                 }
+
+                _exhausted = true; // Until MoveNextAsync answers: a source that throws is never asked again.
+                if (!await _enumerator!.MoveNextAsync())
+                {
+                    return;
+                }
+
+                _exhausted = false;
 
                 item = _enumerator.Current;
                 if (_results is not null)

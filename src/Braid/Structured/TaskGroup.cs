@@ -412,10 +412,10 @@ public sealed class TaskGroup : IAmbientScope
     private async Task<T> ResultAsync<T>()
     {
         await _completion.Task.ConfigureAwait(false);
-        var body = (Task<T>)_bodyTask!;
-        if (body.Status == TaskStatus.RanToCompletion)
+        // A body that threw synchronously was replaced by a non-generic faulted task: no result either.
+        if (_bodyTask is Task<T> { Status: TaskStatus.RanToCompletion } body)
         {
-            return body.Result;
+            return await body.ConfigureAwait(false); // Complete: does not wait.
         }
 
         throw new OperationCanceledException(

@@ -337,6 +337,36 @@ public abstract class MemoryChannelContractTests
     }
 
     [Fact]
+    public async Task Cancelling_an_await_foreach_took_nothing_and_leaves_the_channel_open()
+    {
+        var (send, receive) = Create();
+        using var cts = new CancellationTokenSource();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var loop = Task.Run(async () =>
+        {
+            started.SetResult();
+            await foreach (var item in receive.WithCancellation(cts.Token))
+            {
+                Assert.Fail($"nothing was sent, yet {item} arrived");
+            }
+        });
+        await started.Task.Within();
+        for (var spins = 0; send.GetStatistics().TasksWaitingReceive == 0; spins++)
+        {
+            Assert.True(spins < 10_000_000, "the loop never queued a receive");
+            await Task.Yield(); // the statistics are the oracle: wait until the loop is queued
+        }
+
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => loop.Within());
+
+        var next = receive.ReceiveAsync();
+        Assert.True(send.TrySend(1));
+        Assert.Equal(1, await next.Within());
+        Assert.Equal((1, 1, 0), (send.GetStatistics().OpenSendChannels, send.GetStatistics().OpenReceiveChannels, send.GetStatistics().TasksWaitingReceive));
+    }
+
+    [Fact]
     public void Statistics_report_buffer_peak_clones_and_waiters()
     {
         var (send, receive) = Create();

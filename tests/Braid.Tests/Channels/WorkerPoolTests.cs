@@ -186,6 +186,34 @@ public sealed class WorkerPoolTests
     }
 
     [Fact]
+    public async Task Cancelling_the_wait_for_shutdown_does_not_stop_the_shutdown()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handled = 0;
+        var pool = new WorkerPool<int>(1, async (_, ct) =>
+        {
+            started.TrySetResult();
+            await gate.Task;
+            Interlocked.Increment(ref handled);
+        });
+        await pool.PostAsync(1);
+        await pool.PostAsync(2);
+        await started.Task.Within();
+
+        using var cts = new CancellationTokenSource();
+        var waiting = pool.ShutdownAsync(cancellationToken: cts.Token);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.Within());
+        Assert.True(pool.GetStatistics().IsShutDown);
+
+        gate.SetResult();
+        await pool.ShutdownAsync().Within(); // graceful: both items are still handled
+        Assert.Equal(2, handled);
+        await pool.DisposeAsync();
+    }
+
+    [Fact]
     public void Bad_arguments_are_refused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new WorkerPool<int>(0, (_, _) => default));

@@ -310,6 +310,35 @@ public sealed class CancelScopeTests
     }
 
     [Fact]
+    public async Task A_result_shield_returns_its_value_under_a_cancelled_outer_scope()
+    {
+        var clock = new ManualTimeProvider();
+        CancelScopeResult<int> saved = default;
+        CancelScopeResult<int> abandoned = default;
+        var outer = await CancelScope.RunAsync(async outer =>
+        {
+            outer.Cancel("shutting down");
+            saved = await CancelScope.ShieldAsync(async s =>
+            {
+                await Task.Yield();
+                s.CancellationToken.ThrowIfCancellationRequested();
+                return 42;
+            });
+            var slow = CancelScope.ShieldAfterAsync(Second, async s =>
+            {
+                await ForeverAsync(s.CancellationToken);
+                return 0;
+            }, clock);
+            clock.Advance(Second);
+            abandoned = await slow;
+            await ForeverAsync(outer.CancellationToken);
+        });
+        Assert.Equal(42, saved.Value);
+        Assert.True(abandoned.CancelledCaught);
+        Assert.True(outer.CancelledCaught);
+    }
+
+    [Fact]
     public async Task A_shield_ignores_an_enclosing_group_being_cancelled()
     {
         var cleanupMayFinish = Gate();
@@ -354,6 +383,40 @@ public sealed class CancelScopeTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
         Assert.False(seen!.CancelledCaught);
         Assert.False(seen.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task Outer_token_cancellation_through_a_fail_scope_is_not_a_timeout()
+    {
+        using var outer = new CancellationTokenSource();
+        var run = CancelScope.FailAfterAsync(TimeSpan.FromHours(1), async s =>
+        {
+            await ForeverAsync(s.CancellationToken);
+            return 1;
+        }, new ManualTimeProvider(), outer.Token);
+        await outer.CancelAsync();
+        // The body's own cancellation passes through unchanged: an OperationCanceledException, not a timeout.
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.True(error.CancellationToken.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task A_scope_inside_a_group_child_is_cancelled_with_the_group_without_its_token()
+    {
+        CancelScope? inner = null;
+        await TaskGroup.RunAsync(group =>
+        {
+            _ = group.Start(_ => CancelScope.RunAsync(
+                s =>
+                {
+                    inner = s;
+                    return ForeverAsync(s.CancellationToken);
+                },
+                CancellationToken.None)); // Deliberately not passed: the ambient chain links them.
+            group.Cancel("stop");
+            return Task.CompletedTask;
+        });
+        Assert.False(inner!.CancelledCaught); // The group's cancellation passed through, the group absorbed it.
     }
 
     [Fact]

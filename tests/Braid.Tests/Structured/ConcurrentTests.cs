@@ -9,8 +9,6 @@ public sealed class ConcurrentTests
 
     private static TaskCompletionSource[] Gates(int n) => [.. Enumerable.Range(0, n).Select(_ => Gate())];
 
-    private static Task WaitUntilAsync(Func<bool> condition) => TaskGroupTests.WaitUntilAsync(condition);
-
     [Fact]
     public async Task Gather_returns_results_in_input_order_whatever_the_completion_order()
     {
@@ -179,7 +177,7 @@ public sealed class ConcurrentTests
 
         var results = await Concurrent.MapAsync(Lazy(), 7, async (i, _) =>
         {
-            if (i % 3 == 0)
+            if (i % 25 == 0)
             {
                 await Task.Yield();
             }
@@ -368,6 +366,73 @@ public sealed class ConcurrentTests
             }
         });
         Assert.Equal("five", Assert.Single(error.InnerExceptions).Message);
+    }
+
+    [Fact]
+    public async Task Gather_cancelled_from_outside_throws_after_every_operation_finished()
+    {
+        using var cts = new CancellationTokenSource();
+        var finished = 0;
+        Func<CancellationToken, Task<int>> waiter = async ct =>
+        {
+            try
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+                return 0;
+            }
+            finally
+            {
+                Interlocked.Increment(ref finished);
+            }
+        };
+        var run = Concurrent.GatherAsync([waiter, waiter, waiter], cts.Token);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.Equal(3, finished);
+    }
+
+    [Fact]
+    public async Task Race_cancelled_from_outside_throws_after_every_racer_finished()
+    {
+        using var cts = new CancellationTokenSource();
+        var finished = 0;
+        Func<CancellationToken, Task<int>> waiter = async ct =>
+        {
+            try
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+                return 0;
+            }
+            finally
+            {
+                Interlocked.Increment(ref finished);
+            }
+        };
+        var run = Concurrent.RaceAsync([waiter, waiter], cts.Token);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.Equal(2, finished);
+    }
+
+    [Fact]
+    public async Task MapAsync_runs_the_function_in_the_callers_single_threaded_context()
+    {
+        var (contextThread, threads, results) = await SingleThreadContext.RunAsync(async context =>
+        {
+            var seen = new List<int>();
+            var mapped = await Concurrent.MapAsync(Enumerable.Range(0, 20), 4, async (i, _) =>
+            {
+                seen.Add(Environment.CurrentManagedThreadId);
+                await Task.Yield();
+                seen.Add(Environment.CurrentManagedThreadId);
+                return i * 3;
+            });
+            return (context.ThreadId, seen, mapped);
+        });
+
+        Assert.Equal(40, threads.Count);
+        Assert.All(threads, id => Assert.Equal(contextThread, id));
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => i * 3), results);
     }
 
     [Fact]

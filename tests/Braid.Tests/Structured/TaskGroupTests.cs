@@ -6,14 +6,20 @@ public sealed class TaskGroupTests
 {
     private static TaskCompletionSource Gate() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    // Continuations run inside SetResult: what the gate releases has happened when SetResult returns.
+    private static TaskCompletionSource InlineGate() => new();
+
+    // Released off xunit's SynchronizationContext, where the TPL may inline continuations.
+    private static Task ReleaseAsync(TaskCompletionSource gate) => Task.Run(gate.SetResult);
+
     private static async Task WaitForCancellationAsync(CancellationToken cancellationToken) =>
         await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
 
     [Fact]
     public async Task Returns_only_after_every_child_has_finished()
     {
-        var a = Gate();
-        var b = Gate();
+        var a = InlineGate();
+        var b = InlineGate();
         TaskGroup? seen = null;
         var run = TaskGroup.RunAsync(group =>
         {
@@ -25,8 +31,8 @@ public sealed class TaskGroupTests
 
         Assert.False(run.IsCompleted);
         Assert.Equal(new TaskGroupStatistics(2, 0, 0, 0, false, false), seen!.GetStatistics());
-        a.SetResult();
-        await WaitUntilAsync(() => seen.GetStatistics().Completed == 1);
+        await ReleaseAsync(a);
+        Assert.Equal(new TaskGroupStatistics(1, 1, 0, 0, false, false), seen.GetStatistics());
         Assert.False(run.IsCompleted);
         b.SetResult();
         await run;
@@ -107,6 +113,7 @@ public sealed class TaskGroupTests
         }));
 
         Assert.Equal(["early failed", "cleanup of late failed"], error.InnerExceptions.Select(e => e.Message));
+        Assert.StartsWith("2 failures in task group #", error.Message, StringComparison.Ordinal);
         Assert.Equal(["early", "late"], error.ChildNames);
         Assert.IsType<InvalidOperationException>(error.InnerExceptions[0]);
         Assert.IsType<FormatException>(error.InnerExceptions[1]);
@@ -224,6 +231,17 @@ public sealed class TaskGroupTests
     }
 
     [Fact]
+    public async Task A_result_body_that_cancels_itself_synchronously_has_no_result()
+    {
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => TaskGroup.RunAsync<int>(group =>
+        {
+            group.Cancel("at once");
+            throw new OperationCanceledException(group.CancellationToken);
+        }));
+        Assert.Contains("at once", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Starting_on_a_finished_group_throws_a_clear_error()
     {
         TaskGroup? seen = null;
@@ -268,6 +286,7 @@ public sealed class TaskGroupTests
     public async Task StartAsync_returns_the_started_value_and_the_child_keeps_running_in_the_group()
     {
         var stop = Gate();
+        var portKnown = Gate();
         var childFinished = false;
         var port = 0;
         var run = TaskGroup.RunAsync(async group =>
@@ -281,9 +300,10 @@ public sealed class TaskGroupTests
                     childFinished = true;
                 },
                 "server");
+            portKnown.SetResult();
         });
 
-        await WaitUntilAsync(() => port != 0);
+        await portKnown.Task;
         Assert.Equal(8080, port);
         Assert.False(run.IsCompleted);
         stop.SetResult();
@@ -424,9 +444,9 @@ public sealed class TaskGroupTests
     [Fact]
     public async Task A_supervisor_keeps_siblings_running_and_reports_failures_at_the_end()
     {
-        var failB = Gate();
-        var failA = Gate();
-        var finishC = Gate();
+        var failB = InlineGate();
+        var failA = InlineGate();
+        var finishC = InlineGate();
         TaskGroup? seen = null;
         var run = TaskGroup.RunAsync(
             group =>
@@ -457,10 +477,10 @@ public sealed class TaskGroupTests
             },
             new TaskGroupOptions { Supervisor = true, Name = "sup" });
 
-        failB.SetResult();
-        await WaitUntilAsync(() => seen!.GetStatistics().Faulted == 1);
-        failA.SetResult();
-        await WaitUntilAsync(() => seen!.GetStatistics().Faulted == 2);
+        await ReleaseAsync(failB);
+        Assert.Equal(1, seen!.GetStatistics().Faulted);
+        await ReleaseAsync(failA);
+        Assert.Equal(2, seen.GetStatistics().Faulted);
         Assert.False(run.IsCompleted);
         Assert.False(seen!.GetStatistics().IsCancellationRequested);
         finishC.SetResult();
@@ -573,16 +593,5 @@ public sealed class TaskGroupTests
             new TaskGroupOptions { Name = "fetch" });
         Assert.Equal($"task group #{seen!.Id} 'fetch'", seen.ToString());
         Assert.Equal("fetch", seen.Name);
-    }
-
-    /// <summary>Waits for a condition that other threads make true; bounded so a bug fails instead of hanging.</summary>
-    internal static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 100_000 && !condition(); i++)
-        {
-            await Task.Yield();
-        }
-
-        Assert.True(condition(), "condition never became true");
     }
 }

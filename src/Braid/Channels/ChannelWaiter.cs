@@ -4,7 +4,7 @@ namespace Braid.Channels;
 
 /// <summary>
 /// One task waiting on a queue or a channel: a pooled <see cref="IValueTaskSource{T}"/> that lives in
-/// a <see cref="WaiterList{T}"/>. A getter completes with the item it was handed; a putter carries its
+/// a <see cref="ChannelWaiterList{T}"/>. A getter completes with the item it was handed; a putter carries its
 /// item in <see cref="Item"/> and completes with <see langword="default"/>.
 /// </summary>
 /// <remarks>
@@ -14,30 +14,30 @@ namespace Braid.Channels;
 /// never takes an item and an item is never given to a waiter that then reports cancellation.
 /// A node goes back to its pool only when no cancellation callback can still run against it.
 /// </remarks>
-internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource
+internal sealed class ChannelWaiter<T> : IValueTaskSource<T>, IValueTaskSource
 {
     private static readonly Action<object?> CancelCallback = static state =>
     {
-        var waiter = (Waiter<T>)state!;
+        var waiter = (ChannelWaiter<T>)state!;
         waiter._list.OnTokenCancelled(waiter);
     };
 
-    private readonly WaiterList<T> _list;
+    private readonly ChannelWaiterList<T> _list;
     private ManualResetValueTaskSourceCore<T> _core;
     private CancellationTokenRegistration _registration;
     private bool _poolable;
 
-    public Waiter(WaiterList<T> list)
+    public ChannelWaiter(ChannelWaiterList<T> list)
     {
         _list = list;
         _core.RunContinuationsAsynchronously = true;
     }
 
     /// <summary>The next node in the list (or in a detached chain).</summary>
-    internal Waiter<T>? Next;
+    internal ChannelWaiter<T>? Next;
 
     /// <summary>The previous node in the list.</summary>
-    internal Waiter<T>? Prev;
+    internal ChannelWaiter<T>? Prev;
 
     /// <summary>Whether the node is in its list; only the remover completes it.</summary>
     internal bool IsQueued;

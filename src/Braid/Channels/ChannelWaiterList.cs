@@ -3,21 +3,21 @@ using Braid.Instrumentation;
 namespace Braid.Channels;
 
 /// <summary>
-/// A FIFO list of <see cref="Waiter{T}"/>s guarded by its owner's lock, with a small lock-free pool of
+/// A FIFO list of <see cref="ChannelWaiter{T}"/>s guarded by its owner's lock, with a small lock-free pool of
 /// nodes so that a steady stream of waiters allocates nothing.
 /// </summary>
 /// <remarks>Every member except <see cref="Rent"/>, <see cref="Return"/> and the cancellation entry point runs under the owner's lock.</remarks>
-internal sealed class WaiterList<T>
+internal sealed class ChannelWaiterList<T>
 {
     private const int PoolSize = 4;
 
     private readonly Lock _sync;
     private readonly long _ownerId;
-    private readonly Waiter<T>?[] _pool = new Waiter<T>?[PoolSize];
-    private Waiter<T>? _head;
-    private Waiter<T>? _tail;
+    private readonly ChannelWaiter<T>?[] _pool = new ChannelWaiter<T>?[PoolSize];
+    private ChannelWaiter<T>? _head;
+    private ChannelWaiter<T>? _tail;
 
-    public WaiterList(Lock sync, long ownerId)
+    public ChannelWaiterList(Lock sync, long ownerId)
     {
         _sync = sync;
         _ownerId = ownerId;
@@ -27,7 +27,7 @@ internal sealed class WaiterList<T>
     public int Count { get; private set; }
 
     /// <summary>A fresh or pooled node, ready for a new wait.</summary>
-    public Waiter<T> Rent()
+    public ChannelWaiter<T> Rent()
     {
         for (var i = 0; i < PoolSize; i++)
         {
@@ -38,11 +38,11 @@ internal sealed class WaiterList<T>
             }
         }
 
-        return new Waiter<T>(this);
+        return new ChannelWaiter<T>(this);
     }
 
     /// <summary>Gives back a node whose wait was consumed and that no callback can reach any more.</summary>
-    public void Return(Waiter<T> node)
+    public void Return(ChannelWaiter<T> node)
     {
         for (var i = 0; i < PoolSize; i++)
         {
@@ -54,7 +54,7 @@ internal sealed class WaiterList<T>
     }
 
     /// <summary>Queues a rented node at the tail and registers its cancellation (under the lock).</summary>
-    public void Enqueue(Waiter<T> node, CancellationToken cancellationToken)
+    public void Enqueue(ChannelWaiter<T> node, CancellationToken cancellationToken)
     {
         node.Next = null;
         node.Prev = _tail;
@@ -82,7 +82,7 @@ internal sealed class WaiterList<T>
     /// Removes and returns the first waiter whose token is not cancelled, or null. Waiters found
     /// cancelled on the way are removed and completed as cancelled: they are skipped, never served.
     /// </summary>
-    public Waiter<T>? DequeueLive()
+    public ChannelWaiter<T>? DequeueLive()
     {
         while (_head is { } node)
         {
@@ -104,8 +104,8 @@ internal sealed class WaiterList<T>
         return null;
     }
 
-    /// <summary>Removes every waiter and returns them as a chain linked by <see cref="Waiter{T}.Next"/>.</summary>
-    public Waiter<T>? DetachAll()
+    /// <summary>Removes every waiter and returns them as a chain linked by <see cref="ChannelWaiter{T}.Next"/>.</summary>
+    public ChannelWaiter<T>? DetachAll()
     {
         var head = _head;
         for (var node = head; node is not null; node = node.Next)
@@ -119,11 +119,11 @@ internal sealed class WaiterList<T>
         return head;
     }
 
-    /// <summary>Removes the waiters whose <see cref="Waiter{T}.Tag"/> is <paramref name="tag"/>, as a chain.</summary>
-    public Waiter<T>? DetachTagged(object tag)
+    /// <summary>Removes the waiters whose <see cref="ChannelWaiter{T}.Tag"/> is <paramref name="tag"/>, as a chain.</summary>
+    public ChannelWaiter<T>? DetachTagged(object tag)
     {
-        Waiter<T>? chain = null;
-        Waiter<T>? chainTail = null;
+        ChannelWaiter<T>? chain = null;
+        ChannelWaiter<T>? chainTail = null;
         var node = _head;
         while (node is not null)
         {
@@ -150,7 +150,7 @@ internal sealed class WaiterList<T>
     }
 
     /// <summary>Completes every node of a detached chain with a failure; call outside the lock.</summary>
-    public static void FailChain(Waiter<T>? chain, Func<Exception> exception)
+    public static void FailChain(ChannelWaiter<T>? chain, Func<Exception> exception)
     {
         while (chain is not null)
         {
@@ -161,7 +161,7 @@ internal sealed class WaiterList<T>
     }
 
     /// <summary>The cancellation callback's entry point: remove the node if it is still queued.</summary>
-    internal void OnTokenCancelled(Waiter<T> node)
+    internal void OnTokenCancelled(ChannelWaiter<T> node)
     {
         lock (_sync)
         {
@@ -177,7 +177,7 @@ internal sealed class WaiterList<T>
         node.SetCanceledFromCallback();
     }
 
-    private void Remove(Waiter<T> node)
+    private void Remove(ChannelWaiter<T> node)
     {
         if (node.Prev is null)
         {

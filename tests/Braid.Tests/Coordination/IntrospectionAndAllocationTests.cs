@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Reflection;
+using Braid.Coordination;
+
+namespace Braid.Tests.Coordination;
+
+// ValueTasks completed synchronously are inspected, then consumed once.
+#pragma warning disable CA2012, VSTHRD002
+public sealed class IntrospectionAndAllocationTests
+{
+    public static TheoryData<string> PrimitiveNames => new()
+    {
+        nameof(AsyncLock), nameof(AsyncSemaphore), nameof(CapacityLimiter), nameof(AsyncEvent), nameof(AsyncAutoResetEvent),
+        nameof(AsyncCondition), nameof(AsyncReaderWriterLock), nameof(AsyncBarrier), nameof(AsyncCountdownEvent),
+    };
+
+    [Theory]
+    [MemberData(nameof(PrimitiveNames))]
+    public void Every_primitive_has_a_unique_id_a_statistics_snapshot_and_a_debugger_display(string name)
+    {
+        var type = typeof(AsyncLock).Assembly.GetType($"Braid.Coordination.{name}")!;
+        Assert.NotNull(type.GetCustomAttribute<DebuggerDisplayAttribute>());
+        var statistics = type.GetMethod("GetStatistics", Type.EmptyTypes)!;
+        Assert.True(statistics.ReturnType.IsValueType);
+        Assert.True(statistics.ReturnType.IsDefined(typeof(System.Runtime.CompilerServices.IsReadOnlyAttribute)));
+
+        var a = Create(type);
+        var b = Create(type);
+        var idA = (long)type.GetProperty("Id")!.GetValue(a)!;
+        var idB = (long)type.GetProperty("Id")!.GetValue(b)!;
+        Assert.NotEqual(0, idA);
+        Assert.NotEqual(idA, idB);
+        Assert.NotNull(statistics.Invoke(a, null));
+
+        var display = type.GetProperty("DebuggerDisplay", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(a) as string;
+        Assert.Contains($"#{idA}", display, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Uncontended_paths_allocate_nothing()
+    {
+        var gate = new AsyncLock();
+        var semaphore = new AsyncSemaphore(1);
+        var limiter = new CapacityLimiter(1);
+        var rw = new AsyncReaderWriterLock();
+        var ev = new AsyncEvent(initiallySet: true);
+        var auto = new AsyncAutoResetEvent();
+        Run(); // warm up (JIT, statics)
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1_000; i++)
+        {
+            Run();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        void Run()
+        {
+            var l = gate.LockAsync();
+            Assert.True(l.IsCompletedSuccessfully);
+            l.Result.Dispose();
+            var s = semaphore.AcquireAsync();
+            s.Result.Dispose();
+            var w = semaphore.WaitAsync();
+            Assert.True(w.IsCompletedSuccessfully);
+            semaphore.Release();
+            var c = limiter.AcquireAsync();
+            c.Result.Dispose();
+            var r = rw.ReaderLockAsync();
+            r.Result.Dispose();
+            var x = rw.WriterLockAsync();
+            x.Result.Dispose();
+            Assert.True(ev.WaitAsync().IsCompletedSuccessfully);
+            auto.Set();
+            Assert.True(auto.WaitAsync().IsCompletedSuccessfully);
+        }
+    }
+
+    private static object Create(Type type) => type.Name switch
+    {
+        nameof(AsyncSemaphore) => new AsyncSemaphore(1),
+        nameof(CapacityLimiter) => new CapacityLimiter(1),
+        nameof(AsyncCondition) => new AsyncCondition(new AsyncLock()),
+        nameof(AsyncBarrier) => new AsyncBarrier(2),
+        nameof(AsyncCountdownEvent) => new AsyncCountdownEvent(1),
+        nameof(AsyncLock) => new AsyncLock(),
+        nameof(AsyncEvent) => new AsyncEvent(),
+        nameof(AsyncAutoResetEvent) => new AsyncAutoResetEvent(),
+        nameof(AsyncReaderWriterLock) => new AsyncReaderWriterLock(),
+        _ => throw new ArgumentException(type.Name),
+    };
+}
