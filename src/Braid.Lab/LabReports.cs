@@ -38,7 +38,7 @@ public static class LabReports
 
     /// <summary>
     /// The terminal timeline, the book's first figure measured: one row per model on one shared time
-    /// axis, each character a slice of time, darker where more tasks ran during it.
+    /// axis, each character a slice of time, darker where more tasks ran at once during it (on a log scale up to the model's own peak).
     /// </summary>
     /// <param name="results">A lab run's results.</param>
     /// <param name="width">Characters for the time axis (10 to 400).</param>
@@ -55,9 +55,10 @@ public static class LabReports
             var buckets = TimelineLayout.Buckets(model, axis, width);
             var max = Math.Max(1, buckets.Max());
             var bar = new StringBuilder(width);
-            foreach (var count in buckets)
+            foreach (var level in buckets)
             {
-                bar.Append(count == 0 ? ' ' : shades[Math.Clamp(1 + (int)Math.Floor(3.0 * Math.Log(count) / Math.Log(Math.Max(2, max)) + 0.5), 1, 4)]);
+                // 0 tasks: blank; otherwise four shades on a log scale from 0.1 task to this model's peak.
+                bar.Append(level <= 0 ? ' ' : shades[Math.Clamp(1 + (int)Math.Round(3.0 * Math.Log(Math.Max(level, 0.1) / 0.1) / Math.Log(Math.Max(max, 0.2) / 0.1)), 1, 4)]);
             }
 
             rows.Add((model.Model, bar.ToString(), model.Status == "completed" ? Narrative.Ms(model.WallMs) : model.Status));

@@ -197,7 +197,7 @@ public static class LabRunner
         var description = InProcessModels.Describe(model, options);
         var log = new TaskLog(options.Tasks);
         var session = model == LabModel.Processes ? null : LabFixture.OpenSession(spec, $"{name}-{repeat}");
-        IReadOnlyList<WorkerResult> workers = [];
+        var workers = new List<WorkerResult>();
         long? stored = null;
         var status = "completed";
         string? error = null;
@@ -313,8 +313,7 @@ public static class LabRunner
         async Task RunProcessesAsync()
         {
             var command = options.WorkerCommand ?? LabWorker.DefaultCommand();
-            var (w, rows) = await ProcessModel.RunAsync(options, spec, log, command, cancellationToken).ConfigureAwait(false);
-            workers = w;
+            var rows = await ProcessModel.RunAsync(options, spec, log, command, workers, cancellationToken).ConfigureAwait(false);
             stored = spec.HasStore ? rows : null;
         }
     }

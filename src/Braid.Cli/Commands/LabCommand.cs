@@ -68,6 +68,14 @@ internal static class LabCommand
                 return Bad($"unknown --db-connections '{db}'; expected fresh or pooled");
             }
 
+            foreach (var (name, value) in new[] { ("latency", parse.GetValue(latency)), ("jitter", parse.GetValue(jitter)) })
+            {
+                if (value is { } ms && !(ms >= 0 && ms <= 10_000))
+                {
+                    return Bad(Invariant($"{name} must be between 0 and 10000 ms, not {ms}"));
+                }
+            }
+
             options = options with
             {
                 Tasks = parse.GetValue(tasks) ?? options.Tasks,
@@ -106,8 +114,7 @@ internal static class LabCommand
         return command;
     }
 
-    private static TimeSpan Milliseconds(double ms) =>
-        double.IsFinite(ms) && Math.Abs(ms) < 1e9 ? TimeSpan.FromMilliseconds(ms) : TimeSpan.MaxValue;
+    private static TimeSpan Milliseconds(double ms) => TimeSpan.FromMilliseconds(ms);
 
     private static int Bad(string message)
     {

@@ -9,6 +9,21 @@ internal static class LabConsole
 {
     public static async Task<int> RunAsync(LabOptions options, List<(string Path, Func<LabResults, string> Render)> outputs, bool showProgress, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await RunCoreAsync(options, outputs, showProgress, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The lab reports task failures as results; what reaches here is the environment (a port,
+            // a temporary directory, a worker binary): one line, no stack trace.
+            await Console.Error.WriteLineAsync($"braid lab: {e.GetType().Name}: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static async Task<int> RunCoreAsync(LabOptions options, List<(string Path, Func<LabResults, string> Render)> outputs, bool showProgress, CancellationToken cancellationToken)
+    {
         var console = AnsiConsole.Console;
         if (Console.IsOutputRedirected && console.Profile.Width < 150)
         {
@@ -43,6 +58,21 @@ internal static class LabConsole
                     });
                     return await LabRunner.RunAsync(options, progress, cancellationToken);
                 });
+        }
+        else if (showProgress)
+        {
+            // No terminal to animate: one line on stderr when a model starts and about once a second.
+            var last = (Model: "", Repeat: 0, At: 0L);
+            var progress = new DirectProgress(p =>
+            {
+                var now = Environment.TickCount64;
+                if (p.Model != last.Model || p.Repeat != last.Repeat || now - last.At >= 1000)
+                {
+                    last = (p.Model, p.Repeat, now);
+                    Console.Error.WriteLine(Invariant($"braid lab: {p.Model} {p.Done}/{p.Total}"));
+                }
+            });
+            results = await LabRunner.RunAsync(options, progress, cancellationToken);
         }
         else
         {

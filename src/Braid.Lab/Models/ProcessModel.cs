@@ -16,8 +16,9 @@ namespace Braid.Lab.Models;
 /// </summary>
 internal static class ProcessModel
 {
-    public static async Task<(IReadOnlyList<WorkerResult> Workers, long StoredRows)> RunAsync(
-        LabOptions options, WorkloadSpec spec, TaskLog log, IReadOnlyList<string> command, CancellationToken cancellationToken)
+    /// <summary>Runs the model; <paramref name="results"/> receives one entry per worker started, even when the run is cancelled or fails.</summary>
+    public static async Task<long> RunAsync(
+        LabOptions options, WorkloadSpec spec, TaskLog log, IReadOnlyList<string> command, List<WorkerResult> results, CancellationToken cancellationToken)
     {
         var count = Math.Min(options.Workers, log.Count);
         var workers = new Worker[count];
@@ -53,12 +54,13 @@ internal static class ProcessModel
                 if (worker is not null)
                 {
                     await worker.EndAsync().ConfigureAwait(false);
+                    results.Add(worker.Result(cancellationToken.IsCancellationRequested));
                 }
             }
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        return ([.. workers.Select(w => w.Result())], workers.Sum(w => w.StoredRows));
+        return workers.Sum(w => w.StoredRows);
     }
 
     /// <summary>The lane number of worker k in the task log (negative, to keep it apart from thread ids).</summary>
@@ -203,9 +205,14 @@ internal static class ProcessModel
             }
         }
 
-        public WorkerResult Result()
+        public WorkerResult Result(bool cancelled)
         {
             var exitCode = _process.HasExited ? _process.ExitCode : (int?)null;
+            if (cancelled && _done is null)
+            {
+                _error ??= string.Create(CultureInfo.InvariantCulture, $"worker {Number} (pid {_process.Id}) was killed on cancellation after {_returned} of {Indices.Length} tasks");
+            }
+
             var result = new WorkerResult
             {
                 Worker = Number,

@@ -7,7 +7,7 @@ namespace Braid.Lab.Reports;
 /// <summary>The self-contained HTML report: inline CSS and SVG only, so it opens offline from a file.</summary>
 internal static class HtmlReport
 {
-    private const int Width = 960;
+    private const int Width = 1180;
     private const int LabelWidth = 110;
 
     public static string Render(LabResults results)
@@ -17,10 +17,10 @@ internal static class HtmlReport
         html.Append(F($"<title>braid lab: {results.Workload}, {results.Tasks} tasks</title>"));
         html.Append("""
             <style>
-            body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px auto;max-width:1000px;color:#1d2330;background:#fff}
+            body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px auto;max-width:1220px;padding:0 12px;color:#1d2330;background:#fff}
             h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 8px} h3{font-size:14px;margin:18px 0 4px}
-            .meta{color:#5b6477;font-size:13px} table{border-collapse:collapse;font-size:12.5px;width:100%}
-            th,td{padding:4px 7px;border-bottom:1px solid #e3e6ee;text-align:right;white-space:nowrap} th{background:#f3f5f9}
+            .meta{color:#5b6477;font-size:13px} table{border-collapse:collapse;font-size:11.5px;width:100%}
+            th,td{padding:3px 5px;border-bottom:1px solid #e3e6ee;text-align:right;white-space:nowrap} th{background:#f3f5f9}
             td:first-child,th:first-child{text-align:left} .bad{color:#b42318} .ok{color:#067647}
             ul{margin:6px 0 0 18px;padding:0} li{margin:3px 0;font-size:14px} svg{display:block}
             .desc{color:#5b6477;font-size:12.5px;margin:0 0 4px} .note{color:#5b6477;font-size:12px}
@@ -107,7 +107,7 @@ internal static class HtmlReport
             {
                 if (concurrency[x] > 0)
                 {
-                    var opacity = 0.35 + (0.65 * concurrency[x] / max);
+                    var opacity = 0.35 + (0.65 * Math.Min(1, concurrency[x] / max));
                     svg.Append(F($"<rect x=\"{LabelWidth + x}\" y=\"{y + 3}\" width=\"1\" height=\"{rowHeight - 6}\" fill=\"#2e6bd6\" fill-opacity=\"{opacity:0.00}\"/>"));
                 }
             }

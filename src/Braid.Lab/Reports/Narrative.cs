@@ -52,7 +52,9 @@ internal static class Narrative
         if (results.Workload is "cpu")
         {
             var best = done.Max(m => sequential is null ? 0 : sequential.WallMs / m.WallMs);
-            lines.Add(F($"This cpu-bound work cannot run faster than the {results.ProcessorCount} processors allow: the best speedup was {best:0.0}x, and the single-threaded loop cannot beat sequential."));
+            var loop = done.FirstOrDefault(m => m.Model == "loop");
+            lines.Add(F($"cpu-bound work cannot run faster than the {results.ProcessorCount} processors allow, and only if nothing else uses them: the best speedup here was {best:0.0}x.")
+                + (loop is not null && sequential is not null ? F($" The loop runs every task on one thread, so it can use one core at most ({sequential.WallMs / loop.WallMs:0.0}x here; anything above 1x is noise).") : ""));
         }
 
         var failures = done.Where(m => m.TasksFailed > 0).ToList();

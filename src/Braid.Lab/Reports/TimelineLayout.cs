@@ -37,23 +37,27 @@ internal static class TimelineLayout
 
     /// <summary>
     /// The terminal timeline: for each model, <paramref name="width"/> buckets on a shared axis of
-    /// <paramref name="axisMs"/>, each holding how many tasks ran during that bucket.
+    /// <paramref name="axisMs"/>, each holding the average number of tasks running during that bucket
+    /// (task time inside the bucket divided by the bucket's length). A task shorter than a bucket still
+    /// counts a little, so that no task disappears from the picture.
     /// </summary>
-    public static int[] Buckets(ModelResult model, double axisMs, int width)
+    public static double[] Buckets(ModelResult model, double axisMs, int width)
     {
-        var buckets = new int[width];
+        var buckets = new double[width];
         if (axisMs <= 0)
         {
             return buckets;
         }
 
+        var bucketMs = axisMs / width;
         foreach (var task in model.Tasks)
         {
-            var first = Math.Clamp((int)(task.StartMs / axisMs * width), 0, width - 1);
-            var last = Math.Clamp((int)(task.EndMs / axisMs * width), 0, width - 1);
+            var first = Math.Clamp((int)(task.StartMs / bucketMs), 0, width - 1);
+            var last = Math.Clamp((int)(task.EndMs / bucketMs), 0, width - 1);
             for (var b = first; b <= last; b++)
             {
-                buckets[b]++;
+                var overlap = Math.Min(task.EndMs, (b + 1) * bucketMs) - Math.Max(task.StartMs, b * bucketMs);
+                buckets[b] += Math.Max(overlap, bucketMs / 1000) / bucketMs;
             }
         }
 

@@ -14,6 +14,7 @@ public sealed class LabCommandTests
         "lab --tasks -5",
         "lab --tasks 100000000",
         "lab --latency -1",
+        "lab --jitter 1e300",
         "lab --failure-rate 2",
         "lab --concurrency 0",
         "lab --db-connections shared",
@@ -83,7 +84,62 @@ public sealed class LabCommandTests
         }
     }
 
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string arguments)
+    [Fact]
+    public async Task Ctrl_c_ends_the_workers_and_still_writes_what_was_measured()
+    {
+        var directory = Directory.CreateTempSubdirectory("braid-cli-test-").FullName;
+        try
+        {
+            var json = Path.Combine(directory, "r.json");
+            using var process = Start($"lab --models async,processes --tasks 400 --latency 50 --workers 2 --json {json}");
+            var stdout = process.StandardOutput.ReadToEndAsync();
+
+            // Handshake on the CLI's own progress lines: interrupt once a worker has returned a task.
+            while (await process.StandardError.ReadLineAsync() is { } line)
+            {
+                if (line.StartsWith("braid lab: processes ", StringComparison.Ordinal) && !line.EndsWith(" 0/400", StringComparison.Ordinal))
+                {
+                    using var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                    await kill.WaitForExitAsync();
+                    break;
+                }
+            }
+
+            var stderr = await process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await process.WaitForExitAsync(timeout.Token);
+            Assert.True(process.ExitCode == 130, $"exit {process.ExitCode}: {stderr}");
+            Assert.Contains("cancelled; the results above are partial", stderr, StringComparison.Ordinal);
+            Assert.Contains("wrote " + json, await stdout, StringComparison.Ordinal);
+
+            using var results = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(json));
+            Assert.True(results.RootElement.GetProperty("cancelled").GetBoolean());
+            var models = results.RootElement.GetProperty("models").EnumerateArray().ToList();
+            Assert.Equal("completed", models[0].GetProperty("status").GetString());
+            Assert.Equal("cancelled", models[1].GetProperty("status").GetString());
+            var workers = models[1].GetProperty("workers").EnumerateArray().Select(w => w.GetProperty("processId").GetInt32()).ToList();
+            Assert.Equal(2, workers.Count);
+            Assert.All(workers, pid => Assert.False(IsLabWorker(pid), $"worker {pid} outlived the run"));
+        }
+        finally
+        {
+            Directory.Delete(directory, true);
+        }
+    }
+
+    private static bool IsLabWorker(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Contains("lab-worker", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false; // no such process
+        }
+    }
+
+    private static Process Start(string arguments)
     {
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet")
         {
@@ -97,7 +153,12 @@ public sealed class LabCommandTests
             info.ArgumentList.Add(argument);
         }
 
-        using var process = Process.Start(info)!;
+        return Process.Start(info)!;
+    }
+
+    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string arguments)
+    {
+        using var process = Start(arguments);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));

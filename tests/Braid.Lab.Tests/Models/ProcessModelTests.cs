@@ -47,6 +47,8 @@ public sealed class ProcessModelTests
         Assert.True(results.Cancelled);
         Assert.Equal("cancelled", Assert.Single(results.Models).Status);
         Assert.InRange(results.Models[0].TasksOk, 1, 399);
+        Assert.Equal(2, results.Models[0].Workers.Count);
+        Assert.All(results.Models[0].Workers, w => Assert.Contains("killed on cancellation", w.Error, StringComparison.Ordinal));
         Assert.Empty(LabTestSupport.ChildWorkers());
     }
 
