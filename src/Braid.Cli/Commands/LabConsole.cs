@@ -108,7 +108,7 @@ internal static class LabConsole
         var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(Invariant($"{results.Workload}: {results.Tasks} tasks, {results.ProcessorCount} cores")));
         foreach (var (header, left) in new[] { ("model", true), ("wall", false), ("speedup", false), ("tasks/s", false), ("p50 ms", false), ("p99 ms", false), ("max ms", false), ("cpu user+sys ms", false), ("peak RSS MB", false), ("threads", false), ("ctx sw vol/inv", false), ("alloc MB", false), ("ok/failed", false) })
         {
-            table.AddColumn(new TableColumn(header) { Alignment = left ? Justify.Left : Justify.Right });
+            table.AddColumn(new TableColumn(header) { Alignment = left ? Justify.Left : Justify.Right, NoWrap = left });
         }
 
         foreach (var m in results.Models)
