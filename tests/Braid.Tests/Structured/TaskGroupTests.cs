@@ -1,3 +1,4 @@
+using Braid.Loop;
 using Braid.Structured;
 
 namespace Braid.Tests.Structured;
@@ -553,10 +554,11 @@ public sealed class TaskGroupTests
     }
 
     [Fact]
-    public async Task Children_start_in_the_callers_single_threaded_context()
+    public void Children_start_in_the_callers_single_threaded_context()
     {
-        var threads = await SingleThreadContext.RunAsync(async context =>
+        var threads = AsyncLoop.Run(async () =>
         {
+            var loopThread = Environment.CurrentManagedThreadId;
             var seen = new List<int>();
             await TaskGroup.RunAsync(group =>
             {
@@ -573,7 +575,7 @@ public sealed class TaskGroupTests
                 return Task.CompletedTask;
             });
             seen.Add(Environment.CurrentManagedThreadId);
-            return (context.ThreadId, seen);
+            return (ThreadId: loopThread, seen);
         });
 
         Assert.Equal(7, threads.seen.Count);
