@@ -456,14 +456,14 @@ public sealed class TaskGroupTests
                 group.Start(
                     async _ =>
                     {
-                        await failA.Task;
+                        await failA.Task.ConfigureAwait(false); // Not xunit's context: the failure lands inside ReleaseAsync.
                         throw new InvalidOperationException("A");
                     },
                     "a");
                 group.Start(
                     async _ =>
                     {
-                        await failB.Task;
+                        await failB.Task.ConfigureAwait(false); // Not xunit's context: the failure lands inside ReleaseAsync.
                         throw new InvalidOperationException("B");
                     },
                     "b");
