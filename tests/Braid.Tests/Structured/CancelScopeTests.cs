@@ -1,4 +1,6 @@
 using Braid.Structured;
+using Braid.Testing;
+using Braid.Time;
 
 namespace Braid.Tests.Structured;
 
@@ -11,24 +13,21 @@ public sealed class CancelScopeTests
     private static Task ForeverAsync(CancellationToken cancellationToken) => Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
 
     [Fact]
-    public async Task MoveOnAfter_abandons_the_body_quietly_at_the_deadline_and_says_so()
+    public void MoveOnAfter_abandons_the_body_quietly_at_the_deadline_and_says_so() => LoopTest.Run(async clock =>
     {
-        var clock = new ManualTimeProvider();
-        var run = CancelScope.MoveOnAfterAsync(5 * Second, s => ForeverAsync(s.CancellationToken), clock);
-        clock.Advance(4 * Second);
-        Assert.False(run.IsCompleted);
-        clock.Advance(Second);
-        var scope = await run;
+        var timers = new TimerCountingClock(clock);
+        var scope = await CancelScope.MoveOnAfterAsync(5 * Second, s => ForeverAsync(s.CancellationToken), timers);
+        Assert.Equal(5 * Second, clock.Elapsed); // Not a tick before the deadline, not a tick after.
         Assert.True(scope.CancelledCaught);
         Assert.True(scope.IsCancellationRequested);
         Assert.Contains("deadline", scope.CancelReason, StringComparison.Ordinal);
-        Assert.Equal(0, clock.LiveTimers);
-    }
+        Assert.Equal(0, timers.LiveTimers);
+    });
 
     [Fact]
     public async Task A_body_that_finishes_in_time_catches_nothing_and_leaves_no_timer()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerCountingClock(new VirtualClock());
         var result = await CancelScope.MoveOnAfterAsync(5 * Second, _ => Task.FromResult(7), clock);
         Assert.True(result.Completed);
         Assert.False(result.CancelledCaught);
@@ -37,51 +36,47 @@ public sealed class CancelScopeTests
     }
 
     [Fact]
-    public async Task A_result_scope_that_caught_a_cancellation_has_no_value()
+    public void A_result_scope_that_caught_a_cancellation_has_no_value() => LoopTest.Run(async clock =>
     {
-        var clock = new ManualTimeProvider();
-        var run = CancelScope.MoveOnAfterAsync(Second, async s =>
+        var result = await CancelScope.MoveOnAfterAsync(Second, async s =>
         {
             await ForeverAsync(s.CancellationToken);
             return 1;
         }, clock);
-        clock.Advance(Second);
-        var result = await run;
+        Assert.Equal(Second, clock.Elapsed);
         Assert.False(result.Completed);
         Assert.True(result.CancelledCaught);
         Assert.Equal(-1, result.GetValueOrDefault(-1));
         Assert.Throws<InvalidOperationException>(() => result.Value);
-    }
+    });
 
     [Fact]
-    public async Task FailAfter_throws_a_timeout_at_the_deadline()
+    public void FailAfter_throws_a_timeout_at_the_deadline() => LoopTest.Run(async clock =>
     {
-        var clock = new ManualTimeProvider();
         CancelScope? seen = null;
-        var run = CancelScope.FailAfterAsync(2 * Second, s =>
+        var error = await Assert.ThrowsAsync<DeadlineExceededException>(() => CancelScope.FailAfterAsync(2 * Second, s =>
         {
             seen = s;
             return ForeverAsync(s.CancellationToken);
-        }, clock);
-        clock.Advance(2 * Second);
-        var error = await Assert.ThrowsAsync<DeadlineExceededException>(() => run);
+        }, clock));
+        Assert.Equal(2 * Second, clock.Elapsed);
         Assert.IsAssignableFrom<TimeoutException>(error);
         Assert.Equal(seen!.Id, error.ScopeId);
         Assert.Equal(seen.Deadline, error.Deadline);
         Assert.True(seen.CancelledCaught);
-    }
+    });
 
     [Fact]
     public async Task FailAt_returns_the_result_when_in_time()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new VirtualClock();
         Assert.Equal("ok", await CancelScope.FailAtAsync(clock.GetUtcNow() + Second, _ => Task.FromResult("ok"), clock));
     }
 
     [Fact]
     public async Task MoveOnAt_with_a_deadline_already_past_cancels_before_the_body_starts()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new VirtualClock();
         var sawCancelled = false;
         var scope = await CancelScope.MoveOnAtAsync(clock.GetUtcNow() - Second, s =>
         {
@@ -102,7 +97,7 @@ public sealed class CancelScopeTests
                 s.Cancel("user pressed stop");
                 return ForeverAsync(s.CancellationToken);
             },
-            new ManualTimeProvider()));
+            new VirtualClock()));
         Assert.Contains("user pressed stop", error.Message, StringComparison.Ordinal);
         Assert.Equal("user pressed stop", error.Reason);
     }
@@ -122,7 +117,9 @@ public sealed class CancelScopeTests
     [Fact]
     public async Task Nested_deadlines_the_inner_sooner_one_is_caught_by_the_inner_scope()
     {
-        var clock = new ManualTimeProvider();
+        // Advanced by hand, off any loop: the scopes resume with ConfigureAwait(false), which on an
+        // AsyncLoop hops to the thread pool, where an autojump could race the outer deadline.
+        var clock = new VirtualClock();
         CancelScope? inner = null;
         var outerRun = CancelScope.MoveOnAfterAsync(10 * Second, async outer =>
         {
@@ -138,7 +135,7 @@ public sealed class CancelScopeTests
     [Fact]
     public async Task Nested_deadlines_the_outer_sooner_one_passes_through_the_inner_scope()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new VirtualClock(); // By hand, for the reason given above.
         CancelScope? inner = null;
         var innerFinished = false;
         var outerRun = CancelScope.MoveOnAfterAsync(3 * Second, async _ =>
@@ -159,11 +156,10 @@ public sealed class CancelScopeTests
     }
 
     [Fact]
-    public async Task Nested_deadlines_at_the_same_instant_are_caught_by_the_outermost()
+    public void Nested_deadlines_at_the_same_instant_are_caught_by_the_outermost() => LoopTest.Run(async clock =>
     {
-        var clock = new ManualTimeProvider();
         CancelScope? inner = null;
-        var outerRun = CancelScope.MoveOnAfterAsync(5 * Second, async _ =>
+        var outerScope = await CancelScope.MoveOnAfterAsync(5 * Second, async _ =>
         {
             await CancelScope.MoveOnAfterAsync(5 * Second, s =>
             {
@@ -171,15 +167,14 @@ public sealed class CancelScopeTests
                 return ForeverAsync(s.CancellationToken);
             }, clock);
         }, clock);
-        clock.Advance(5 * Second);
-        Assert.True((await outerRun).CancelledCaught);
+        Assert.Equal(5 * Second, clock.Elapsed);
+        Assert.True(outerScope.CancelledCaught);
         Assert.False(inner!.CancelledCaught);
-    }
+    });
 
     [Fact]
-    public async Task Nesting_works_through_the_ambient_chain_without_passing_tokens()
+    public void Nesting_works_through_the_ambient_chain_without_passing_tokens() => LoopTest.Run(async clock =>
     {
-        var clock = new ManualTimeProvider();
         CancelScope? inner = null;
         var outerRun = CancelScope.MoveOnAfterAsync(Second, async _ =>
         {
@@ -192,15 +187,15 @@ public sealed class CancelScopeTests
         }, clock);
         Assert.Equal(clock.GetUtcNow() + Second, inner!.EffectiveDeadline);
         Assert.Null(inner.Deadline);
-        clock.Advance(Second);
         Assert.True((await outerRun).CancelledCaught);
+        Assert.Equal(Second, clock.Elapsed);
         Assert.False(inner.CancelledCaught);
-    }
+    });
 
     [Fact]
     public async Task The_effective_deadline_is_the_sooner_of_the_own_and_the_inherited()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new VirtualClock();
         var start = clock.GetUtcNow();
         DateTimeOffset? innerLater = null;
         DateTimeOffset? innerSooner = null;
@@ -224,7 +219,7 @@ public sealed class CancelScopeTests
     [Fact]
     public async Task The_deadline_can_be_moved_while_the_scope_runs()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new VirtualClock();
         CancelScope? seen = null;
         var run = CancelScope.MoveOnAfterAsync(5 * Second, s =>
         {
@@ -245,7 +240,7 @@ public sealed class CancelScopeTests
     [Fact]
     public async Task Moving_the_deadline_into_the_past_cancels_at_once()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new VirtualClock();
         var scope = await CancelScope.RunAsync(s =>
         {
             s.Deadline = clock.GetUtcNow();
@@ -256,9 +251,8 @@ public sealed class CancelScopeTests
     }
 
     [Fact]
-    public async Task A_shield_under_an_expired_outer_deadline_runs_its_cleanup_to_the_end()
+    public void A_shield_under_an_expired_outer_deadline_runs_its_cleanup_to_the_end() => LoopTest.Run(async clock =>
     {
-        var clock = new ManualTimeProvider();
         var cleanupMayFinish = Gate();
         var shieldSawCancel = true;
         var cleanupDone = false;
@@ -279,40 +273,38 @@ public sealed class CancelScopeTests
                 }, clock);
             }
         }, clock);
-        clock.Advance(2 * Second);
+        await clock.DelayAsync(2 * Second); // The deadline passes at 1 s; the cleanup is then blocked on its gate.
         Assert.False(outerRun.IsCompleted);
-        Assert.Null(shield?.EffectiveDeadline);
+        Assert.False(cleanupDone);
         cleanupMayFinish.SetResult();
         var outerScope = await outerRun;
+        Assert.Equal(2 * Second, clock.Elapsed);
         Assert.False(shieldSawCancel);
         Assert.True(cleanupDone);
         Assert.True(outerScope.CancelledCaught);
         Assert.True(shield!.IsShielded);
+        Assert.Null(shield.EffectiveDeadline);
         Assert.False(shield.CancelledCaught);
-    }
+    });
 
     [Fact]
-    public async Task A_shield_still_obeys_its_own_deadline()
+    public void A_shield_still_obeys_its_own_deadline() => LoopTest.Run(async clock =>
     {
-        var clock = new ManualTimeProvider();
         CancelScope? shield = null;
-        var outerRun = CancelScope.MoveOnAtAsync(clock.GetUtcNow() - Second, async outer =>
+        var outerScope = await CancelScope.MoveOnAtAsync(clock.GetUtcNow() - Second, async outer =>
         {
             Assert.True(outer.CancellationToken.IsCancellationRequested);
             shield = await CancelScope.ShieldAfterAsync(3 * Second, s => ForeverAsync(s.CancellationToken), clock);
             await ForeverAsync(outer.CancellationToken);
         }, clock);
-        Assert.False(outerRun.IsCompleted);
-        clock.Advance(3 * Second);
-        var outerScope = await outerRun;
+        Assert.Equal(3 * Second, clock.Elapsed); // The expired outer scope did not cut the shield short.
         Assert.True(shield!.CancelledCaught); // Its own deadline, caught by itself: the outer is not involved.
         Assert.True(outerScope.CancelledCaught);
-    }
+    });
 
     [Fact]
-    public async Task A_result_shield_returns_its_value_under_a_cancelled_outer_scope()
+    public void A_result_shield_returns_its_value_under_a_cancelled_outer_scope() => LoopTest.Run(async clock =>
     {
-        var clock = new ManualTimeProvider();
         CancelScopeResult<int> saved = default;
         CancelScopeResult<int> abandoned = default;
         var outer = await CancelScope.RunAsync(async outer =>
@@ -324,19 +316,18 @@ public sealed class CancelScopeTests
                 s.CancellationToken.ThrowIfCancellationRequested();
                 return 42;
             });
-            var slow = CancelScope.ShieldAfterAsync(Second, async s =>
+            abandoned = await CancelScope.ShieldAfterAsync(Second, async s =>
             {
                 await ForeverAsync(s.CancellationToken);
                 return 0;
             }, clock);
-            clock.Advance(Second);
-            abandoned = await slow;
             await ForeverAsync(outer.CancellationToken);
         });
+        Assert.Equal(Second, clock.Elapsed);
         Assert.Equal(42, saved.Value);
         Assert.True(abandoned.CancelledCaught);
         Assert.True(outer.CancelledCaught);
-    }
+    });
 
     [Fact]
     public async Task A_shield_ignores_an_enclosing_group_being_cancelled()
@@ -378,7 +369,7 @@ public sealed class CancelScopeTests
         {
             seen = s;
             return ForeverAsync(s.CancellationToken);
-        }, new ManualTimeProvider(), outer.Token);
+        }, new VirtualClock(), outer.Token);
         await outer.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
         Assert.False(seen!.CancelledCaught);
@@ -393,7 +384,7 @@ public sealed class CancelScopeTests
         {
             await ForeverAsync(s.CancellationToken);
             return 1;
-        }, new ManualTimeProvider(), outer.Token);
+        }, new VirtualClock(), outer.Token);
         await outer.CancelAsync();
         // The body's own cancellation passes through unchanged: an OperationCanceledException, not a timeout.
         var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
@@ -420,11 +411,10 @@ public sealed class CancelScopeTests
     }
 
     [Fact]
-    public async Task A_group_inside_a_scope_is_cancelled_by_the_deadline_and_the_scope_absorbs_it()
+    public void A_group_inside_a_scope_is_cancelled_by_the_deadline_and_the_scope_absorbs_it() => LoopTest.Run(async clock =>
     {
-        var clock = new ManualTimeProvider();
         var childrenCancelled = 0;
-        var run = CancelScope.MoveOnAfterAsync(Second, _ => TaskGroup.RunAsync(group =>
+        var scope = await CancelScope.MoveOnAfterAsync(Second, _ => TaskGroup.RunAsync(group =>
         {
             for (var i = 0; i < 3; i++)
             {
@@ -443,15 +433,14 @@ public sealed class CancelScopeTests
 
             return Task.CompletedTask;
         }), clock);
-        clock.Advance(Second);
-        Assert.True((await run).CancelledCaught);
+        Assert.Equal(Second, clock.Elapsed);
+        Assert.True(scope.CancelledCaught);
         Assert.Equal(3, childrenCancelled);
-    }
+    });
 
     [Fact]
-    public async Task Failures_pass_through_a_scope_unchanged()
+    public void Failures_pass_through_a_scope_unchanged() => LoopTest.Run(async clock =>
     {
-        var clock = new ManualTimeProvider();
         await Assert.ThrowsAsync<FormatException>(() => CancelScope.MoveOnAfterAsync(Second, _ => throw new FormatException("x"), clock));
         var run = CancelScope.MoveOnAfterAsync(Second, async s =>
         {
@@ -464,9 +453,9 @@ public sealed class CancelScopeTests
                 throw new InvalidDataException("cleanup failed");
             }
         }, clock);
-        clock.Advance(Second);
         await Assert.ThrowsAsync<InvalidDataException>(() => run);
-    }
+        Assert.Equal(Second, clock.Elapsed);
+    });
 
     [Fact]
     public async Task The_readme_example_compiles_and_works()

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Braid.Loop;
 using Braid.Structured;
 
 namespace Braid.Tests.Structured;
@@ -415,10 +416,11 @@ public sealed class ConcurrentTests
     }
 
     [Fact]
-    public async Task MapAsync_runs_the_function_in_the_callers_single_threaded_context()
+    public void MapAsync_runs_the_function_in_the_callers_single_threaded_context()
     {
-        var (contextThread, threads, results) = await SingleThreadContext.RunAsync(async context =>
+        var (contextThread, threads, results) = AsyncLoop.Run(async () =>
         {
+            var loopThread = Environment.CurrentManagedThreadId;
             var seen = new List<int>();
             var mapped = await Concurrent.MapAsync(Enumerable.Range(0, 20), 4, async (i, _) =>
             {
@@ -427,7 +429,7 @@ public sealed class ConcurrentTests
                 seen.Add(Environment.CurrentManagedThreadId);
                 return i * 3;
             });
-            return (context.ThreadId, seen, mapped);
+            return (loopThread, seen, mapped);
         });
 
         Assert.Equal(40, threads.Count);

@@ -1,3 +1,4 @@
+using Braid.Loop;
 using Braid.Structured;
 
 namespace Braid.Tests.Structured;
@@ -455,14 +456,14 @@ public sealed class TaskGroupTests
                 group.Start(
                     async _ =>
                     {
-                        await failA.Task;
+                        await failA.Task.ConfigureAwait(false); // Not xunit's context: the failure lands inside ReleaseAsync.
                         throw new InvalidOperationException("A");
                     },
                     "a");
                 group.Start(
                     async _ =>
                     {
-                        await failB.Task;
+                        await failB.Task.ConfigureAwait(false); // Not xunit's context: the failure lands inside ReleaseAsync.
                         throw new InvalidOperationException("B");
                     },
                     "b");
@@ -553,10 +554,11 @@ public sealed class TaskGroupTests
     }
 
     [Fact]
-    public async Task Children_start_in_the_callers_single_threaded_context()
+    public void Children_start_in_the_callers_single_threaded_context()
     {
-        var threads = await SingleThreadContext.RunAsync(async context =>
+        var threads = AsyncLoop.Run(async () =>
         {
+            var loopThread = Environment.CurrentManagedThreadId;
             var seen = new List<int>();
             await TaskGroup.RunAsync(group =>
             {
@@ -573,7 +575,7 @@ public sealed class TaskGroupTests
                 return Task.CompletedTask;
             });
             seen.Add(Environment.CurrentManagedThreadId);
-            return (context.ThreadId, seen);
+            return (ThreadId: loopThread, seen);
         });
 
         Assert.Equal(7, threads.seen.Count);
