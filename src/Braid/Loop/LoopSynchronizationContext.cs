@@ -5,6 +5,14 @@ internal sealed class LoopSynchronizationContext(AsyncLoop loop) : Synchronizati
 {
     public AsyncLoop Loop { get; } = loop;
 
+    /// <summary>
+    /// Whether the calling code runs on an <see cref="AsyncLoop"/>. Library code passes it to
+    /// <c>ConfigureAwait</c> for its own bookkeeping: on a loop, a <c>ConfigureAwait(false)</c>
+    /// continuation would hop to the thread pool, where the loop cannot see it and an autojumping
+    /// clock could move time before the bookkeeping lands (design rule 104).
+    /// </summary>
+    public static bool IsCurrent => Current is LoopSynchronizationContext;
+
     public override void Post(SendOrPostCallback d, object? state)
     {
         ArgumentNullException.ThrowIfNull(d);

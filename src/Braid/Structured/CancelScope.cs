@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Braid.Instrumentation;
 using Braid.Internal;
+using Braid.Loop;
 
 namespace Braid.Structured;
 
@@ -341,8 +342,9 @@ public sealed class CancelScope : IAmbientScope
         ArgumentNullException.ThrowIfNull(body);
         try
         {
-            // Not capturing the context here is safe: the caller's own await resumes on its context.
-            await scope.InvokeBodyAsync(body).ConfigureAwait(false);
+            // Not capturing the context is safe (the caller's own await resumes on its context), except
+            // on an AsyncLoop: there the scope's exit stays on the loop, where its clock can see it.
+            await scope.InvokeBodyAsync(body).ConfigureAwait(LoopSynchronizationContext.IsCurrent);
         }
         catch (OperationCanceledException) when (scope.ShouldAbsorb())
         {
@@ -364,7 +366,7 @@ public sealed class CancelScope : IAmbientScope
         try
         {
             var task = (Task<T>)scope.InvokeBodyAsync(body);
-            result = new CancelScopeResult<T>(scope, await task.ConfigureAwait(false));
+            result = new CancelScopeResult<T>(scope, await task.ConfigureAwait(LoopSynchronizationContext.IsCurrent));
         }
         catch (OperationCanceledException) when (scope.ShouldAbsorb())
         {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Braid.Instrumentation;
 using Braid.Internal;
+using Braid.Loop;
 
 namespace Braid.Structured;
 
@@ -271,7 +272,7 @@ public sealed class TaskGroup : IAmbientScope
         }
         else
         {
-            task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() => signal.OnChildCompleted(task));
+            task.ConfigureAwait(LoopSynchronizationContext.IsCurrent).GetAwaiter().UnsafeOnCompleted(() => signal.OnChildCompleted(task));
         }
 
         return signal.Task;
@@ -398,7 +399,7 @@ public sealed class TaskGroup : IAmbientScope
         }
         else
         {
-            task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(OnBodyCompleted);
+            task.ConfigureAwait(LoopSynchronizationContext.IsCurrent).GetAwaiter().UnsafeOnCompleted(OnBodyCompleted);
         }
     }
 
@@ -431,9 +432,10 @@ public sealed class TaskGroup : IAmbientScope
         else
         {
             // One small node and one delegate per pending child: the cheapest public way to be told
-            // when a task finishes. Not capturing the context: accounting runs wherever the child ends.
+            // when a task finishes. Accounting runs wherever the child ends, except on an AsyncLoop,
+            // where it stays on the loop so that the loop (and its virtual clock) sees it.
             var node = name is null ? new ChildNode(this, task) : new NamedChildNode(this, task, name);
-            task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(node.OnCompleted);
+            task.ConfigureAwait(LoopSynchronizationContext.IsCurrent).GetAwaiter().UnsafeOnCompleted(node.OnCompleted);
         }
     }
 

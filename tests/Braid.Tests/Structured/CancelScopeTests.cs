@@ -117,8 +117,7 @@ public sealed class CancelScopeTests
     [Fact]
     public async Task Nested_deadlines_the_inner_sooner_one_is_caught_by_the_inner_scope()
     {
-        // Advanced by hand, off any loop: the scopes resume with ConfigureAwait(false), which on an
-        // AsyncLoop hops to the thread pool, where an autojump could race the outer deadline.
+        // Advanced by hand, off any loop, with a manual clock; the autojumping versions are below.
         var clock = new VirtualClock();
         CancelScope? inner = null;
         var outerRun = CancelScope.MoveOnAfterAsync(10 * Second, async outer =>
@@ -135,7 +134,7 @@ public sealed class CancelScopeTests
     [Fact]
     public async Task Nested_deadlines_the_outer_sooner_one_passes_through_the_inner_scope()
     {
-        var clock = new VirtualClock(); // By hand, for the reason given above.
+        var clock = new VirtualClock(); // By hand, off any loop, as above.
         CancelScope? inner = null;
         var innerFinished = false;
         var outerRun = CancelScope.MoveOnAfterAsync(3 * Second, async _ =>
@@ -154,6 +153,55 @@ public sealed class CancelScopeTests
         Assert.False(inner.IsCancellationRequested);
         Assert.False(innerFinished);
     }
+
+    [Fact]
+    public void Nested_deadlines_on_an_autojumping_loop_the_inner_sooner_one_is_caught_at_its_deadline() => LoopTest.Run(async clock =>
+    {
+        // Regression: the scopes once resumed with ConfigureAwait(false), which on a loop hopped to the
+        // thread pool; the loop could not see that work and jumped on to the outer deadline (10 s).
+        CancelScope? inner = null;
+        var outer = await CancelScope.MoveOnAfterAsync(10 * Second, async _ =>
+        {
+            inner = await CancelScope.MoveOnAfterAsync(5 * Second, s => ForeverAsync(s.CancellationToken), clock);
+        }, clock);
+        Assert.True(inner!.CancelledCaught);
+        Assert.False(outer.CancelledCaught);
+        Assert.Equal(5 * Second, clock.Elapsed);
+    });
+
+    [Fact]
+    public void Nested_deadlines_on_an_autojumping_loop_the_outer_sooner_one_is_caught_at_its_deadline() => LoopTest.Run(async clock =>
+    {
+        CancelScope? inner = null;
+        var outer = await CancelScope.MoveOnAfterAsync(3 * Second, async _ =>
+        {
+            await CancelScope.MoveOnAfterAsync(5 * Second, s =>
+            {
+                inner = s;
+                return ForeverAsync(s.CancellationToken);
+            }, clock);
+        }, clock);
+        Assert.True(outer.CancelledCaught);
+        Assert.False(inner!.CancelledCaught);
+        Assert.Equal(3 * Second, clock.Elapsed);
+    });
+
+    [Fact]
+    public void A_group_on_an_autojumping_loop_finishes_at_its_longest_child() => LoopTest.Run(async clock =>
+    {
+        // Children on three timers: the group's bookkeeping stays on the loop, so time moves exactly
+        // to each timer in turn and the group ends at the longest child (the book's testing scenario).
+        await TaskGroup.RunAsync(group =>
+        {
+            foreach (var seconds in new[] { 3, 1, 2 })
+            {
+                group.Start(ct => clock.DelayAsync(seconds * Second, ct).AsTask());
+            }
+
+            return Task.CompletedTask;
+        });
+        Assert.Equal(3 * Second, clock.Elapsed);
+    });
 
     [Fact]
     public void Nested_deadlines_at_the_same_instant_are_caught_by_the_outermost() => LoopTest.Run(async clock =>
