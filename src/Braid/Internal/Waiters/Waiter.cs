@@ -10,15 +10,18 @@ namespace Braid.Internal.Waiters;
 /// <para>The protocol, shared by every primitive, queue and channel that waits:</para>
 /// <list type="number">
 /// <item>Under its own lock, the owner rents a node (<see cref="WaiterPool{T}.Rent"/>), fills
-/// <see cref="Tag"/>/<see cref="State"/> and enqueues it in a <see cref="WaiterQueue{T}"/>; it reads
+/// <see cref="Tag"/>/<see cref="State"/>/<see cref="Item"/> (and <see cref="Token"/> when it re-checks
+/// cancellation at hand-off) and enqueues it in a <see cref="WaiterQueue{T}"/>; it reads
 /// <see cref="Task"/> or <see cref="VoidTask"/> before leaving the lock.</item>
 /// <item>Outside the lock, the owner calls <see cref="Arm"/> to register cancellation. If the token is
 /// already cancelled the callback runs synchronously on this thread, which is why it must not be called
 /// under the owner's lock.</item>
 /// <item>Whoever removes the node from its queue under the owner's lock decides its outcome: a releaser
 /// that dequeues it hands it the value (<see cref="SetResult"/>); the cancellation callback that removes it
-/// fails it (<see cref="SetCanceled"/>). A node no longer queued is ignored by a late callback, so a
-/// cancelled waiter never takes anything and a hand-off never reaches a waiter that was already removed.</item>
+/// fails it (<see cref="SetCanceled"/>). An owner that dequeues with
+/// <see cref="WaiterQueue{T}.DequeueLive"/> also skips a node whose <see cref="Token"/> is already cancelled (its
+/// callback may still be waiting for the lock): that node is failed as cancelled and the value goes to the next
+/// one. A node no longer queued is ignored by a late callback, so a cancelled waiter never takes anything and a hand-off never reaches a waiter that was already removed.</item>
 /// <item>Completion happens outside the owner's lock and is itself deferred to a thread-pool work item (the
 /// node), so a releaser or a cancelling thread never runs a waiter's code inline.</item>
 /// <item>The awaiter's <c>GetResult</c> disposes the cancellation registration (waiting for a callback that
@@ -64,8 +67,20 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
     /// <summary>Owner-defined number (a kind, a requested count); reset to zero on reuse.</summary>
     internal long Tag;
 
-    /// <summary>Owner-defined reference (a borrower, an item); reset to null on reuse.</summary>
+    /// <summary>Owner-defined reference (a borrower, the channel clone a waiter waits through); reset to null on reuse.</summary>
     internal object? State;
+
+    /// <summary>
+    /// Owner-defined typed payload, for example the item a queue putter waits to add: typed, so a value-type
+    /// item is never boxed (no allocation per waiter beyond the pooled node); reset to default on reuse.
+    /// </summary>
+    internal T Item = default!;
+
+    /// <summary>
+    /// The token the wait registered; <see cref="Arm"/> sets it, and an owner that re-checks cancellation at
+    /// hand-off (<see cref="WaiterQueue{T}.DequeueLive"/>) sets it under its lock before enqueuing. Reset on reuse.
+    /// </summary>
+    internal CancellationToken Token;
 
     /// <summary>The task for a caller that wants the value; read it under the owner's lock, before <see cref="Arm"/>.</summary>
     internal ValueTask<T> Task => new(this, _core.Version);
@@ -83,13 +98,18 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
     internal void Arm(IWaiterOwner<T> owner, CancellationToken cancellationToken)
     {
         _owner = owner;
+        Token = cancellationToken;
         if (cancellationToken.CanBeCanceled)
         {
             _registration = cancellationToken.UnsafeRegister(CancelCallback, this);
         }
     }
 
-    /// <summary>Completes the wait with <paramref name="result"/>; call it outside the owner's lock, after dequeuing the node.</summary>
+    /// <summary>
+    /// Completes the wait with <paramref name="result"/>, after dequeuing the node. Completion is deferred to a
+    /// thread-pool work item, so this never runs the waiter's code and is safe even under the owner's lock;
+    /// owners still call it after leaving the lock where they can.
+    /// </summary>
     internal void SetResult(T result)
     {
         _pendingResult = result;
@@ -162,6 +182,8 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
         _owner = null;
         Tag = 0;
         State = null;
+        Item = default!;
+        Token = default;
         Next = null;
         Previous = null;
         _core.Reset();
