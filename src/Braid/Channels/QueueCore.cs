@@ -14,7 +14,7 @@ namespace Braid.Channels;
 /// the storage never holds more than the capacity; unfinished tasks are never negative.
 /// Waiters use the shared protocol of <see cref="Waiter{T}"/>: pooled nodes, cancellation decided by whoever
 /// removes the node under the lock, a waiter whose token is already cancelled skipped at hand-off, and
-/// completion deferred to the thread pool, so no user code ever runs under the lock.
+/// continuations always dispatched asynchronously, so no user code ever runs under the lock.
 /// </remarks>
 internal sealed class QueueCore<TIn, TOut, TStorage>
     where TStorage : struct, IQueueStorage<TIn, TOut>
