@@ -22,8 +22,8 @@ internal sealed class MemoryChannelState<T>
     private readonly Lock _sync = new();
     private readonly WaiterQueue<T> _senders;
     private readonly WaiterQueue<T> _receivers;
-    private readonly WaiterPool<T> _senderPool = new();
-    private readonly WaiterPool<T> _receiverPool = new();
+    private readonly WaiterPool<T> _senderPool = new(completesAtOnce: true);
+    private readonly WaiterPool<T> _receiverPool = new(completesAtOnce: true);
     private FifoStorage<T> _buffer;
     private int _peak;
 

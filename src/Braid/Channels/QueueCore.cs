@@ -26,8 +26,8 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
     private readonly int _capacity;
     private readonly WaiterQueue<TIn> _putters;
     private readonly WaiterQueue<TOut> _getters;
-    private readonly WaiterPool<TIn> _putterPool = new();
-    private readonly WaiterPool<TOut> _getterPool = new();
+    private readonly WaiterPool<TIn> _putterPool = new(completesAtOnce: true);
+    private readonly WaiterPool<TOut> _getterPool = new(completesAtOnce: true);
     private TStorage _storage;
     private long _unfinished;
     private TaskCompletionSource? _joined;

@@ -22,16 +22,17 @@ namespace Braid.Internal.Waiters;
 /// <see cref="WaiterQueue{T}.DequeueLive"/> also skips a node whose <see cref="Token"/> is already cancelled (its
 /// callback may still be waiting for the lock): that node is failed as cancelled and the value goes to the next
 /// one. A node no longer queued is ignored by a late callback, so a cancelled waiter never takes anything and a hand-off never reaches a waiter that was already removed.</item>
-/// <item>Completion happens outside the owner's lock where possible; the task is complete at once but its
-/// continuation is always dispatched asynchronously, so a releaser or a cancelling thread never runs a
-/// waiter's code inline (and completing under the lock would be safe).</item>
+/// <item>Completion happens outside the owner's lock and is itself deferred to a thread-pool work item (the
+/// node), so a releaser or a cancelling thread never runs a waiter's code inline. A node of a pool built with
+/// <c>completesAtOnce</c> completes its task at once instead, its continuation still dispatched asynchronously
+/// (<c>RunContinuationsAsynchronously</c>); either way no waiter code runs in the completing call.</item>
 /// <item>The awaiter's <c>GetResult</c> disposes the cancellation registration (waiting for a callback that
 /// is running right now to finish; it never holds the owner's lock, so that cannot deadlock), resets the
 /// node and returns it to the pool. A node is therefore never reused while an old callback could still see it.</item>
 /// </list>
 /// </remarks>
 /// <typeparam name="T">What a successful wait returns.</typeparam>
-internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource
+internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThreadPoolWorkItem
 {
     private static readonly Action<object?, CancellationToken> CancelCallback = static (state, token) =>
     {
@@ -39,17 +40,27 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource
         waiter._owner?.OnWaiterCancellationRequested(waiter, token);
     };
 
-    // Continuations never run inline on the completing thread: the core dispatches them (to the thread pool,
-    // or the awaiter's captured context). The task itself completes at once, so an awaiter that checks after
-    // the hand-off (a get queued, then a put on the same thread) continues synchronously with no dispatch at
-    // all; and an async method's continuation is queued as its own state-machine box, which allocates nothing.
-    private ManualResetValueTaskSourceCore<T> _core = new() { RunContinuationsAsynchronously = true };
+    // Continuations never run inline on the completing thread. By default completion itself is deferred to a
+    // thread-pool work item (this node), where the core then runs the continuation inline, or posts it to the
+    // awaiter's captured context: queuing the node instead of the core's own asynchronous dispatch saves the
+    // work-item allocation per hand-off. A node of a pool built with completesAtOnce (queues, channels)
+    // completes the task at once instead and lets the core dispatch the continuation: an awaiter that checks
+    // after the hand-off (a get queued, then a put on the same thread) then continues with no dispatch at all.
+    private ManualResetValueTaskSourceCore<T> _core;
+    private readonly bool _completesAtOnce;
+    private T _pendingResult = default!;
+    private Exception? _pendingException;
     private CancellationTokenRegistration _registration;
     private IWaiterOwner<T>? _owner;
     private readonly WaiterPool<T>? _pool;
 
     /// <summary>Creates a node that returns to <paramref name="pool"/> after its result was read (or to nowhere if null).</summary>
-    internal Waiter(WaiterPool<T>? pool) => _pool = pool;
+    internal Waiter(WaiterPool<T>? pool)
+    {
+        _pool = pool;
+        _completesAtOnce = pool?.CompletesAtOnce ?? false;
+        _core.RunContinuationsAsynchronously = _completesAtOnce;
+    }
 
     /// <summary>The queue holding this node, or null; written only by <see cref="WaiterQueue{T}"/> under the owner's lock.</summary>
     internal WaiterQueue<T>? Queue;
@@ -105,19 +116,56 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource
     }
 
     /// <summary>
-    /// Completes the wait with <paramref name="result"/>, after dequeuing the node. The task is complete when
-    /// this returns, but its continuation is always dispatched (to the thread pool, or the awaiter's captured
-    /// context), never run here, so this is safe even under the owner's lock; owners still call it after
-    /// leaving the lock where they can. Touch nothing of the node afterwards: it may already be recycled.
+    /// Completes the wait with <paramref name="result"/>, after dequeuing the node. Completion is deferred to a
+    /// thread-pool work item, so this never runs the waiter's code and is safe even under the owner's lock;
+    /// owners still call it after leaving the lock where they can.
     /// </summary>
-    internal void SetResult(T result) => _core.SetResult(result);
+    internal void SetResult(T result)
+    {
+        if (_completesAtOnce)
+        {
+            _core.SetResult(result); // the core dispatches the continuation; touch nothing afterwards
+            return;
+        }
 
-    /// <summary>Fails the wait with cancellation, after removing the node; like <see cref="SetResult"/>, never runs the continuation here.</summary>
+        _pendingResult = result;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+    }
+
+    /// <summary>Fails the wait with cancellation; call it outside the owner's lock, after removing the node.</summary>
     internal void SetCanceled(CancellationToken cancellationToken) =>
         SetException(new OperationCanceledException(cancellationToken));
 
-    /// <summary>Fails the wait with <paramref name="exception"/> (for example a closed channel); never runs the continuation here.</summary>
-    internal void SetException(Exception exception) => _core.SetException(exception);
+    /// <summary>Fails the wait with <paramref name="exception"/> (for example a closed channel).</summary>
+    internal void SetException(Exception exception)
+    {
+        if (_completesAtOnce)
+        {
+            _core.SetException(exception);
+            return;
+        }
+
+        _pendingException = exception;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+    }
+
+    /// <summary>Runs on the thread pool: completes the core, which runs or posts the continuation.</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        // After completing, the node may be recycled at once by the awaiter: touch nothing afterwards.
+        var exception = _pendingException;
+        if (exception is not null)
+        {
+            _pendingException = null;
+            _core.SetException(exception);
+        }
+        else
+        {
+            var result = _pendingResult;
+            _pendingResult = default!;
+            _core.SetResult(result);
+        }
+    }
 
     /// <inheritdoc />
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);

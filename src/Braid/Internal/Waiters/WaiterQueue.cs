@@ -82,7 +82,7 @@ internal sealed class WaiterQueue<T> : IWaiterOwner<T>
     /// Removes and returns the oldest node whose <see cref="Waiter{T}.Token"/> is not cancelled, or null. Nodes
     /// found cancelled on the way (their callback may be waiting for the lock) are removed and failed as
     /// cancelled: they are skipped, never served, and the value goes to the next node. Returns how many were
-    /// skipped in <paramref name="skipped"/>, for the owner to report. Safe under the lock: continuations never run inline.
+    /// skipped in <paramref name="skipped"/>, for the owner to report. Safe under the lock: completing a node never runs its code inline.
     /// </summary>
     public Waiter<T>? DequeueLive(out int skipped)
     {
