@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Braid.Internal;
+using Braid.Internal.Waiters;
 
 namespace Braid.Channels;
 
@@ -10,13 +11,19 @@ namespace Braid.Channels;
 /// <remarks>
 /// Invariants (under the lock): receivers wait only while the buffer is empty; senders wait only while
 /// the buffer is full; with no open receiver the buffer is empty and no sender waits; with no open
-/// sender no receiver waits.
+/// sender no receiver waits. Waiters use the shared protocol of <see cref="Waiter{T}"/>; a waiter's
+/// <see cref="Waiter{T}.State"/> is the clone it waits through, so closing that clone finds it.
 /// </remarks>
 internal sealed class MemoryChannelState<T>
 {
+    private const string SenderName = "MemoryChannel.Sender";
+    private const string ReceiverName = "MemoryChannel.Receiver";
+
     private readonly Lock _sync = new();
-    private readonly ChannelWaiterList<T> _senders;
-    private readonly ChannelWaiterList<T> _receivers;
+    private readonly WaiterQueue<T> _senders;
+    private readonly WaiterQueue<T> _receivers;
+    private readonly WaiterPool<T> _senderPool = new(completesAtOnce: true);
+    private readonly WaiterPool<T> _receiverPool = new(completesAtOnce: true);
     private FifoStorage<T> _buffer;
     private int _peak;
 
@@ -25,8 +32,8 @@ internal sealed class MemoryChannelState<T>
         Capacity = capacity;
         Id = IdGenerator.Next();
         _buffer = new FifoStorage<T>(Math.Min(capacity, 16));
-        _senders = new ChannelWaiterList<T>(_sync, Id);
-        _receivers = new ChannelWaiterList<T>(_sync, Id);
+        _senders = new WaiterQueue<T>(_sync, Id, SenderName);
+        _receivers = new WaiterQueue<T>(_sync, Id, ReceiverName);
         OpenSenders = 1;
         OpenReceivers = 1;
     }
@@ -46,7 +53,9 @@ internal sealed class MemoryChannelState<T>
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        ChannelWaiter<T>? receiver;
+        Waiter<T>? receiver;
+        Waiter<T>? sender = null;
+        ValueTask pending = default;
         lock (_sync)
         {
             if (cloneClosed)
@@ -59,7 +68,7 @@ internal sealed class MemoryChannelState<T>
                 return ValueTask.FromException(new BrokenResourceException("Every receive channel was closed."));
             }
 
-            receiver = _receivers.Count > 0 ? _receivers.DequeueLive() : null;
+            receiver = NextLocked(_receivers, ReceiverName);
             if (receiver is null)
             {
                 if (_buffer.Count < Capacity)
@@ -68,21 +77,29 @@ internal sealed class MemoryChannelState<T>
                     return default;
                 }
 
-                var sender = _senders.Rent();
+                sender = _senderPool.Rent();
                 sender.Item = item;
-                sender.Tag = clone;
-                _senders.Enqueue(sender, cancellationToken);
-                return new ValueTask(sender, sender.Version);
+                sender.State = clone;
+                sender.Token = cancellationToken;
+                _senders.Enqueue(sender);
+                WaiterEvents.Queued(Id, SenderName);
+                pending = sender.VoidTask;
             }
         }
 
-        receiver.SetResult(item);
+        if (sender is not null)
+        {
+            sender.Arm(_senders, cancellationToken); // outside the lock: an already cancelled token calls back at once
+            return pending;
+        }
+
+        receiver!.SetResult(item);
         return default;
     }
 
     public bool TrySend(ref bool cloneClosed, T item)
     {
-        ChannelWaiter<T>? receiver;
+        Waiter<T>? receiver;
         lock (_sync)
         {
             if (cloneClosed)
@@ -95,7 +112,7 @@ internal sealed class MemoryChannelState<T>
                 throw new BrokenResourceException("Every receive channel was closed.");
             }
 
-            receiver = _receivers.Count > 0 ? _receivers.DequeueLive() : null;
+            receiver = NextLocked(_receivers, ReceiverName);
             if (receiver is null)
             {
                 if (_buffer.Count >= Capacity)
@@ -119,8 +136,10 @@ internal sealed class MemoryChannelState<T>
             return ValueTask.FromCanceled<T>(cancellationToken);
         }
 
-        ChannelWaiter<T>? sender;
+        Waiter<T>? sender;
         T item;
+        Waiter<T>? receiver = null;
+        ValueTask<T> pending = default;
         lock (_sync)
         {
             if (cloneClosed)
@@ -135,11 +154,19 @@ internal sealed class MemoryChannelState<T>
                     return ValueTask.FromException<T>(new EndOfChannelException());
                 }
 
-                var receiver = _receivers.Rent();
-                receiver.Tag = clone;
-                _receivers.Enqueue(receiver, cancellationToken);
-                return new ValueTask<T>(receiver, receiver.Version);
+                receiver = _receiverPool.Rent();
+                receiver.State = clone;
+                receiver.Token = cancellationToken;
+                _receivers.Enqueue(receiver);
+                WaiterEvents.Queued(Id, ReceiverName);
+                pending = receiver.Task;
             }
+        }
+
+        if (receiver is not null)
+        {
+            receiver.Arm(_receivers, cancellationToken); // outside the lock: an already cancelled token calls back at once
+            return pending;
         }
 
         sender?.SetResult(default!);
@@ -148,7 +175,7 @@ internal sealed class MemoryChannelState<T>
 
     public bool TryReceive(ref bool cloneClosed, out T item)
     {
-        ChannelWaiter<T>? sender;
+        Waiter<T>? sender;
         lock (_sync)
         {
             if (cloneClosed)
@@ -195,8 +222,8 @@ internal sealed class MemoryChannelState<T>
     /// <summary>Closes one send clone: its own waiters fail; the last one ends the channel for receivers.</summary>
     public void CloseSender(object clone, ref bool cloneClosed)
     {
-        ChannelWaiter<T>? ownWaiters;
-        ChannelWaiter<T>? endedReceivers = null;
+        var ownWaiters = default(WaiterList<T>);
+        var endedReceivers = default(WaiterList<T>);
         lock (_sync)
         {
             if (cloneClosed)
@@ -205,23 +232,23 @@ internal sealed class MemoryChannelState<T>
             }
 
             cloneClosed = true;
-            ownWaiters = _senders.DetachTagged(clone);
+            _senders.DrainTo(ref ownWaiters, clone);
             if (--OpenSenders == 0)
             {
                 Debug.Assert(_senders.Count == 0, "Every waiting sender belongs to an open clone.");
-                endedReceivers = _receivers.DetachAll();
+                _receivers.DrainTo(ref endedReceivers);
             }
         }
 
-        ChannelWaiterList<T>.FailChain(ownWaiters, static () => new ClosedResourceException("The send channel was closed while this send waited; the item was not sent."));
-        ChannelWaiterList<T>.FailChain(endedReceivers, static () => new EndOfChannelException());
+        ownWaiters.SetExceptions(static () => new ClosedResourceException("The send channel was closed while this send waited; the item was not sent."));
+        endedReceivers.SetExceptions(static () => new EndOfChannelException());
     }
 
     /// <summary>Closes one receive clone: its own waiters fail; the last one breaks the channel for senders.</summary>
     public void CloseReceiver(object clone, ref bool cloneClosed)
     {
-        ChannelWaiter<T>? ownWaiters;
-        ChannelWaiter<T>? brokenSenders = null;
+        var ownWaiters = default(WaiterList<T>);
+        var brokenSenders = default(WaiterList<T>);
         lock (_sync)
         {
             if (cloneClosed)
@@ -230,17 +257,17 @@ internal sealed class MemoryChannelState<T>
             }
 
             cloneClosed = true;
-            ownWaiters = _receivers.DetachTagged(clone);
+            _receivers.DrainTo(ref ownWaiters, clone);
             if (--OpenReceivers == 0)
             {
                 // Trio's rule: nobody can ever receive these, so the buffer is dropped with the channel.
                 _buffer = new FifoStorage<T>(1);
-                brokenSenders = _senders.DetachAll();
+                _senders.DrainTo(ref brokenSenders);
             }
         }
 
-        ChannelWaiterList<T>.FailChain(ownWaiters, static () => new ClosedResourceException("The receive channel was closed while this receive waited."));
-        ChannelWaiterList<T>.FailChain(brokenSenders, static () => new BrokenResourceException("Every receive channel was closed; the item was not sent."));
+        ownWaiters.SetExceptions(static () => new ClosedResourceException("The receive channel was closed while this receive waited."));
+        brokenSenders.SetExceptions(static () => new BrokenResourceException("Every receive channel was closed; the item was not sent."));
     }
 
     public MemoryChannelStatistics GetStatistics()
@@ -262,12 +289,12 @@ internal sealed class MemoryChannelState<T>
 
     // Takes from the buffer (refilling it from the first waiting sender), or straight from a waiting
     // sender when the buffer is empty (capacity 0: the rendezvous).
-    private bool TryTakeLocked(out T item, out ChannelWaiter<T>? sender)
+    private bool TryTakeLocked(out T item, out Waiter<T>? sender)
     {
         if (_buffer.Count > 0)
         {
             item = _buffer.Take();
-            sender = _senders.Count > 0 ? _senders.DequeueLive() : null;
+            sender = NextLocked(_senders, SenderName);
             if (sender is not null)
             {
                 AddLocked(sender.Item);
@@ -276,7 +303,7 @@ internal sealed class MemoryChannelState<T>
             return true;
         }
 
-        sender = _senders.Count > 0 ? _senders.DequeueLive() : null;
+        sender = NextLocked(_senders, SenderName);
         if (sender is not null)
         {
             item = sender.Item;
@@ -285,5 +312,23 @@ internal sealed class MemoryChannelState<T>
 
         item = default!;
         return false;
+    }
+
+    // The longest-waiting node whose token is not cancelled, or null; cancelled ones are skipped and failed.
+    private Waiter<T>? NextLocked(WaiterQueue<T> waiters, string name)
+    {
+        if (waiters.IsEmpty)
+        {
+            return null;
+        }
+
+        var waiter = waiters.DequeueLive(out var skipped);
+        WaiterEvents.Cancelled(Id, name, skipped);
+        if (waiter is not null)
+        {
+            WaiterEvents.Released(Id, name);
+        }
+
+        return waiter;
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Braid.Internal;
+using Braid.Internal.Waiters;
 
 namespace Braid.Channels;
 
@@ -11,16 +12,22 @@ namespace Braid.Channels;
 /// Invariants (checked by <see cref="AssertInvariants"/> under the lock):
 /// getters wait only while the storage is empty; putters wait only while the storage is full;
 /// the storage never holds more than the capacity; unfinished tasks are never negative.
-/// Waiters are completed outside the lock where that is the common path; continuations always run
-/// asynchronously, so no user code ever runs under the lock.
+/// Waiters use the shared protocol of <see cref="Waiter{T}"/>: pooled nodes, cancellation decided by whoever
+/// removes the node under the lock, a waiter whose token is already cancelled skipped at hand-off, and
+/// continuations always dispatched asynchronously, so no user code ever runs under the lock.
 /// </remarks>
 internal sealed class QueueCore<TIn, TOut, TStorage>
     where TStorage : struct, IQueueStorage<TIn, TOut>
 {
+    private const string GetterName = "AsyncQueue.Getter";
+    private const string PutterName = "AsyncQueue.Putter";
+
     private readonly Lock _sync = new();
     private readonly int _capacity;
-    private readonly ChannelWaiterList<TIn> _putters;
-    private readonly ChannelWaiterList<TOut> _getters;
+    private readonly WaiterQueue<TIn> _putters;
+    private readonly WaiterQueue<TOut> _getters;
+    private readonly WaiterPool<TIn> _putterPool = new(completesAtOnce: true);
+    private readonly WaiterPool<TOut> _getterPool = new(completesAtOnce: true);
     private TStorage _storage;
     private long _unfinished;
     private TaskCompletionSource? _joined;
@@ -35,8 +42,8 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
         _capacity = capacity;
         _storage = storage;
         Id = IdGenerator.Next();
-        _putters = new ChannelWaiterList<TIn>(_sync, Id);
-        _getters = new ChannelWaiterList<TOut>(_sync, Id);
+        _putters = new WaiterQueue<TIn>(_sync, Id, PutterName);
+        _getters = new WaiterQueue<TOut>(_sync, Id, GetterName);
     }
 
     public long Id { get; }
@@ -61,8 +68,10 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        ChannelWaiter<TOut>? getter;
+        Waiter<TOut>? getter;
         TOut handed;
+        Waiter<TIn>? putter = null;
+        ValueTask pending = default;
         lock (_sync)
         {
             if (_isShutDown)
@@ -70,7 +79,7 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
                 return ValueTask.FromException(new QueueShutDownException());
             }
 
-            getter = _getters.Count > 0 ? _getters.DequeueLive() : null;
+            getter = NextGetterLocked();
             if (getter is null)
             {
                 if (_storage.Count < _capacity)
@@ -79,22 +88,33 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
                     return default;
                 }
 
-                var putter = _putters.Rent();
+                putter = _putterPool.Rent();
                 putter.Item = item;
-                _putters.Enqueue(putter, cancellationToken);
-                return new ValueTask(putter, putter.Version);
+                putter.Token = cancellationToken;
+                _putters.Enqueue(putter);
+                WaiterEvents.Queued(Id, PutterName);
+                pending = putter.VoidTask;
+                handed = default!;
             }
-
-            handed = HandOffLocked(item);
+            else
+            {
+                handed = HandOffLocked(item);
+            }
         }
 
-        getter.SetResult(handed);
+        if (putter is not null)
+        {
+            putter.Arm(_putters, cancellationToken); // outside the lock: an already cancelled token calls back at once
+            return pending;
+        }
+
+        getter!.SetResult(handed);
         return default;
     }
 
     public bool TryPut(TIn item)
     {
-        ChannelWaiter<TOut>? getter;
+        Waiter<TOut>? getter;
         TOut handed;
         lock (_sync)
         {
@@ -103,7 +123,7 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
                 throw new QueueShutDownException();
             }
 
-            getter = _getters.Count > 0 ? _getters.DequeueLive() : null;
+            getter = NextGetterLocked();
             if (getter is null)
             {
                 if (_storage.Count >= _capacity)
@@ -129,8 +149,10 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
             return ValueTask.FromCanceled<TOut>(cancellationToken);
         }
 
-        ChannelWaiter<TIn>? putter;
+        Waiter<TIn>? putter;
         TOut item;
+        Waiter<TOut>? getter = null;
+        ValueTask<TOut> pending = default;
         lock (_sync)
         {
             if (_storage.Count == 0)
@@ -140,12 +162,24 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
                     return ValueTask.FromException<TOut>(new QueueShutDownException());
                 }
 
-                var getter = _getters.Rent();
-                _getters.Enqueue(getter, cancellationToken);
-                return new ValueTask<TOut>(getter, getter.Version);
+                getter = _getterPool.Rent();
+                getter.Token = cancellationToken;
+                _getters.Enqueue(getter);
+                WaiterEvents.Queued(Id, GetterName);
+                pending = getter.Task;
+                item = default!;
+                putter = null;
             }
+            else
+            {
+                item = TakeLocked(out putter);
+            }
+        }
 
-            item = TakeLocked(out putter);
+        if (getter is not null)
+        {
+            getter.Arm(_getters, cancellationToken); // outside the lock: an already cancelled token calls back at once
+            return pending;
         }
 
         putter?.SetResult(default!);
@@ -154,7 +188,7 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
 
     public bool TryGet(out TOut item)
     {
-        ChannelWaiter<TIn>? putter;
+        Waiter<TIn>? putter;
         lock (_sync)
         {
             if (_storage.Count == 0)
@@ -215,8 +249,8 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
     {
         var removed = new List<TOut>();
         TaskCompletionSource? joined = null;
-        ChannelWaiter<TOut>? getters;
-        ChannelWaiter<TIn>? putters;
+        var getters = default(WaiterList<TOut>);
+        var putters = default(WaiterList<TIn>);
         lock (_sync)
         {
             _isShutDown = true;
@@ -230,13 +264,13 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
                 }
             }
 
-            getters = _getters.DetachAll();
-            putters = _putters.DetachAll();
+            _getters.DrainTo(ref getters);
+            _putters.DrainTo(ref putters);
             AssertInvariants();
         }
 
-        ChannelWaiterList<TOut>.FailChain(getters, static () => new QueueShutDownException());
-        ChannelWaiterList<TIn>.FailChain(putters, static () => new QueueShutDownException());
+        getters.SetExceptions(static () => new QueueShutDownException());
+        putters.SetExceptions(static () => new QueueShutDownException());
         joined?.TrySetResult();
         return removed;
     }
@@ -284,11 +318,11 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
     }
 
     // Takes the next item and, if a putter waits for room, moves its item in (the put completes now).
-    private TOut TakeLocked(out ChannelWaiter<TIn>? putter)
+    private TOut TakeLocked(out Waiter<TIn>? putter)
     {
         var item = _storage.Take();
         _totalTaken++;
-        putter = _putters.Count > 0 ? _putters.DequeueLive() : null;
+        putter = NextPutterLocked();
         if (putter is not null)
         {
             AddLocked(putter.Item);
@@ -296,6 +330,42 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
 
         AssertInvariants();
         return item;
+    }
+
+    // The longest-waiting getter whose token is not cancelled, or null; cancelled ones are skipped and failed.
+    private Waiter<TOut>? NextGetterLocked()
+    {
+        if (_getters.IsEmpty)
+        {
+            return null;
+        }
+
+        var getter = _getters.DequeueLive(out var skipped);
+        WaiterEvents.Cancelled(Id, GetterName, skipped);
+        if (getter is not null)
+        {
+            WaiterEvents.Released(Id, GetterName);
+        }
+
+        return getter;
+    }
+
+    // The longest-waiting putter whose token is not cancelled, or null; a cancelled putter put nothing.
+    private Waiter<TIn>? NextPutterLocked()
+    {
+        if (_putters.IsEmpty)
+        {
+            return null;
+        }
+
+        var putter = _putters.DequeueLive(out var skipped);
+        WaiterEvents.Cancelled(Id, PutterName, skipped);
+        if (putter is not null)
+        {
+            WaiterEvents.Released(Id, PutterName);
+        }
+
+        return putter;
     }
 
     [Conditional("DEBUG")]

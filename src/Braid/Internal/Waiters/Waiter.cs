@@ -10,17 +10,22 @@ namespace Braid.Internal.Waiters;
 /// <para>The protocol, shared by every primitive, queue and channel that waits:</para>
 /// <list type="number">
 /// <item>Under its own lock, the owner rents a node (<see cref="WaiterPool{T}.Rent"/>), fills
-/// <see cref="Tag"/>/<see cref="State"/> and enqueues it in a <see cref="WaiterQueue{T}"/>; it reads
+/// <see cref="Tag"/>/<see cref="State"/>/<see cref="Item"/> (and <see cref="Token"/> when it re-checks
+/// cancellation at hand-off) and enqueues it in a <see cref="WaiterQueue{T}"/>; it reads
 /// <see cref="Task"/> or <see cref="VoidTask"/> before leaving the lock.</item>
 /// <item>Outside the lock, the owner calls <see cref="Arm"/> to register cancellation. If the token is
 /// already cancelled the callback runs synchronously on this thread, which is why it must not be called
 /// under the owner's lock.</item>
 /// <item>Whoever removes the node from its queue under the owner's lock decides its outcome: a releaser
 /// that dequeues it hands it the value (<see cref="SetResult"/>); the cancellation callback that removes it
-/// fails it (<see cref="SetCanceled"/>). A node no longer queued is ignored by a late callback, so a
-/// cancelled waiter never takes anything and a hand-off never reaches a waiter that was already removed.</item>
+/// fails it (<see cref="SetCanceled"/>). An owner that dequeues with
+/// <see cref="WaiterQueue{T}.DequeueLive"/> also skips a node whose <see cref="Token"/> is already cancelled (its
+/// callback may still be waiting for the lock): that node is failed as cancelled and the value goes to the next
+/// one. A node no longer queued is ignored by a late callback, so a cancelled waiter never takes anything and a hand-off never reaches a waiter that was already removed.</item>
 /// <item>Completion happens outside the owner's lock and is itself deferred to a thread-pool work item (the
-/// node), so a releaser or a cancelling thread never runs a waiter's code inline.</item>
+/// node), so a releaser or a cancelling thread never runs a waiter's code inline. A node of a pool built with
+/// <c>completesAtOnce</c> completes its task at once instead, its continuation still dispatched asynchronously
+/// (<c>RunContinuationsAsynchronously</c>); either way no waiter code runs in the completing call.</item>
 /// <item>The awaiter's <c>GetResult</c> disposes the cancellation registration (waiting for a callback that
 /// is running right now to finish; it never holds the owner's lock, so that cannot deadlock), resets the
 /// node and returns it to the pool. A node is therefore never reused while an old callback could still see it.</item>
@@ -35,11 +40,14 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
         waiter._owner?.OnWaiterCancellationRequested(waiter, token);
     };
 
-    // Continuations never run inline on the completing thread: completion itself is deferred to a thread-pool
-    // work item (this node), where the core then runs the continuation inline, or posts it to the awaiter's
-    // captured context. Queuing the node instead of the core's own asynchronous dispatch saves the work-item
-    // allocation per hand-off.
-    private ManualResetValueTaskSourceCore<T> _core = new() { RunContinuationsAsynchronously = false };
+    // Continuations never run inline on the completing thread. By default completion itself is deferred to a
+    // thread-pool work item (this node), where the core then runs the continuation inline, or posts it to the
+    // awaiter's captured context: queuing the node instead of the core's own asynchronous dispatch saves the
+    // work-item allocation per hand-off. A node of a pool built with completesAtOnce (queues, channels)
+    // completes the task at once instead and lets the core dispatch the continuation: an awaiter that checks
+    // after the hand-off (a get queued, then a put on the same thread) then continues with no dispatch at all.
+    private ManualResetValueTaskSourceCore<T> _core;
+    private readonly bool _completesAtOnce;
     private T _pendingResult = default!;
     private Exception? _pendingException;
     private Exception? _failOnResult;
@@ -48,7 +56,12 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
     private readonly WaiterPool<T>? _pool;
 
     /// <summary>Creates a node that returns to <paramref name="pool"/> after its result was read (or to nowhere if null).</summary>
-    internal Waiter(WaiterPool<T>? pool) => _pool = pool;
+    internal Waiter(WaiterPool<T>? pool)
+    {
+        _pool = pool;
+        _completesAtOnce = pool?.CompletesAtOnce ?? false;
+        _core.RunContinuationsAsynchronously = _completesAtOnce;
+    }
 
     /// <summary>The queue holding this node, or null; written only by <see cref="WaiterQueue{T}"/> under the owner's lock.</summary>
     internal WaiterQueue<T>? Queue;
@@ -65,8 +78,20 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
     /// <summary>Owner-defined number (a kind, a requested count); reset to zero on reuse.</summary>
     internal long Tag;
 
-    /// <summary>Owner-defined reference (a borrower, an item); reset to null on reuse.</summary>
+    /// <summary>Owner-defined reference (a borrower, the channel clone a waiter waits through); reset to null on reuse.</summary>
     internal object? State;
+
+    /// <summary>
+    /// Owner-defined typed payload, for example the item a queue putter waits to add: typed, so a value-type
+    /// item is never boxed (no allocation per waiter beyond the pooled node); reset to default on reuse.
+    /// </summary>
+    internal T Item = default!;
+
+    /// <summary>
+    /// The token the wait registered; <see cref="Arm"/> sets it, and an owner that re-checks cancellation at
+    /// hand-off (<see cref="WaiterQueue{T}.DequeueLive"/>) sets it under its lock before enqueuing. Reset on reuse.
+    /// </summary>
+    internal CancellationToken Token;
 
     /// <summary>The task for a caller that wants the value; read it under the owner's lock, before <see cref="Arm"/>.</summary>
     internal ValueTask<T> Task => new(this, _core.Version);
@@ -84,13 +109,18 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
     internal void Arm(IWaiterOwner<T> owner, CancellationToken cancellationToken)
     {
         _owner = owner;
+        Token = cancellationToken;
         if (cancellationToken.CanBeCanceled)
         {
             _registration = cancellationToken.UnsafeRegister(CancelCallback, this);
         }
     }
 
-    /// <summary>Completes the wait with <paramref name="result"/>; call it outside the owner's lock, after dequeuing the node.</summary>
+    /// <summary>
+    /// Completes the wait with <paramref name="result"/>, after dequeuing the node. Completion is deferred to a
+    /// thread-pool work item, so this never runs the waiter's code and is safe even under the owner's lock;
+    /// owners still call it after leaving the lock where they can.
+    /// </summary>
     internal void SetResult(T result)
     {
         if (_failOnResult is { } failure)
@@ -98,6 +128,12 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
             // The owner turned this success into a failure ahead of time (see FailOnResult).
             _failOnResult = null;
             SetException(failure);
+            return;
+        }
+
+        if (_completesAtOnce)
+        {
+            _core.SetResult(result); // the core dispatches the continuation; touch nothing afterwards
             return;
         }
 
@@ -119,6 +155,12 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
     /// <summary>Fails the wait with <paramref name="exception"/> (for example a closed channel).</summary>
     internal void SetException(Exception exception)
     {
+        if (_completesAtOnce)
+        {
+            _core.SetException(exception);
+            return;
+        }
+
         _pendingException = exception;
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
     }
@@ -179,6 +221,8 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
         _failOnResult = null;
         Tag = 0;
         State = null;
+        Item = default!;
+        Token = default;
         Next = null;
         Previous = null;
         _core.Reset();

@@ -26,12 +26,15 @@ internal static class WaiterEvents
         }
     }
 
-    /// <summary>A queued waiter was cancelled and left without taking anything.</summary>
-    public static void Cancelled(long sourceId, string name)
+    /// <summary><paramref name="count"/> queued waiters were cancelled and left without taking anything.</summary>
+    public static void Cancelled(long sourceId, string name, int count = 1)
     {
         if (BraidInstrumentation.IsEnabled)
         {
-            BraidInstrumentation.Raise(new BraidEvent(BraidEventKind.WaiterCancelled, sourceId, name));
+            for (var i = 0; i < count; i++)
+            {
+                BraidInstrumentation.Raise(new BraidEvent(BraidEventKind.WaiterCancelled, sourceId, name));
+            }
         }
     }
 }

@@ -44,6 +44,22 @@ internal struct WaiterList<T>
         }
     }
 
+    /// <summary>
+    /// Fails every node, in order, each with its own exception from <paramref name="exception"/> (an exception
+    /// instance is never shared between awaiters); call it outside the lock.
+    /// </summary>
+    public readonly void SetExceptions(Func<Exception> exception)
+    {
+        var node = _head;
+        while (node is not null)
+        {
+            var next = node.Next;
+            node.Next = null;
+            node.SetException(exception());
+            node = next;
+        }
+    }
+
     /// <summary>Completes every node with a result computed from the node (read before completing it); call it outside the lock.</summary>
     public readonly void SetResults<TState>(Func<Waiter<T>, TState, T> resultOf, TState state)
     {

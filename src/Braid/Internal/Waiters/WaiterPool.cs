@@ -12,8 +12,20 @@ internal sealed class WaiterPool<T>
     private Waiter<T>? _head;
     private int _count;
 
-    /// <summary>Creates a pool that keeps at most <paramref name="capacity"/> free nodes.</summary>
-    public WaiterPool(int capacity = 256) => _capacity = capacity;
+    /// <summary>
+    /// Creates a pool that keeps at most <paramref name="capacity"/> free nodes. With
+    /// <paramref name="completesAtOnce"/> its nodes complete their task in the completing call (the
+    /// continuation still dispatched asynchronously), instead of deferring the whole completion to a work
+    /// item: a queue or channel waiter is then complete as soon as the hand-off returns.
+    /// </summary>
+    public WaiterPool(int capacity = 256, bool completesAtOnce = false)
+    {
+        _capacity = capacity;
+        CompletesAtOnce = completesAtOnce;
+    }
+
+    /// <summary>Whether nodes of this pool complete their task at once (see the constructor).</summary>
+    public bool CompletesAtOnce { get; }
 
     /// <summary>A free node, or a new one. Call it under the owner's lock.</summary>
     public Waiter<T> Rent()
