@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Braid.Loop;
 
 namespace Braid.Structured;
 
@@ -42,12 +43,12 @@ public static class Concurrent
 
                 return Task.CompletedTask;
             },
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken).ConfigureAwait(LoopSynchronizationContext.IsCurrent);
 
         var results = new T[tasks.Length];
         for (var i = 0; i < tasks.Length; i++)
         {
-            results[i] = await tasks[i].ConfigureAwait(false); // Complete: every child has finished.
+            results[i] = await tasks[i].ConfigureAwait(LoopSynchronizationContext.IsCurrent); // Complete: every child has finished.
         }
 
         return results;
@@ -78,7 +79,7 @@ public static class Concurrent
 
                 return Task.CompletedTask;
             },
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken).ConfigureAwait(LoopSynchronizationContext.IsCurrent);
         return outcomes;
     }
 
@@ -115,7 +116,7 @@ public static class Concurrent
 
                 return Task.CompletedTask;
             },
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken).ConfigureAwait(LoopSynchronizationContext.IsCurrent);
         return race.Result();
     }
 
@@ -148,7 +149,7 @@ public static class Concurrent
                 map.StartWorkers(group, maxConcurrency);
                 return Task.CompletedTask;
             },
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken).ConfigureAwait(LoopSynchronizationContext.IsCurrent);
         return map.ToArray();
     }
 
@@ -170,7 +171,7 @@ public static class Concurrent
     {
         Validate(source, maxConcurrency, func);
         var map = new AsyncEnumerableMap<TIn, TOut>(source, func, writer: null);
-        await using (map.ConfigureAwait(false))
+        await using (map.ConfigureAwait(LoopSynchronizationContext.IsCurrent))
         {
             await TaskGroup.RunAsync(
                 group =>
@@ -178,7 +179,7 @@ public static class Concurrent
                     map.StartWorkers(group, maxConcurrency);
                     return Task.CompletedTask;
                 },
-                cancellationToken).ConfigureAwait(false);
+                cancellationToken).ConfigureAwait(LoopSynchronizationContext.IsCurrent);
         }
 
         return map.ToArray();
@@ -252,7 +253,7 @@ public static class Concurrent
         try
         {
             // Drain loop (WaitToReadAsync + TryRead): no item lost to a cancelled read.
-            while (await channel.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+            while (await channel.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(LoopSynchronizationContext.IsCurrent))
             {
                 while (channel.Reader.TryRead(out var item))
                 {
@@ -266,12 +267,12 @@ public static class Concurrent
         {
             if (!drained)
             {
-                await stop.CancelAsync().ConfigureAwait(false);
+                await stop.CancelAsync().ConfigureAwait(LoopSynchronizationContext.IsCurrent);
             }
 
             try
             {
-                await run.ConfigureAwait(false);
+                await run.ConfigureAwait(LoopSynchronizationContext.IsCurrent);
             }
             catch (OperationCanceledException) when (!drained && !outerToken.IsCancellationRequested && !enumeratorToken.IsCancellationRequested)
             {
@@ -290,13 +291,13 @@ public static class Concurrent
                     startWorkers(group, writer);
                     return Task.CompletedTask;
                 },
-                cancellationToken).ConfigureAwait(false);
+                cancellationToken).ConfigureAwait(LoopSynchronizationContext.IsCurrent);
         }
         finally
         {
             if (cleanup is not null)
             {
-                await cleanup().ConfigureAwait(false);
+                await cleanup().ConfigureAwait(LoopSynchronizationContext.IsCurrent);
             }
 
             writer.TryComplete();

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Braid.Loop;
 
 namespace Braid.Structured;
 
@@ -142,7 +143,7 @@ internal sealed class AsyncEnumerableMap<TIn, TOut> : IAsyncDisposable
         _gate.Dispose();
         if (_enumerator is not null)
         {
-            await _enumerator.DisposeAsync().ConfigureAwait(false);
+            await _enumerator.DisposeAsync().ConfigureAwait(LoopSynchronizationContext.IsCurrent);
         }
     }
 

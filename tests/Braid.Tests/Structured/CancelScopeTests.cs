@@ -187,6 +187,28 @@ public sealed class CancelScopeTests
     });
 
     [Fact]
+    public void Gather_on_an_autojumping_loop_returns_before_a_later_deadline_fires() => LoopTest.Run(async clock =>
+    {
+        // Regression (rule 104): Gather's own awaits once hopped to the thread pool on a loop, so the
+        // clock jumped to the scope's 5 s deadline before the body saw Gather's results at 3 s.
+        var seenAt = TimeSpan.Zero;
+        var scope = await CancelScope.MoveOnAfterAsync(5 * Second, async s =>
+        {
+            var results = await Concurrent.GatherAsync(
+                new[] { 3, 1, 2 }.Select(n => (Func<CancellationToken, Task<int>>)(async ct =>
+                {
+                    await clock.DelayAsync(n * Second, ct);
+                    return n;
+                })),
+                s.CancellationToken);
+            Assert.Equal([3, 1, 2], results);
+            seenAt = clock.Elapsed;
+        }, clock);
+        Assert.False(scope.CancelledCaught);
+        Assert.Equal(3 * Second, seenAt);
+    });
+
+    [Fact]
     public void A_group_on_an_autojumping_loop_finishes_at_its_longest_child() => LoopTest.Run(async clock =>
     {
         // Children on three timers: the group's bookkeeping stays on the loop, so time moves exactly
