@@ -29,7 +29,12 @@ public sealed class AsyncLoop
     [ThreadStatic]
     private static AsyncLoop? t_current;
 
-    private readonly object _gate = new();
+    // A Lock, not a monitor: a monitor that has been waited on is inflated, and every later enter
+    // takes the runtime's slow path (over half the time of a timer-heavy run). The idle wait uses
+    // its own event instead.
+    private readonly Lock _gate = new();
+    private readonly object _idle = new();
+    private bool _woken; // under _idle
     private readonly LoopSynchronizationContext _context;
     private readonly Thread _thread;
     private readonly LoopDebugger? _debugger;
@@ -322,12 +327,23 @@ public sealed class AsyncLoop
 
             lock (_gate)
             {
-                if (_count == 0 && !entry.IsCompleted && !IsIdleWithWork())
+                if (_count != 0 || entry.IsCompleted || IsIdleWithWork())
                 {
-                    _waiting = true;
-                    Monitor.Wait(_gate);
-                    _waiting = false;
+                    continue;
                 }
+
+                // Wake clears _waiting when it sets the event, so the event is set at most once a wait.
+                _waiting = true;
+            }
+
+            lock (_idle)
+            {
+                while (!_woken)
+                {
+                    Monitor.Wait(_idle);
+                }
+
+                _woken = false;
             }
         }
     }
@@ -471,7 +487,12 @@ public sealed class AsyncLoop
     {
         if (_waiting)
         {
-            Monitor.Pulse(_gate);
+            _waiting = false;
+            lock (_idle)
+            {
+                _woken = true;
+                Monitor.Pulse(_idle);
+            }
         }
     }
 
