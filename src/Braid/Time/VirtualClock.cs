@@ -24,12 +24,11 @@ public sealed class VirtualClock : TimeProvider
 {
     private static readonly DateTimeOffset DefaultStart = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly DateTimeOffset _start;
-    private readonly PriorityQueue<(TimerEntry Timer, long Version), (long Due, long Sequence)> _timers = new();
+    private readonly TimerQueue _timers = new();
     private long _now;
     private long _nextSequence;
-    private int _active;
 
     /// <summary>Creates a clock that reads 2000-01-01T00:00:00Z until advanced.</summary>
     public VirtualClock()
@@ -58,7 +57,7 @@ public sealed class VirtualClock : TimeProvider
         {
             lock (_gate)
             {
-                return _active;
+                return _timers.Count;
             }
         }
     }
@@ -75,7 +74,7 @@ public sealed class VirtualClock : TimeProvider
         {
             lock (_gate)
             {
-                return _active > 0;
+                return _timers.Count > 0;
             }
         }
     }
@@ -164,7 +163,7 @@ public sealed class VirtualClock : TimeProvider
         long due;
         lock (_gate)
         {
-            if (!TryPeekLive(out due))
+            if (!_timers.TryPeek(out _, out due))
             {
                 return false;
             }
@@ -182,7 +181,7 @@ public sealed class VirtualClock : TimeProvider
             TimerEntry timer;
             lock (_gate)
             {
-                if (!TryPeekLive(out var due) || due > target)
+                if (!_timers.TryPeek(out var earliest, out var due) || due > target)
                 {
                     if (target > _now)
                     {
@@ -192,7 +191,8 @@ public sealed class VirtualClock : TimeProvider
                     return;
                 }
 
-                timer = _timers.Dequeue().Timer;
+                timer = (TimerEntry)earliest!;
+                _timers.Remove(timer);
                 if (due > _now)
                 {
                     Volatile.Write(ref _now, due);
@@ -205,60 +205,29 @@ public sealed class VirtualClock : TimeProvider
         }
     }
 
-    // Under _gate: drops stale entries (changed or disposed timers) and peeks the earliest live one.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private bool TryPeekLive(out long due)
+    /// <summary>A timer of this clock: queued (armed) at most once at a time.</summary>
+    private abstract class TimerEntry : TimerQueue.Entry
     {
-        while (_timers.TryPeek(out var entry, out var priority))
+        // Under the clock's gate: the entry was taken off the queue to fire at `due`.
+        public virtual void OnFiringLocked(VirtualClock clock, long due)
         {
-            if (entry.Timer.IsCurrentLocked(entry.Version))
-            {
-                due = priority.Due;
-                return true;
-            }
-
-            _timers.Dequeue();
         }
-
-        due = 0;
-        return false;
-    }
-
-    /// <summary>An entry of the timer queue: armed at most once at a time; re-arming bumps the version so stale queue entries are skipped.</summary>
-    private abstract class TimerEntry
-    {
-        private long _version;
-        private bool _armed;
-
-        // Under the clock's gate.
-        public bool IsCurrentLocked(long version) => _armed && version == _version;
-
-        // Under the clock's gate: the entry was dequeued to fire at `due`.
-        public abstract void OnFiringLocked(VirtualClock clock, long due);
 
         // Outside the gate, on the thread advancing the clock.
         public abstract void Invoke();
 
         // Under the clock's gate.
-        public void Arm(VirtualClock clock, long due, long sequence)
-        {
-            _version++;
-            _armed = true;
-            clock._active++;
-            clock._timers.Enqueue((this, _version), (due, sequence));
-        }
+        public void Arm(VirtualClock clock, long due, long sequence) => clock._timers.Add(this, due, sequence);
 
         // Under the clock's gate; false when it was not armed.
         public bool Disarm(VirtualClock clock)
         {
-            if (!_armed)
+            if (!IsQueued)
             {
                 return false;
             }
 
-            _armed = false;
-            _version++;
-            clock._active--;
+            clock._timers.Remove(this);
             return true;
         }
     }
@@ -307,7 +276,6 @@ public sealed class VirtualClock : TimeProvider
 
         public override void OnFiringLocked(VirtualClock clock, long due)
         {
-            Disarm(clock);
             if (_period > 0)
             {
                 Arm(clock, due + _period, sequence);
@@ -327,7 +295,7 @@ public sealed class VirtualClock : TimeProvider
 
     /// <summary>
     /// One <see cref="DelayAsync"/>: the timer entry and the awaited value-task source in one small
-    /// object (64 bytes), awaited once. A continuation that captured a synchronization context is
+    /// object (80 bytes, no queue slot besides), awaited once. A continuation that captured a synchronization context is
     /// posted to it with the node itself as state, so firing allocates nothing.
     /// </summary>
     private sealed class DelayNode : TimerEntry, IValueTaskSource
@@ -357,8 +325,7 @@ public sealed class VirtualClock : TimeProvider
             return cancellation;
         }
 
-        public override void OnFiringLocked(VirtualClock clock, long due) => Disarm(clock);
-
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Invoke()
         {
             if (_outcome is Cancellation cancellation)
@@ -384,6 +351,7 @@ public sealed class VirtualClock : TimeProvider
             _ => ValueTaskSourceStatus.Succeeded,
         };
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
         {
             object? context = null;
@@ -414,6 +382,7 @@ public sealed class VirtualClock : TimeProvider
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Complete(object outcome)
         {
             _outcome = outcome;
@@ -427,6 +396,7 @@ public sealed class VirtualClock : TimeProvider
         private static readonly Action<object?> CompletedSentinel = static _ => { };
 
         // Both the continuation and the outcome are in: run it where it asked to run.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Dispatch()
         {
             switch (_context)
@@ -454,6 +424,7 @@ public sealed class VirtualClock : TimeProvider
             Dispatch();
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void RunContinuation()
         {
             var continuation = _continuation;

@@ -50,6 +50,27 @@ public sealed class VirtualClockTests
     }
 
     [Fact]
+    public void A_periodic_timer_rearmed_into_an_instant_newer_timers_hold_still_fires_first()
+    {
+        // The periodic timer is created first; its second firing (at 3 s) lands in the instant
+        // that two later one-shot timers already wait for, and one of those is disposed on the way.
+        var clock = new VirtualClock();
+        var fired = new List<(string Name, TimeSpan At)>();
+        using var periodic = clock.CreateTimer(_ => fired.Add(("periodic", clock.Elapsed)), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
+        using var later = clock.CreateTimer(_ => fired.Add(("later", clock.Elapsed)), null, TimeSpan.FromSeconds(3), Timeout.InfiniteTimeSpan);
+        var dropped = clock.CreateTimer(_ => fired.Add(("dropped", clock.Elapsed)), null, TimeSpan.FromSeconds(3), Timeout.InfiniteTimeSpan);
+        using var last = clock.CreateTimer(_ => fired.Add(("last", clock.Elapsed)), null, TimeSpan.FromSeconds(3), Timeout.InfiniteTimeSpan);
+        clock.Advance(TimeSpan.FromSeconds(2));
+        dropped.Dispose();
+        Assert.Equal(3, clock.ActiveTimerCount);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(
+            [("periodic", TimeSpan.FromSeconds(1)), ("periodic", TimeSpan.FromSeconds(3)), ("later", TimeSpan.FromSeconds(3)), ("last", TimeSpan.FromSeconds(3))],
+            fired);
+        Assert.Equal(1, clock.ActiveTimerCount);
+    }
+
+    [Fact]
     public void Change_moves_a_timer_and_infinite_disarms_it()
     {
         var clock = new VirtualClock();
