@@ -48,6 +48,7 @@ public sealed class TaskGroup : IAmbientScope
     private List<(string? Name, Exception Exception)>? _failures;
     private string? _cancelReason;
     private Task? _bodyTask;
+    private ChildBatch? _openBatch;
 
     private TaskGroup(TaskGroupOptions? options, CancellationToken cancellationToken)
     {
@@ -429,11 +430,24 @@ public sealed class TaskGroup : IAmbientScope
         {
             OnChildCompleted(task, name);
         }
+        else if (name is null && !LoopSynchronizationContext.IsCurrent)
+        {
+            // Off a loop, unnamed children share a callback in batches of eight (see ChildBatch).
+            var batch = Volatile.Read(ref _openBatch);
+            if (batch is null || !batch.TryAdd(task))
+            {
+                var fresh = new ChildBatch(this);
+                fresh.TryAdd(task);
+
+                // A batch works whether or not it is the open one: losing this race costs nothing.
+                Interlocked.CompareExchange(ref _openBatch, fresh, batch);
+            }
+        }
         else
         {
-            // One small node and one delegate per pending child: the cheapest public way to be told
-            // when a task finishes. Accounting runs wherever the child ends, except on an AsyncLoop,
-            // where it stays on the loop so that the loop (and its virtual clock) sees it.
+            // One small node and one delegate per child. On an AsyncLoop accounting stays on the
+            // loop so that the loop (and its virtual clock) sees it, and each child is accounted by
+            // its own step, in the order the children ended.
             var node = name is null ? new ChildNode(this, task) : new NamedChildNode(this, task, name);
             task.ConfigureAwait(LoopSynchronizationContext.IsCurrent).GetAwaiter().UnsafeOnCompleted(node.OnCompleted);
         }
@@ -588,7 +602,7 @@ public sealed class TaskGroup : IAmbientScope
         }
     }
 
-    /// <summary>What a pending child costs: this node (32 bytes unnamed) and the delegate bound to it.</summary>
+    /// <summary>What a pending named child, or one on a loop, costs: this node (32 bytes unnamed) and the delegate bound to it.</summary>
     private class ChildNode(TaskGroup group, Task task)
     {
         protected virtual string? Name => null;

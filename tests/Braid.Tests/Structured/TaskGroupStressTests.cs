@@ -8,7 +8,8 @@ namespace Braid.Tests.Structured;
 /// <summary>
 /// Bounded randomized stress: thousands of children (and nested groups) that complete, fail, wait for
 /// cancellation or fail in their cleanup, under random cancellation. Invariants: no child outlives its
-/// group, and every failure thrown reaches the caller exactly once. Replay a failure with
+/// group, every child is accounted exactly once (named children by a node each, unnamed ones in
+/// shared batches), and every failure thrown reaches the caller exactly once. Replay a failure with
 /// <c>BRAID_STRESS_SEED=&lt;seed&gt;</c>.
 /// </summary>
 public sealed class TaskGroupStressTests(ITestOutputHelper output)
@@ -45,6 +46,7 @@ public sealed class TaskGroupStressTests(ITestOutputHelper output)
     private static async Task<int> RunRoundAsync(Random random, int round)
     {
         var plan = Enumerable.Range(0, random.Next(60, 200)).Select(_ => (Kind)random.Next(7)).ToArray();
+        var named = plan.Select(_ => random.Next(2) == 0).ToArray(); // Unnamed children are tracked in shared batches.
         var nested = plan.Select(_ => Enumerable.Range(0, random.Next(1, 8)).Select(_ => (Kind)random.Next(6)).ToArray()).ToArray();
         var supervisor = random.Next(2) == 0;
         var cancelAt = random.Next(plan.Length + 1);
@@ -117,11 +119,13 @@ public sealed class TaskGroupStressTests(ITestOutputHelper output)
         }
 
         Exception? caught = null;
+        TaskGroup? top = null;
         try
         {
             await TaskGroup.RunAsync(
                 async group =>
                 {
+                    top = group;
                     for (var i = 0; i < plan.Length; i++)
                     {
                         if (i == cancelAt)
@@ -131,7 +135,7 @@ public sealed class TaskGroupStressTests(ITestOutputHelper output)
 
                         var kind = plan[i];
                         var inner = nested[i];
-                        group.Start(ct => ChildAsync(kind, inner, ct), kind.ToString());
+                        group.Start(ct => ChildAsync(kind, inner, ct), named[i] ? kind.ToString() : null);
                         if (i % 17 == 0)
                         {
                             await Task.Yield();
@@ -161,6 +165,10 @@ public sealed class TaskGroupStressTests(ITestOutputHelper output)
         }
 
         Assert.Equal(0, Volatile.Read(ref alive)); // No child outlives its group.
+        var statistics = top!.GetStatistics();
+        Assert.True(statistics.IsFinished);
+        Assert.Equal(0, statistics.Running);
+        Assert.Equal(plan.Length, statistics.Started); // Each child accounted exactly once.
         if (!thrown.IsEmpty)
         {
             var error = Assert.IsType<TaskGroupException>(caught);

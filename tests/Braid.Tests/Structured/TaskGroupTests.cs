@@ -17,6 +17,85 @@ public sealed class TaskGroupTests
         await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
 
     [Fact]
+    public async Task Unnamed_children_off_a_loop_are_accounted_as_each_ends_in_any_order()
+    {
+        // 20 unnamed children span three shared batches of eight. They end in a scrambled order,
+        // released inline on one pool thread, so each is accounted inside its own SetResult.
+        const int count = 20;
+        var gates = Enumerable.Range(0, count).Select(_ => InlineGate()).ToArray();
+        int[] order = [13, 2, 19, 7, 0, 8, 15, 1, 16, 3, 10, 18, 5, 12, 6, 17, 9, 4, 14, 11];
+        var failing = new HashSet<int> { 7, 16, 4 };
+        TaskGroup? seen = null;
+        var run = TaskGroup.RunAsync(
+            group =>
+            {
+                seen = group;
+                foreach (var gate in gates)
+                {
+                    group.Start(_ => gate.Task);
+                }
+
+                return Task.CompletedTask;
+            },
+            new TaskGroupOptions { Supervisor = true });
+
+        var snapshots = await Task.Run(() => order.Select(i =>
+        {
+            if (failing.Contains(i))
+            {
+                gates[i].SetException(new InvalidOperationException($"child {i}"));
+            }
+            else
+            {
+                gates[i].SetResult();
+            }
+
+            return seen!.GetStatistics();
+        }).ToList());
+
+        for (var step = 0; step < count; step++)
+        {
+            var faulted = order.Take(step + 1).Count(failing.Contains);
+            Assert.Equal(new TaskGroupStatistics(count - step - 1, step + 1 - faulted, faulted, 0, false, step == count - 1), snapshots[step]);
+        }
+
+        var error = await Assert.ThrowsAsync<TaskGroupException>(() => run);
+        Assert.Equal(["child 7", "child 16", "child 4"], error.InnerExceptions.Select(e => e.Message));
+    }
+
+    [Fact]
+    public async Task A_child_whose_callback_is_late_is_accounted_once_whoever_claims_it()
+    {
+        // A child released under a SynchronizationContext has its callback queued to the pool, not
+        // run inline, so a sibling of its batch that ends at once may find it finished and account
+        // it first. Whichever callback claims it, every child is counted exactly once.
+        for (var round = 0; round < 50; round++)
+        {
+            var late = InlineGate();
+            var sibling = InlineGate();
+            TaskGroup? seen = null;
+            var run = TaskGroup.RunAsync(group =>
+            {
+                seen = group;
+                group.Start(_ => late.Task);
+                group.Start(_ => sibling.Task);
+                return Task.CompletedTask;
+            });
+
+            await Task.Run(() =>
+            {
+                SynchronizationContext.SetSynchronizationContext(new ForeignContext());
+                late.SetResult();
+                SynchronizationContext.SetSynchronizationContext(null);
+                sibling.SetResult();
+            });
+
+            await run;
+            Assert.Equal(new TaskGroupStatistics(0, 2, 0, 0, false, true), seen!.GetStatistics());
+        }
+    }
+
+    [Fact]
     public async Task Returns_only_after_every_child_has_finished()
     {
         var a = InlineGate();
@@ -596,4 +675,7 @@ public sealed class TaskGroupTests
         Assert.Equal($"task group #{seen!.Id} 'fetch'", seen.ToString());
         Assert.Equal("fetch", seen.Name);
     }
+
+    // Any context but the default: the TPL queues a continuation rather than run it inline under it.
+    private sealed class ForeignContext : SynchronizationContext;
 }

@@ -1,0 +1,69 @@
+using System.Runtime.CompilerServices;
+
+namespace Braid.Structured;
+
+/// <summary>
+/// Up to eight pending unnamed children of a <see cref="TaskGroup"/>, started off any loop, sharing
+/// one completion callback: the batch and its one delegate cost 20 bytes a child, where a node and a
+/// delegate of its own cost 96.
+/// </summary>
+/// <remarks>
+/// <para>The public way to be told that a task finished takes a delegate (64 bytes), and a delegate
+/// alone cannot say which of the tasks it is registered on has finished. So the callback, which runs
+/// once for each child that finishes, scans the eight slots and claims (by compare-and-swap) every
+/// finished child not yet claimed. Each child is accounted exactly once: by its own callback or by
+/// a sibling's that ran after it finished. A callback that finds nothing left does nothing.</para>
+/// <para>Off a loop the callback runs inline where the child finishes, so a child is accounted when
+/// it ends; two children of one batch that finish at the same moment on two threads are accounted in
+/// slot order. On an <see cref="Braid.Loop.AsyncLoop"/> callbacks are posted as steps, and a later
+/// sibling could be claimed before an earlier one; there the group keeps one node per child
+/// (design rule 19), so that failures are recorded in exactly the order they happened.</para>
+/// </remarks>
+internal sealed class ChildBatch
+{
+    private const int Capacity = 8;
+
+    private readonly TaskGroup _group;
+    private readonly Action _onAnyCompleted;
+    private Slots _slots;
+    private int _reserved;
+
+    public ChildBatch(TaskGroup group)
+    {
+        _group = group;
+        _onAnyCompleted = OnAnyCompleted;
+    }
+
+    /// <summary>Takes a slot for <paramref name="child"/> and asks to be told when it ends; false when the batch is full.</summary>
+    public bool TryAdd(Task child)
+    {
+        var index = Interlocked.Increment(ref _reserved) - 1;
+        if (index >= Capacity)
+        {
+            return false;
+        }
+
+        // Published before the callback is registered: a callback that runs finds the child.
+        Volatile.Write(ref _slots[index], child);
+        child.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onAnyCompleted);
+        return true;
+    }
+
+    private void OnAnyCompleted()
+    {
+        for (var i = 0; i < Capacity; i++)
+        {
+            var child = Volatile.Read(ref _slots[i]);
+            if (child is { IsCompleted: true } && ReferenceEquals(Interlocked.CompareExchange(ref _slots[i], null, child), child))
+            {
+                _group.OnChildCompleted(child, name: null);
+            }
+        }
+    }
+
+    [InlineArray(Capacity)]
+    private struct Slots
+    {
+        private Task? _first;
+    }
+}
