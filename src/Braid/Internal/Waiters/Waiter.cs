@@ -211,6 +211,13 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
 
     void IValueTaskSource.GetResult(short token) => GetResult(token);
 
+    // Why resetting here cannot race the completing thread: the core reports a status other than
+    // Pending only once its continuation slot is non-null, and the completer's compare-and-swap of
+    // that slot (to its sentinel, when nobody awaits yet) is its last access to the node. When a
+    // continuation was registered first, the completer reads its state before invoking or queuing
+    // it, and the continuation is what calls GetResult. Either way the completer is done with the
+    // node before anyone can reach this point (the pattern System.Threading.Channels uses for its
+    // pooled operations).
     private void Recycle()
     {
         // Waits for a callback running right now (it only takes the owner's lock briefly, and we hold
