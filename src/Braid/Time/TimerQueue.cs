@@ -21,8 +21,16 @@ internal sealed class TimerQueue
     private readonly Dictionary<long, Bucket> _buckets = new();
     private Bucket? _lastArmed;
 
+    // Emptied buckets still in _byDue: dropped when they reach the top, or all at once when they
+    // outnumber the live ones (timeouts armed and cancelled far ahead of the clock would otherwise
+    // pile up until virtual time reached them).
+    private int _stale;
+
     /// <summary>How many entries are queued.</summary>
     public int Count { get; private set; }
+
+    /// <summary>How many buckets the priority queue holds, emptied ones not yet dropped included (for tests).</summary>
+    internal int QueuedBucketCount => _byDue.Count;
 
     /// <summary>Queues <paramref name="entry"/>, which must not be queued, to fall due at <paramref name="due"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -110,6 +118,17 @@ internal sealed class TimerQueue
             {
                 _lastArmed = null;
             }
+
+            if (++_stale > 64 && _stale > _buckets.Count)
+            {
+                _byDue.Clear();
+                foreach (var live in _buckets.Values)
+                {
+                    _byDue.Enqueue(live, live.Due);
+                }
+
+                _stale = 0;
+            }
         }
     }
 
@@ -126,6 +145,7 @@ internal sealed class TimerQueue
             }
 
             _byDue.Dequeue();
+            _stale--;
         }
 
         entry = null;
