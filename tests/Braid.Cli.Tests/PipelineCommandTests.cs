@@ -118,7 +118,19 @@ public sealed class PipelineCommandTests : IDisposable
         var (code, stdout, stderr) = await RunAsync(["pipeline", "--pos", "adverbial", "--data", Fixture]);
         Assert.Equal(2, code);
         Assert.Equal(string.Empty, stdout);
-        Assert.Contains("adverbial", stderr, StringComparison.Ordinal);
+        Assert.Equal("braid pipeline: --pos: 'adverbial' is not one of noun, verb, all", Assert.Single(Lines(stderr)));
+    }
+
+    [Theory]
+    [InlineData("--workers", "x", "braid pipeline: --workers: 'x' is not a whole number")]
+    [InlineData("--format", "svg", "braid pipeline: --format: 'svg' is not one of gexf, graphml")]
+    [InlineData("--progress=2", null, "braid pipeline: --progress: '2' is not true or false")]
+    public async Task A_bad_value_is_one_line_naming_the_option_and_what_it_expects(string option, string? value, string expected)
+    {
+        var (code, stdout, stderr) = await RunAsync(value is null ? ["pipeline", option] : ["pipeline", option, value]);
+        Assert.Equal(2, code);
+        Assert.Equal(string.Empty, stdout);
+        Assert.Equal(expected, Assert.Single(Lines(stderr)));
     }
 
     private static string[] Args(string data, string output, int workers, string pos = "noun", string groupBy = "lexfile") =>

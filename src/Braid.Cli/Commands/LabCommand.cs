@@ -9,18 +9,18 @@ internal static class LabCommand
 {
     public static Command Create()
     {
-        var workload = new Option<string>("--workload", "-w") { Description = "The work: io (fetch and store records from a local HTTP API), cpu (pi series and great-circle distances), mixed, db (SQLite queries). Default io. Example: --workload cpu", HelpName = "io|cpu|mixed|db" };
-        var models = new Option<string>("--models", "-m") { Description = "Comma-separated models to run, in order (" + string.Join(", ", LabNames.ModelNames) + "). Default: all, in the order " + string.Join(",", LabOptions.DefaultModels.Select(LabNames.Name)) + ". Example: --models sequential,async", HelpName = "list" };
-        var tasks = new Option<int?>("--tasks", "-n") { Description = $"Tasks per model (1 to {LabOptions.MaxTasks}). Default 200. Example: --tasks 500" };
-        var latency = new Option<double?>("--latency") { Description = "io: the server's latency per request, in ms. Default 50. Example: --latency 100", HelpName = "ms" };
-        var jitter = new Option<double?>("--jitter") { Description = "io: extra latency per request, uniform in [0, jitter) ms, fixed per record. Default 0. Example: --jitter 20", HelpName = "ms" };
-        var failureRate = new Option<double?>("--failure-rate") { Description = "io: fraction of requests that fail with HTTP 500 (0 to 1). Default 0. Example: --failure-rate 0.05", HelpName = "fraction" };
-        var cpuSize = new Option<int?>("--cpu-size") { Description = "cpu and mixed: pi-series terms per task (distances scale with it). Default 100000. Example: --cpu-size 1000000", HelpName = "terms" };
-        var concurrency = new Option<int?>("--concurrency", "-c") { Description = "The limit of tasks at once for the async-bounded model and the pool model (its threads). Default 50. Example: --concurrency 10" };
-        var repeats = new Option<int?>("--repeats", "-r") { Description = "Runs per model; the median run is reported. Default 1. Example: --repeats 3" };
-        var workers = new Option<int?>("--workers") { Description = "Worker processes of the processes model. Default: processor count (at least 2). Example: --workers 4" };
-        var connections = new Option<string>("--db-connections") { Description = "db: a fresh connection per query, or pooled connections. Default fresh. Example: --db-connections pooled", HelpName = "fresh|pooled" };
-        var seed = new Option<int?>("--seed") { Description = "Picks the jitter and the failing records. Default 1. Example: --seed 7" };
+        var workload = new Option<LabWorkload?>("--workload", "-w") { Description = "The work: io (fetch and store records from a local HTTP API), cpu (pi series and great-circle distances), mixed, db (SQLite queries). Default io. Example: --workload cpu", HelpName = "io|cpu|mixed|db" }.OneOf(LabNames.WorkloadNames, LabNames.TryParseWorkload);
+        var models = new Option<IReadOnlyList<LabModel>>("--models", "-m") { Description = "Comma-separated models to run, in order (" + string.Join(", ", LabNames.ModelNames) + "). Default: all, in the order " + string.Join(",", LabOptions.DefaultModels.Select(LabNames.Name)) + ". Example: --models sequential,async", HelpName = "list" }.ListOf(LabNames.ModelNames, LabNames.TryParseModel);
+        var tasks = new Option<int?>("--tasks", "-n") { Description = $"Tasks per model (1 to {LabOptions.MaxTasks}). Default 200. Example: --tasks 500" }.WholeNumber();
+        var latency = new Option<double?>("--latency") { Description = "io: the server's latency per request, in ms. Default 50. Example: --latency 100", HelpName = "ms" }.Number("a number of milliseconds");
+        var jitter = new Option<double?>("--jitter") { Description = "io: extra latency per request, uniform in [0, jitter) ms, fixed per record. Default 0. Example: --jitter 20", HelpName = "ms" }.Number("a number of milliseconds");
+        var failureRate = new Option<double?>("--failure-rate") { Description = "io: fraction of requests that fail with HTTP 500 (0 to 1). Default 0. Example: --failure-rate 0.05", HelpName = "fraction" }.Number("a number from 0 to 1");
+        var cpuSize = new Option<int?>("--cpu-size") { Description = "cpu and mixed: pi-series terms per task (distances scale with it). Default 100000. Example: --cpu-size 1000000", HelpName = "terms" }.WholeNumber();
+        var concurrency = new Option<int?>("--concurrency", "-c") { Description = "The limit of tasks at once for the async-bounded model and the pool model (its threads). Default 50. Example: --concurrency 10" }.WholeNumber();
+        var repeats = new Option<int?>("--repeats", "-r") { Description = "Runs per model; the median run is reported. Default 1. Example: --repeats 3" }.WholeNumber();
+        var workers = new Option<int?>("--workers") { Description = "Worker processes of the processes model. Default: processor count (at least 2). Example: --workers 4" }.WholeNumber();
+        var connections = new Option<string>("--db-connections") { Description = "db: a fresh connection per query, or pooled connections. Default fresh. Example: --db-connections pooled", HelpName = "fresh|pooled" }.OneOf("fresh", "pooled");
+        var seed = new Option<int?>("--seed") { Description = "Picks the jitter and the failing records. Default 1. Example: --seed 7" }.WholeNumber();
         var html = new Option<string>("--html") { Description = "Write the self-contained HTML report here. Example: --html lab.html", HelpName = "path" };
         var json = new Option<string>("--json") { Description = "Write the JSON results here (schema: docs/lab-results.schema.json). Example: --json lab.json", HelpName = "path" };
         var trace = new Option<string>("--trace") { Description = "Write a Chrome/Perfetto trace of every task here. Example: --trace lab.trace.json", HelpName = "path" };
@@ -36,38 +36,7 @@ internal static class LabCommand
         {
             var defaults = parse.GetValue(quick) ? LabOptions.Quick : new LabOptions();
             var options = defaults;
-            if (parse.GetValue(workload) is { } w)
-            {
-                if (!LabNames.TryParseWorkload(w, out var parsed))
-                {
-                    return Bad($"unknown workload '{w}'; expected one of {string.Join(", ", LabNames.WorkloadNames)}");
-                }
-
-                options = options with { Workload = parsed };
-            }
-
-            if (parse.GetValue(models) is { } m)
-            {
-                var chosen = new List<LabModel>();
-                foreach (var name in m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                {
-                    if (!LabNames.TryParseModel(name, out var model))
-                    {
-                        return Bad($"unknown model '{name}'; expected any of {string.Join(", ", LabNames.ModelNames)}");
-                    }
-
-                    chosen.Add(model);
-                }
-
-                options = options with { Models = chosen };
-            }
-
             var db = parse.GetValue(connections);
-            if (db is not null && db is not "fresh" and not "pooled")
-            {
-                return Bad($"unknown --db-connections '{db}'; expected fresh or pooled");
-            }
-
             foreach (var (name, value) in new[] { ("latency", parse.GetValue(latency)), ("jitter", parse.GetValue(jitter)) })
             {
                 if (value is { } ms && !(ms >= 0 && ms <= 10_000))
@@ -78,6 +47,8 @@ internal static class LabCommand
 
             options = options with
             {
+                Workload = parse.GetValue(workload) ?? options.Workload,
+                Models = parse.GetValue(models) ?? options.Models,
                 Tasks = parse.GetValue(tasks) ?? options.Tasks,
                 Latency = parse.GetValue(latency) is { } l ? Milliseconds(l) : options.Latency,
                 Jitter = parse.GetValue(jitter) is { } j ? Milliseconds(j) : options.Jitter,

@@ -32,21 +32,18 @@ internal static class PipelineCommand
         {
             Description = "Workers that build group graphs, and workers that merge them",
             DefaultValueFactory = _ => 4,
-        };
+        }.WholeNumber();
         var pos = new Option<string>("--pos")
         {
             Description = "Which synsets to stream",
             DefaultValueFactory = _ => "noun",
-        };
-        pos.AcceptOnlyFromAmong("noun", "verb", "all");
+        }.OneOf("noun", "verb", "all");
         var groupBy = new Option<string>("--group-by")
         {
             Description = "Group synsets by lexicographer file or by first letter",
             DefaultValueFactory = _ => "lexfile",
-        };
-        groupBy.AcceptOnlyFromAmong("lexfile", "letter");
-        var format = new Option<string?>("--format") { Description = "gexf or graphml (default: from the output's extension)" };
-        format.AcceptOnlyFromAmong("gexf", "graphml");
+        }.OneOf("lexfile", "letter");
+        var format = new Option<string>("--format") { Description = "gexf or graphml (default: from the output's extension)" }.OneOf("gexf", "graphml");
         var progress = new Option<bool>("--progress") { Description = "Print live stage counters to stderr every second" };
 
         var command = new Command("pipeline", "Stream WordNet through a staged pipeline into a graph (GEXF or GraphML).")

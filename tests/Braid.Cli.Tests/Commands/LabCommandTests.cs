@@ -35,6 +35,25 @@ public sealed class LabCommandTests
         Assert.DoesNotContain("wrote", stdout, StringComparison.Ordinal);
     }
 
+    // One value kind each: duration, whole number, fraction, enum, list, choice, flag; and a missing value.
+    [Theory]
+    [InlineData("lab --latency abc", "braid lab: --latency: 'abc' is not a number of milliseconds")]
+    [InlineData("lab --tasks many", "braid lab: --tasks: 'many' is not a whole number")]
+    [InlineData("lab --cpu-size 99999999999", "braid lab: --cpu-size: '99999999999' is too large")]
+    [InlineData("lab --failure-rate half", "braid lab: --failure-rate: 'half' is not a number from 0 to 1")]
+    [InlineData("lab --workload gpu", "braid lab: --workload: 'gpu' is not one of io, cpu, mixed, db")]
+    [InlineData("lab --models sequential,fibers", "braid lab: --models: 'fibers' is not one of sequential, threads, pool, processes, async, async-bounded, loop")]
+    [InlineData("lab --db-connections shared", "braid lab: --db-connections: 'shared' is not one of fresh, pooled")]
+    [InlineData("lab --quick=maybe", "braid lab: --quick: 'maybe' is not true or false")]
+    [InlineData("lab --jitter", "braid lab: --jitter: expects a number of milliseconds")]
+    public async Task A_bad_value_is_one_line_naming_the_option_and_what_it_expects(string arguments, string expected)
+    {
+        var (exit, stdout, stderr) = await RunAsync(arguments);
+        Assert.Equal(2, exit);
+        Assert.Equal(expected + "\n", stderr.ReplaceLineEndings("\n"));
+        Assert.Equal(string.Empty, stdout);
+    }
+
     [Fact]
     public async Task An_unwritable_report_path_is_refused_before_the_run_and_leaves_no_file()
     {
