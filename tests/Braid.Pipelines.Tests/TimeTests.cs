@@ -186,18 +186,19 @@ public sealed class TimeTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task A_rate_limit_shared_by_several_workers_never_lets_more_than_the_burst_plus_one_per_interval(bool ordered)
+    [InlineData(false, 3000)]
+    [InlineData(true, 3000)]
+    [InlineData(false, 1000)]
+    public async Task A_rate_limit_shared_by_several_workers_never_lets_more_than_the_burst_plus_one_per_interval(bool ordered, int periodMilliseconds)
     {
-        // A burst of 3, then one item a second (3 permits per 3 s), shared by 4 workers. The bucket
-        // starts with the run, at time zero: by any instant t, at most 3 + floor(t / 1 s) items may
-        // have passed the limit. The numbers are exact in ticks and whole milliseconds, so no rounding
-        // can move a token's time either way.
+        // A burst of 3, then one item per interval, shared by 4 workers: 3 permits per period, so the
+        // interval is 1 s (a 3 s period) or 333.3 ms (a 1 s period: no whole number of milliseconds).
+        // The bucket starts with the run, at time zero: by any instant t, at most
+        // 3 + floor(t / interval) items may have passed the limit.
         const int burst = 3;
         const int workers = 4;
         const int items = 24;
-        var interval = TimeSpan.FromSeconds(1);
+        var period = TimeSpan.FromMilliseconds(periodMilliseconds);
         var clock = new ManualClock();
         var passed = 0;
         var violations = new ConcurrentQueue<string>();
@@ -214,7 +215,7 @@ public sealed class TimeTests
                 }
 
                 return x;
-            }, new StageOptions { RateLimit = new RateLimit(burst, burst * interval), Workers = workers, Ordered = ordered, Name = "limited" })
+            }, new StageOptions { RateLimit = new RateLimit(burst, period), Workers = workers, Ordered = ordered, Name = "limited" })
             .Start();
         var collect = run.CollectAsync();
 
@@ -237,7 +238,7 @@ public sealed class TimeTests
         Assert.Equal(items, passed);
         Assert.Equal(items, run.GetStatistics().Stages.Single(s => s.Name == "limited").ItemsOut);
 
-        long Allowed(long now) => burst + (now / interval.Ticks);
+        long Allowed(long now) => burst + (now * burst / period.Ticks);
 
         void AssertWithinLimit()
         {
