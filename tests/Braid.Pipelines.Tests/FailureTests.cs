@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Braid.Pipelines.Tests;
 
 public sealed class FailureTests
@@ -127,5 +129,93 @@ public sealed class FailureTests
 
         Assert.Equal("downstream", Assert.Single(error.Failures).Exception.Message);
         Assert.True(cancelled.Task.IsCompleted);
+    }
+
+    public static TheoryData<bool, bool, int> StreamedFailures() => new()
+    {
+        { false, true, 1 },
+        { false, true, 3 },
+        { true, true, 1 },
+        { true, true, 3 },
+        { false, false, 1 },
+        { true, false, 3 },
+    };
+
+    [Theory]
+    [MemberData(nameof(StreamedFailures))]
+    public async Task A_flat_map_whose_sequence_fails_fails_fast_and_counts_the_item_once(bool asyncSequence, bool partWay, int workers)
+    {
+        // No retry and no dead letters: the outputs are streamed as they come, so a sequence that fails
+        // part-way has already produced some of its items. Failing at the call is the ordinary case.
+        var stage = new StageOptions { Name = "explode", Workers = workers };
+        var builder = Pipeline.From(Enumerable.Range(0, 10), new PipelineOptions { TransferBatchSize = 2 });
+        var exploded = asyncSequence
+            ? builder.FlatMap((x, ct) => x == FailAt && !partWay ? throw new InvalidOperationException($"bad item {x}") : OutputsAsync(x, ct), stage)
+            : builder.FlatMap(x => x == FailAt && !partWay ? throw new InvalidOperationException($"bad item {x}") : Outputs(x), stage);
+
+        await using var run = exploded.Start();
+        var error = await Assert.ThrowsAsync<PipelineException>(async () =>
+        {
+            await foreach (var _ in run)
+            {
+            }
+        }).WaitAsync(TestSupport.HangGuard);
+
+        var failure = Assert.Single(error.Failures);
+        Assert.Equal(("explode", partWay ? $"bad sequence {FailAt}" : $"bad item {FailAt}"), (failure.Stage, failure.Exception.Message));
+        Assert.Equal(1, run.GetStatistics().Stages.Single(s => s.Name == "explode").ItemsFailed);
+        Assert.Empty(run.DeadLetters);
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public async Task A_flat_map_whose_sequence_fails_part_way_under_continue_dead_letters_the_item_once(bool asyncSequence, bool perStage)
+    {
+        // The policy set for the pipeline or for the stage alone: either way the stage continues, and
+        // the failed item's outputs are sent all or not at all — here not at all.
+        var policy = new PipelineOptions { ErrorPolicy = ErrorPolicy.ContinueWithDeadLetters };
+        var stage = new StageOptions { Name = "explode", Workers = 2 };
+        var builder = perStage
+            ? Pipeline.From(Enumerable.Range(0, 10), new PipelineOptions { TransferBatchSize = 2 })
+            : Pipeline.From(Enumerable.Range(0, 10), policy with { TransferBatchSize = 2 });
+        stage = perStage ? stage with { ErrorPolicy = ErrorPolicy.ContinueWithDeadLetters } : stage;
+        var exploded = asyncSequence ? builder.FlatMap(OutputsAsync, stage) : builder.FlatMap(Outputs, stage);
+
+        await using var run = exploded.Start();
+        var results = await run.CollectAsync().WaitAsync(TestSupport.HangGuard);
+
+        Assert.Equal(Enumerable.Range(0, 10).Where(x => x != FailAt).SelectMany(x => new[] { x * 10, (x * 10) + 1, (x * 10) + 2 }), results);
+        var letter = Assert.Single(run.DeadLetters);
+        Assert.Equal(("explode", FailAt, 1, $"bad sequence {FailAt}"), (letter.Stage, (int)letter.Item!, letter.Attempts, letter.Exception.Message));
+        Assert.Equal(1, run.GetStatistics().Stages.Single(s => s.Name == "explode").ItemsFailed);
+    }
+
+    private const int FailAt = 5;
+
+    /// <summary>Three outputs per item, produced lazily; item <see cref="FailAt"/> fails after two of them.</summary>
+    private static IEnumerable<int> Outputs(int x)
+    {
+        yield return x * 10;
+        yield return (x * 10) + 1;
+        if (x == FailAt)
+        {
+            throw new InvalidOperationException($"bad sequence {x}");
+        }
+
+        yield return (x * 10) + 2;
+    }
+
+    /// <summary>The same outputs as <see cref="Outputs"/>, streamed asynchronously.</summary>
+    private static async IAsyncEnumerable<int> OutputsAsync(int x, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var output in Outputs(x))
+        {
+            await Task.Yield();
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return output;
+        }
     }
 }

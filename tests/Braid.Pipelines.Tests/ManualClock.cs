@@ -9,6 +9,7 @@ internal sealed class ManualClock : TimeProvider
     private readonly object _gate = new();
     private readonly List<FakeTimer> _active = [];
     private readonly List<(int Count, TaskCompletionSource Waiter)> _waiters = [];
+    private readonly List<TaskCompletionSource> _armedWaiters = [];
     private long _now;
     private int _created;
 
@@ -53,6 +54,25 @@ internal sealed class ManualClock : TimeProvider
         }
     }
 
+    /// <summary>
+    /// Completes as soon as at least one timer is armed (at once when one already is): unlike a wait for
+    /// a number of timers, it asks only whether someone is waiting on time now.
+    /// </summary>
+    public Task WaitForArmedTimerAsync()
+    {
+        lock (_gate)
+        {
+            if (_active.Count > 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _armedWaiters.Add(waiter);
+            return waiter.Task;
+        }
+    }
+
     /// <summary>Moves time forward, firing every timer that falls due, in due order.</summary>
     public void Advance(TimeSpan delta)
     {
@@ -62,6 +82,29 @@ internal sealed class ManualClock : TimeProvider
             target = _now + delta.Ticks;
         }
 
+        AdvanceTo(target);
+    }
+
+    /// <summary>Moves time to the earliest armed timer and fires every timer due then; false when none is armed.</summary>
+    public bool AdvanceToNextTimer()
+    {
+        long target;
+        lock (_gate)
+        {
+            if (_active.Count == 0)
+            {
+                return false;
+            }
+
+            target = Math.Max(_now, _active.Min(t => t.Due));
+        }
+
+        AdvanceTo(target);
+        return true;
+    }
+
+    private void AdvanceTo(long target)
+    {
         while (true)
         {
             FakeTimer? next;
@@ -102,6 +145,8 @@ internal sealed class ManualClock : TimeProvider
             timer.Period = period;
             _active.Add(timer);
             _created++;
+            ready.AddRange(_armedWaiters);
+            _armedWaiters.Clear();
             for (var i = _waiters.Count - 1; i >= 0; i--)
             {
                 if (_waiters[i].Count <= _created)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 
 namespace Braid.Pipelines.Tests;
@@ -182,5 +183,69 @@ public sealed class TimeTests
 
         Assert.Equal(Enumerable.Range(0, 6), (await collect.WaitAsync(TestSupport.HangGuard)).Order());
         Assert.Equal(6, calls);
+    }
+
+    [Theory]
+    [InlineData(false, 3000)]
+    [InlineData(true, 3000)]
+    [InlineData(false, 1000)]
+    public async Task A_rate_limit_shared_by_several_workers_never_lets_more_than_the_burst_plus_one_per_interval(bool ordered, int periodMilliseconds)
+    {
+        // A burst of 3, then one item per interval, shared by 4 workers: 3 permits per period, so the
+        // interval is 1 s (a 3 s period) or 333.3 ms (a 1 s period: no whole number of milliseconds).
+        // The bucket starts with the run, at time zero: by any instant t, at most
+        // 3 + floor(t / interval) items may have passed the limit.
+        const int burst = 3;
+        const int workers = 4;
+        const int items = 24;
+        var period = TimeSpan.FromMilliseconds(periodMilliseconds);
+        var clock = new ManualClock();
+        var passed = 0;
+        var violations = new ConcurrentQueue<string>();
+
+        await using var run = Pipeline.From(Enumerable.Range(0, items), new PipelineOptions { TimeProvider = clock })
+            .Map(x =>
+            {
+                // Counted first, the clock read second: every item counted so far had passed by then.
+                var count = Interlocked.Increment(ref passed);
+                var now = clock.GetTimestamp();
+                if (count > Allowed(now))
+                {
+                    violations.Enqueue($"{count} items passed by {TimeSpan.FromTicks(now)}");
+                }
+
+                return x;
+            }, new StageOptions { RateLimit = new RateLimit(burst, period), Workers = workers, Ordered = ordered, Name = "limited" })
+            .Start();
+        var collect = run.CollectAsync();
+
+        // Time moves only when some worker waits on it, and then only to the earliest armed timer. Each
+        // timer is one reservation of one item and each jump fires at least one, so a run that loses
+        // no item is done within `items` jumps. Nothing waits for a particular number of timers: which
+        // worker reserves when, and whether its reservation needs a timer at all, is left to the race.
+        for (var jump = 0; jump <= items && !collect.IsCompleted; jump++)
+        {
+            await Task.WhenAny(clock.WaitForArmedTimerAsync(), collect).WaitAsync(TestSupport.HangGuard);
+            AssertWithinLimit();
+            clock.AdvanceToNextTimer();
+            AssertWithinLimit();
+        }
+
+        var results = await collect.WaitAsync(TestSupport.HangGuard);
+        AssertWithinLimit();
+        Assert.Empty(violations);
+        Assert.Equal(Enumerable.Range(0, items), ordered ? results : results.Order());
+        Assert.Equal(items, passed);
+        Assert.Equal(items, run.GetStatistics().Stages.Single(s => s.Name == "limited").ItemsOut);
+
+        long Allowed(long now) => burst + (now * burst / period.Ticks);
+
+        void AssertWithinLimit()
+        {
+            // Only this thread moves the clock, so reading the count first makes the check exact.
+            var count = Volatile.Read(ref passed);
+            var now = clock.GetTimestamp();
+            Assert.True(count <= Allowed(now), $"{count} items passed by {TimeSpan.FromTicks(now)}, at most {Allowed(now)} allowed");
+        }
     }
 }

@@ -2,7 +2,8 @@ namespace Braid.Pipelines.Engine;
 
 /// <summary>
 /// A token bucket on a <see cref="TimeProvider"/>: each call reserves one token and answers how long
-/// to wait for it. Reservations are served in call order (first come, first served).
+/// to wait for it, in whole milliseconds rounded up, so that no wait ends before its token is due.
+/// Reservations are served in call order (first come, first served).
 /// </summary>
 internal sealed class TokenBucket
 {
@@ -30,9 +31,14 @@ internal sealed class TokenBucket
             _tokens = Math.Min(_capacity, _tokens + ((now - _last) / _ticksPerToken));
             _last = now;
             _tokens -= 1;
-            return _tokens >= 0
-                ? TimeSpan.Zero
-                : TimeSpan.FromSeconds(-_tokens * _ticksPerToken / _time.TimestampFrequency);
+            if (_tokens >= 0)
+            {
+                return TimeSpan.Zero;
+            }
+
+            // Task.Delay counts whole milliseconds and drops the rest, which would start an item up
+            // to a millisecond before its token is due: the wait is rounded up instead.
+            return TimeSpan.FromMilliseconds(Math.Ceiling(-_tokens * _ticksPerToken * 1000 / _time.TimestampFrequency));
         }
     }
 

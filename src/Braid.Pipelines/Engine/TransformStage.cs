@@ -227,27 +227,55 @@ internal sealed class TransformStage<TIn, TOut>
                             break;
                         }
 
+                    // Streamed: the function's call, its sequence's enumeration and its disposal are the
+                    // item's work, and a failure in any of them, at the call or part-way, is the item's
+                    // failure (RecoverAsync: no retry and no dead letters here, so counted and thrown).
+                    // A send that fails is not the item's failure.
                     case TransformKind.FlatMap when !_materialize:
-                        foreach (var result in _flatMap!(item))
                         {
-                            if (outbox.Add(result))
+                            var sending = false;
+                            try
                             {
-                                holdsTurn = await SendAsync(outbox, number, holdsTurn, ct).ConfigureAwait(_capture);
+                                foreach (var result in _flatMap!(item))
+                                {
+                                    if (outbox.Add(result))
+                                    {
+                                        sending = true;
+                                        holdsTurn = await SendAsync(outbox, number, holdsTurn, ct).ConfigureAwait(_capture);
+                                        sending = false;
+                                    }
+                                }
                             }
-                        }
+                            catch (Exception ex) when (!sending && !_run.IsStopping(ex))
+                            {
+                                await RecoverAsync(item, ex, ct).ConfigureAwait(_capture);
+                            }
 
-                        break;
+                            break;
+                        }
 
                     case TransformKind.FlatMapAsync when !_materialize:
-                        await foreach (var result in _flatMapAsync!(item, ct).WithCancellation(ct).ConfigureAwait(_capture))
                         {
-                            if (outbox.Add(result))
+                            var sending = false;
+                            try
                             {
-                                holdsTurn = await SendAsync(outbox, number, holdsTurn, ct).ConfigureAwait(_capture);
+                                await foreach (var result in _flatMapAsync!(item, ct).WithCancellation(ct).ConfigureAwait(_capture))
+                                {
+                                    if (outbox.Add(result))
+                                    {
+                                        sending = true;
+                                        holdsTurn = await SendAsync(outbox, number, holdsTurn, ct).ConfigureAwait(_capture);
+                                        sending = false;
+                                    }
+                                }
                             }
-                        }
+                            catch (Exception ex) when (!sending && !_run.IsStopping(ex))
+                            {
+                                await RecoverAsync(item, ex, ct).ConfigureAwait(_capture);
+                            }
 
-                        break;
+                            break;
+                        }
 
                     default:
                         {
@@ -323,7 +351,11 @@ internal sealed class TransformStage<TIn, TOut>
         }
     }
 
-    /// <summary>The slow path after a first failure: retries with backoff, then dead letter or rethrow.</summary>
+    /// <summary>
+    /// The slow path after a first failure: retries with backoff, then dead letter or rethrow. The one
+    /// place where an item's failure is counted. A streamed flat map (neither retries nor dead
+    /// letters) always rethrows.
+    /// </summary>
     private async ValueTask<Outcome> RecoverAsync(TIn item, Exception failure, CancellationToken ct)
     {
         var attempts = 1;
