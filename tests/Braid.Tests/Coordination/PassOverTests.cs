@@ -300,4 +300,34 @@ public sealed class PassOverTests
 
         await untouched;
     }
+
+    [Fact]
+    public async Task A_notified_condition_waiter_whose_token_fires_while_it_waits_for_the_lock_is_not_passed_over()
+    {
+        var gate = new AsyncLock();
+        var condition = new AsyncCondition(gate);
+        using var cts = new CancellationTokenSource();
+        var heldAtEnd = false;
+
+        async Task WaiterAsync()
+        {
+            using (await gate.LockAsync(CancellationToken.None))
+            {
+                await condition.WaitAsync(cts.Token);
+                heldAtEnd = gate.IsLocked;
+            }
+        }
+
+        var waiter = WaiterAsync();
+        using (await gate.LockAsync())
+        {
+            Assert.Equal(1, condition.Notify()); // now queued for the lock, no longer cancellable
+            await cts.CancelAsync();
+        }
+
+        await waiter; // handed the lock: its fired token does not make the lock's release pass it over
+        Assert.True(heldAtEnd);
+        Assert.False(gate.IsLocked);
+        Assert.Equal((0L, 0L), (condition.GetStatistics().Cancellations, gate.GetStatistics().Cancellations));
+    }
 }
