@@ -91,13 +91,22 @@ public sealed class IntrospectionAndAllocationTests
         var token = cts.Token;
         Run(); // warm up (JIT, statics, the node pools, the token's registration nodes)
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 200; i++)
+        // Each hand-off queues a work item on the thread pool, whose shared queue (other tests use it too)
+        // may now and then grow a segment on this thread. So the best of a few rounds must allocate nothing:
+        // an allocation per waiter or per hand-off would show in every round.
+        var rounds = new List<long>(3);
+        for (var round = 0; round < 3 && (rounds.Count == 0 || rounds[^1] != 0); round++)
         {
-            Run();
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 200; i++)
+            {
+                Run();
+            }
+
+            rounds.Add(GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(rounds[^1] == 0, $"bytes allocated per round of 200: {string.Join(", ", rounds)}");
 
         void Run()
         {
