@@ -13,7 +13,8 @@ namespace Braid.Coordination;
 /// continuation never runs inline on the setting thread. Signals do not accumulate: setting a signalled
 /// event does nothing.</para>
 /// <para><b>Cancellation.</b> A cancelled wait consumed no signal; a signal set at the same moment goes to
-/// the next waiter, or stays in the event.</para>
+/// the next waiter, or stays in the event (a set passes over a waiter whose token already fired, even before
+/// its cancellation callback ran).</para>
 /// </remarks>
 [DebuggerDisplay("{DebuggerDisplay,nq}")]
 public sealed class AsyncAutoResetEvent : IWaiterOwner<bool>
@@ -41,20 +42,33 @@ public sealed class AsyncAutoResetEvent : IWaiterOwner<bool>
     public void Set()
     {
         Waiter<bool>? next;
+        var cancelled = default(WaiterList<bool>);
         lock (_gate)
         {
-            next = _waiters.Dequeue();
+            // Waiters whose token already fired are passed over: the signal goes to the next one, or stays.
+            next = _waiters.DequeueLive(ref cancelled);
+            _cancellations += cancelled.Count;
             if (next is null)
             {
                 Volatile.Write(ref _signalled, 1);
-                return;
             }
-
-            _handOffs++;
+            else
+            {
+                _handOffs++;
+            }
         }
 
-        WaiterEvents.Released(Id, nameof(AsyncAutoResetEvent));
-        next.SetResult(true);
+        if (cancelled.Count > 0)
+        {
+            WaiterEvents.Cancelled(Id, nameof(AsyncAutoResetEvent), cancelled.Count);
+            cancelled.SetCanceled();
+        }
+
+        if (next is not null)
+        {
+            WaiterEvents.Released(Id, nameof(AsyncAutoResetEvent));
+            next.SetResult(true);
+        }
     }
 
     /// <summary>Consumes the signal if the event holds one; never waits.</summary>
@@ -92,6 +106,7 @@ public sealed class AsyncAutoResetEvent : IWaiterOwner<bool>
             }
 
             waiter = _pool.Rent();
+            waiter.Token = cancellationToken;
             _waiters.Enqueue(waiter);
             task = waiter.VoidTask;
         }

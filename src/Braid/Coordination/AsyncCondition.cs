@@ -14,7 +14,8 @@ namespace Braid.Coordination;
 /// into the lock's FIFO queue behind whoever already waits for it; they retake the lock in notification
 /// order once the notifier releases it. Continuations never run inline on the notifying thread.</para>
 /// <para><b>Cancellation.</b> A cancelled <see cref="WaitAsync"/> consumed no notification (a notification
-/// racing the cancellation goes to the next waiter), and it still takes the lock back before throwing: the
+/// racing the cancellation goes to the next waiter; a notification passes over a waiter whose token already
+/// fired, even before its cancellation callback ran), and it still takes the lock back before throwing: the
 /// caller always leaves <see cref="WaitAsync"/> holding the lock, so its <c>using</c> block stays correct.
 /// Once notified, a wait is no longer cancellable: it only waits for the lock.</para>
 /// <para>The lock is not owned by a thread, so the condition can only check that the lock is held, not that
@@ -105,28 +106,44 @@ public sealed class AsyncCondition : IWaiterOwner<AsyncLock.Releaser>
             throw new InvalidOperationException("Notifying a condition requires holding its lock.");
         }
 
-        var woken = default(WaiterList<AsyncLock.Releaser>);
+        // Both the woken waiters and those passed over (their token already fired, their callback may be
+        // waiting for the gate) leave the condition, in queue order; the latter consume no notification.
+        var leaving = default(WaiterList<AsyncLock.Releaser>);
+        var notified = 0;
+        var cancelled = 0;
         lock (_gate)
         {
-            while (woken.Count < count && _waiters.Dequeue() is { } waiter)
+            while (notified < count && _waiters.Dequeue() is { } waiter)
             {
-                woken.Add(waiter);
+                if (waiter.Token.IsCancellationRequested)
+                {
+                    // What the callback would do: the waiter retakes the lock, then reports its cancellation.
+                    waiter.FailOnResult(new OperationCanceledException(waiter.Token));
+                    cancelled++;
+                }
+                else
+                {
+                    notified++;
+                }
+
+                leaving.Add(waiter);
             }
 
-            _notified += woken.Count;
+            _notified += notified;
+            _cancellations += cancelled;
         }
 
-        // Move the woken waiters, in order, straight into the lock's queue: they retake the lock in the
-        // order they were notified, behind whoever already waits for it, and a notified wait can no
-        // longer be cancelled (it only waits for the lock now).
-        var transferred = woken.Count;
-        while (woken.TakeFirst() is { } waiter)
+        // Move them, in order, straight into the lock's queue: they retake the lock in the order they
+        // were notified, behind whoever already waits for it, and a notified wait can no longer be
+        // cancelled (it only waits for the lock now).
+        while (leaving.TakeFirst() is { } waiter)
         {
             Lock.EnqueueTransferred(waiter);
         }
 
-        WaiterEvents.Released(Id, nameof(AsyncCondition), transferred);
-        return transferred;
+        WaiterEvents.Cancelled(Id, nameof(AsyncCondition), cancelled);
+        WaiterEvents.Released(Id, nameof(AsyncCondition), notified);
+        return notified;
     }
 
     /// <summary>Wakes every waiter. Call it while holding the lock.</summary>
@@ -151,6 +168,7 @@ public sealed class AsyncCondition : IWaiterOwner<AsyncLock.Releaser>
         lock (_gate)
         {
             waiter = _pool.Rent();
+            waiter.Token = cancellationToken;
             _waiters.Enqueue(waiter);
             task = waiter.VoidTask;
         }

@@ -14,7 +14,8 @@ namespace Braid.Coordination;
 /// continuation is never run inline on the releasing thread.</para>
 /// <para><b>Cancellation.</b> A wait that ends in cancellation did not take the lock. If the release and
 /// the cancellation race, exactly one wins: either the waiter gets the lock (and the wait succeeds), or it
-/// leaves the queue and the lock goes to the next waiter.</para>
+/// leaves the queue and the lock goes to the next waiter. A release that finds the waiter's token already
+/// cancelled passes it over, even if its cancellation callback has not run yet.</para>
 /// <para><b>Cost.</b> An uncontended acquire and release is two interlocked operations and allocates
 /// nothing; a queued waiter uses one pooled node.</para>
 /// <para>The lock is not re-entrant and not bound to a thread: whoever holds the <see cref="Releaser"/>
@@ -101,6 +102,7 @@ public sealed class AsyncLock : IWaiterOwner<AsyncLock.Releaser>
     private void ReleaseSlow()
     {
         Waiter<Releaser>? next;
+        var cancelled = default(WaiterList<Releaser>);
         lock (_gate)
         {
             switch (Volatile.Read(ref _state))
@@ -113,27 +115,44 @@ public sealed class AsyncLock : IWaiterOwner<AsyncLock.Releaser>
                     return;
             }
 
-            next = _waiters.Dequeue()!;
-            if (_waiters.IsEmpty)
+            // Waiters whose token already fired are passed over (their callbacks find them gone).
+            next = _waiters.DequeueLive(ref cancelled);
+            _cancellations += cancelled.Count;
+            if (next is null)
+            {
+                Volatile.Write(ref _state, Free);
+            }
+            else if (_waiters.IsEmpty)
             {
                 // The lock stays held: it now belongs to the waiter we dequeued.
                 Volatile.Write(ref _state, Held);
             }
         }
 
-        WaiterEvents.Released(Id, nameof(AsyncLock));
-        next.SetResult(new Releaser(this));
+        if (cancelled.Count > 0)
+        {
+            WaiterEvents.Cancelled(Id, nameof(AsyncLock), cancelled.Count);
+            cancelled.SetCanceled();
+        }
+
+        if (next is not null)
+        {
+            WaiterEvents.Released(Id, nameof(AsyncLock));
+            next.SetResult(new Releaser(this));
+        }
     }
 
     /// <summary>
     /// Queues a node that another primitive owns (a notified <see cref="AsyncCondition"/> waiter) for the
     /// lock, behind the current waiters; it is completed with the lock when its turn comes. The node's owner
-    /// stays responsible for its cancellation, so once transferred the wait is not cancellable.
+    /// stays responsible for its cancellation, so once transferred the wait is not cancellable: its token is
+    /// cleared, so a release never passes it over.
     /// </summary>
     internal void EnqueueTransferred(Waiter<Releaser> waiter)
     {
         lock (_gate)
         {
+            waiter.Token = default;
             while (true)
             {
                 var state = Volatile.Read(ref _state);
@@ -184,6 +203,7 @@ public sealed class AsyncLock : IWaiterOwner<AsyncLock.Releaser>
             }
 
             waiter = _pool.Rent();
+            waiter.Token = cancellationToken;
             _waiters.Enqueue(waiter);
             _contentions++;
             task = waiter.Task;

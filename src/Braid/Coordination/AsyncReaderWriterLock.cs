@@ -17,7 +17,8 @@ namespace Braid.Coordination;
 /// at the head of the queue enter together, a writer waits for the readers ahead of it. In both modes the
 /// lock is handed directly to waiters and their continuations never run inline on the releasing thread.</para>
 /// <para><b>Cancellation.</b> A cancelled wait took nothing. A cancelled writer may let the readers queued
-/// behind it in at once.</para>
+/// behind it in at once. A hand-off passes over a waiter whose token already fired, even before its
+/// cancellation callback ran, and decides as if that waiter had left.</para>
 /// <para>Not re-entrant and not upgradeable: a reader asking for the writer lock deadlocks itself.</para>
 /// </remarks>
 [DebuggerDisplay("{DebuggerDisplay,nq}")]
@@ -188,6 +189,7 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
             // SlowBit is set: from here on the state changes only under the gate.
             waiter = _pool.Rent();
             waiter.Tag = writer ? WriterTag : ReaderTag;
+            waiter.Token = cancellationToken;
 
             // The fair mode keeps one queue in arrival order (the reader queue); prefer-writers keeps two.
             (writer && !IsFair ? _writerQueue : _readerQueue).Enqueue(waiter);
@@ -229,6 +231,7 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
         }
 
         var ready = default(WaiterList<Releaser>);
+        var cancelled = default(WaiterList<Releaser>);
         lock (_gate)
         {
             while (true)
@@ -247,13 +250,13 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
                     continue;
                 }
 
-                Pump(ref next, ref ready);
+                Pump(ref next, ref ready, ref cancelled);
                 Volatile.Write(ref _state, next);
                 break;
             }
         }
 
-        Complete(in ready);
+        Complete(in ready, in cancelled);
     }
 
     private static void CheckHeld(int state, bool writer)
@@ -267,17 +270,19 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
     }
 
     // Hands the lock to whoever may have it now, updating the packed state; clears SlowBit when the
-    // queues are empty. Under the gate, with SlowBit set on entry.
-    private void Pump(ref int state, ref WaiterList<Releaser> ready)
+    // queues are empty. Every decision looks at live waiters only: a waiter at the head of a queue whose
+    // token already fired is moved to cancelled first, as if its callback had run. Under the gate, with
+    // SlowBit set on entry.
+    private void Pump(ref int state, ref WaiterList<Releaser> ready, ref WaiterList<Releaser> cancelled)
     {
-        PumpCore(ref state, ref ready);
+        PumpCore(ref state, ref ready, ref cancelled);
         if (_readerQueue.IsEmpty && _writerQueue.IsEmpty)
         {
             state &= ~SlowBit;
         }
     }
 
-    private void PumpCore(ref int state, ref WaiterList<Releaser> ready)
+    private void PumpCore(ref int state, ref WaiterList<Releaser> ready, ref WaiterList<Releaser> cancelled)
     {
         if ((state & WriterBit) != 0)
         {
@@ -286,7 +291,7 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
 
         if (IsFair)
         {
-            while (_readerQueue.First is { } head)
+            while (FirstLive(_readerQueue, ref cancelled) is { } head)
             {
                 var writer = head.Tag == WriterTag;
                 if (writer && (state & ReaderMask) > 0)
@@ -304,7 +309,7 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
             return;
         }
 
-        if (!_writerQueue.IsEmpty)
+        if (FirstLive(_writerQueue, ref cancelled) is not null)
         {
             if ((state & ReaderMask) == 0)
             {
@@ -314,10 +319,32 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
             return;
         }
 
-        while (!_readerQueue.IsEmpty)
+        while (FirstLive(_readerQueue, ref cancelled) is not null)
         {
             TakeFrom(_readerQueue, ref state, ref ready);
         }
+    }
+
+    // The oldest waiter of queue whose token has not fired, left in the queue; those ahead of it whose token
+    // fired are removed, counted as cancelled and moved to cancelled (their callbacks will find them gone).
+    private Waiter<Releaser>? FirstLive(WaiterQueue<Releaser> queue, ref WaiterList<Releaser> cancelled)
+    {
+        while (queue.DequeueCancelled() is { } waiter)
+        {
+            if (waiter.Tag == WriterTag)
+            {
+                _waitingWriters--;
+            }
+            else
+            {
+                _waitingReaders--;
+            }
+
+            _cancellations++;
+            cancelled.Add(waiter);
+        }
+
+        return queue.First;
     }
 
     private void TakeFrom(WaiterQueue<Releaser> queue, ref int state, ref WaiterList<Releaser> ready)
@@ -337,8 +364,14 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
         ready.Add(waiter);
     }
 
-    private void Complete(in WaiterList<Releaser> ready)
+    private void Complete(in WaiterList<Releaser> ready, in WaiterList<Releaser> cancelled)
     {
+        if (cancelled.Count > 0)
+        {
+            WaiterEvents.Cancelled(Id, nameof(AsyncReaderWriterLock), cancelled.Count);
+            cancelled.SetCanceled();
+        }
+
         if (ready.Count > 0)
         {
             WaiterEvents.Released(Id, nameof(AsyncReaderWriterLock), ready.Count);
@@ -349,6 +382,7 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
     void IWaiterOwner<Releaser>.OnWaiterCancellationRequested(Waiter<Releaser> waiter, CancellationToken cancellationToken)
     {
         var ready = default(WaiterList<Releaser>);
+        var cancelled = default(WaiterList<Releaser>);
         lock (_gate)
         {
             if (!_readerQueue.Remove(waiter) && !_writerQueue.Remove(waiter))
@@ -369,13 +403,13 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
 
             // A writer that leaves the queue may have been all that held readers back.
             var state = Volatile.Read(ref _state);
-            Pump(ref state, ref ready);
+            Pump(ref state, ref ready, ref cancelled);
             Volatile.Write(ref _state, state);
         }
 
         WaiterEvents.Cancelled(Id, nameof(AsyncReaderWriterLock));
         waiter.SetCanceled(cancellationToken);
-        Complete(in ready);
+        Complete(in ready, in cancelled);
     }
 
     /// <summary>Holds the read or the write lock until disposed. Dispose it exactly once; a default releaser does nothing.</summary>

@@ -14,7 +14,8 @@ namespace Braid.Coordination;
 /// the oldest waiter and the count stays at zero, so a newcomer cannot overtake. Continuations never run
 /// inline on the releasing thread.</para>
 /// <para><b>Cancellation.</b> A cancelled wait took no permit; a permit released at the same moment goes to
-/// the next waiter instead.</para>
+/// the next waiter instead (a release passes over a waiter whose token already fired, even before its
+/// cancellation callback ran).</para>
 /// <para><b>Cost.</b> The uncontended path is one interlocked operation and allocates nothing.</para>
 /// <para>Permits are not owned: any code may release. Use <c>CapacityLimiter</c> for owner tracking.</para>
 /// </remarks>
@@ -179,6 +180,7 @@ public sealed class AsyncSemaphore : IWaiterOwner<AsyncSemaphore.Releaser>
         }
 
         var ready = default(WaiterList<Releaser>);
+        var cancelled = default(WaiterList<Releaser>);
         lock (_gate)
         {
             while (true)
@@ -200,12 +202,14 @@ public sealed class AsyncSemaphore : IWaiterOwner<AsyncSemaphore.Releaser>
                     continue;
                 }
 
-                while (releaseCount > 0 && _waiters.Dequeue() is { } waiter)
+                // Waiters whose token already fired are passed over: the permit goes to the next one.
+                while (releaseCount > 0 && _waiters.DequeueLive(ref cancelled) is { } waiter)
                 {
                     ready.Add(waiter);
                     releaseCount--;
                 }
 
+                _cancellations += cancelled.Count;
                 if (_waiters.IsEmpty)
                 {
                     Volatile.Write(ref _state, releaseCount);
@@ -213,6 +217,12 @@ public sealed class AsyncSemaphore : IWaiterOwner<AsyncSemaphore.Releaser>
 
                 break;
             }
+        }
+
+        if (cancelled.Count > 0)
+        {
+            WaiterEvents.Cancelled(Id, nameof(AsyncSemaphore), cancelled.Count);
+            cancelled.SetCanceled();
         }
 
         WaiterEvents.Released(Id, nameof(AsyncSemaphore), ready.Count);
@@ -243,6 +253,7 @@ public sealed class AsyncSemaphore : IWaiterOwner<AsyncSemaphore.Releaser>
             }
 
             queued = _pool.Rent();
+            queued.Token = cancellationToken;
             _waiters.Enqueue(queued);
             _contentions++;
             task = queued.Task;

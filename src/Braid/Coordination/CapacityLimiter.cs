@@ -17,7 +17,8 @@ namespace Braid.Coordination;
 /// <para><b>Fairness.</b> FIFO with direct hand-off: while anyone waits, a newcomer queues even if a token
 /// is free. Continuations never run inline on the releasing thread.</para>
 /// <para><b>Cancellation.</b> A cancelled wait borrowed nothing; a token released at that moment goes to
-/// the next waiter.</para>
+/// the next waiter (a release passes over a waiter whose cancellation token already fired, even before its
+/// cancellation callback ran).</para>
 /// <para><b>Lowering the total</b> never takes tokens back: holders keep theirs, and no new token is lent
 /// until fewer than the new total are borrowed.</para>
 /// </remarks>
@@ -59,13 +60,14 @@ public sealed class CapacityLimiter : IWaiterOwner<CapacityLimiter.Lease>
         {
             ArgumentOutOfRangeException.ThrowIfNegative(value);
             var ready = default(WaiterList<Lease>);
+            var cancelled = default(WaiterList<Lease>);
             lock (_gate)
             {
                 _total = value;
-                Pump(ref ready);
+                Pump(ref ready, ref cancelled);
             }
 
-            Complete(in ready);
+            Complete(in ready, in cancelled);
         }
     }
 
@@ -170,6 +172,7 @@ public sealed class CapacityLimiter : IWaiterOwner<CapacityLimiter.Lease>
 
             waiter = _pool.Rent();
             waiter.State = borrower;
+            waiter.Token = cancellationToken;
             if (borrower is not null)
             {
                 _queuedBorrowers.Add(borrower);
@@ -209,6 +212,7 @@ public sealed class CapacityLimiter : IWaiterOwner<CapacityLimiter.Lease>
     private void ReleaseCore(object? borrower)
     {
         var ready = default(WaiterList<Lease>);
+        var cancelled = default(WaiterList<Lease>);
         lock (_gate)
         {
             if (borrower is null)
@@ -226,14 +230,15 @@ public sealed class CapacityLimiter : IWaiterOwner<CapacityLimiter.Lease>
             }
 
             _borrowed--;
-            Pump(ref ready);
+            Pump(ref ready, ref cancelled);
         }
 
-        Complete(in ready);
+        Complete(in ready, in cancelled);
     }
 
-    // Lends free tokens to the oldest waiters. Under the gate.
-    private void Pump(ref WaiterList<Lease> ready)
+    // Lends free tokens to the oldest waiters, passing over (into cancelled) those whose token already fired:
+    // their callbacks will find them gone. Under the gate.
+    private void Pump(ref WaiterList<Lease> ready, ref WaiterList<Lease> cancelled)
     {
         while (_borrowed < _total && _waiters.Dequeue() is { } waiter)
         {
@@ -242,13 +247,26 @@ public sealed class CapacityLimiter : IWaiterOwner<CapacityLimiter.Lease>
                 _queuedBorrowers.Remove(borrower);
             }
 
+            if (waiter.Token.IsCancellationRequested)
+            {
+                _cancellations++;
+                cancelled.Add(waiter);
+                continue;
+            }
+
             Lend(waiter.State);
             ready.Add(waiter);
         }
     }
 
-    private void Complete(in WaiterList<Lease> ready)
+    private void Complete(in WaiterList<Lease> ready, in WaiterList<Lease> cancelled)
     {
+        if (cancelled.Count > 0)
+        {
+            WaiterEvents.Cancelled(Id, nameof(CapacityLimiter), cancelled.Count);
+            cancelled.SetCanceled();
+        }
+
         if (ready.Count > 0)
         {
             WaiterEvents.Released(Id, nameof(CapacityLimiter), ready.Count);

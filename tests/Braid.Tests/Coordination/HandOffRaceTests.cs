@@ -5,15 +5,18 @@ namespace Braid.Tests.Coordination;
 /// <summary>
 /// Every waiting call, with the release racing the cancellation at the moment of hand-off, both ways,
 /// deterministically: a token's callbacks run in reverse registration order, so a callback registered
-/// after the waiter's runs before it (release first), and one registered before runs after it (cancel first).
+/// after the waiter's runs before it (in the window: the token has fired but the waiter is still queued),
+/// and one registered before runs after it (cancel first: the waiter has left). In the window, a primitive
+/// that hands something to one waiter passes the waiter over (a cancelled wait did not happen); one that
+/// releases every waiter at once (an event, a countdown, a barrier phase) releases it with the rest.
 /// </summary>
 public sealed class HandOffRaceTests
 {
-    private static async Task<(Task Wait, CancellationTokenSource Source)> RaceAsync(Func<CancellationToken, Task> wait, Action release, bool releaseFirst)
+    private static async Task<(Task Wait, CancellationTokenSource Source)> RaceAsync(Func<CancellationToken, Task> wait, Action release, bool releaseInWindow)
     {
         var cts = new CancellationTokenSource();
         Task pending;
-        if (releaseFirst)
+        if (releaseInWindow)
         {
             pending = wait(cts.Token);
             cts.Token.Register(release);
@@ -31,28 +34,19 @@ public sealed class HandOffRaceTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task Reader_lock_release_first_enters_cancel_first_takes_nothing(bool fair)
+    public async Task Reader_lock_released_in_the_window_or_after_the_cancellation_hands_the_reader_nothing(bool fair)
     {
-        foreach (var releaseFirst in new[] { true, false })
+        foreach (var releaseInWindow in new[] { true, false })
         {
             var rw = new AsyncReaderWriterLock(fair);
             var writer = await rw.WriterLockAsync();
             AsyncReaderWriterLock.Releaser reader = default;
-            var (wait, cts) = await RaceAsync(async t => reader = await rw.ReaderLockAsync(t), writer.Dispose, releaseFirst);
+            var (wait, cts) = await RaceAsync(async t => reader = await rw.ReaderLockAsync(t), writer.Dispose, releaseInWindow);
             using (cts)
             {
-                if (releaseFirst)
-                {
-                    await wait;
-                    Assert.Equal(1, rw.GetStatistics().ReaderCount);
-                    reader.Dispose();
-                }
-                else
-                {
-                    await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait);
-                    Assert.Equal(0, rw.GetStatistics().ReaderCount);
-                }
-
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait);
+                var stats = rw.GetStatistics();
+                Assert.Equal((0, 0, 1L), (stats.ReaderCount, stats.WaitingReaders, stats.Cancellations));
                 Assert.True(rw.TryWriterLock(out var after));
                 after.Dispose();
             }
@@ -62,13 +56,13 @@ public sealed class HandOffRaceTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task Event_set_racing_cancellation_completes_or_cancels_never_both(bool releaseFirst)
+    public async Task Event_set_racing_cancellation_completes_or_cancels_never_both(bool releaseInWindow)
     {
         var ev = new AsyncEvent();
-        var (wait, cts) = await RaceAsync(t => ev.WaitAsync(t).AsTask(), ev.Set, releaseFirst);
+        var (wait, cts) = await RaceAsync(t => ev.WaitAsync(t).AsTask(), ev.Set, releaseInWindow);
         using (cts)
         {
-            if (releaseFirst)
+            if (releaseInWindow)
             {
                 await wait;
                 Assert.Equal(0, ev.GetStatistics().Cancellations);
@@ -86,13 +80,13 @@ public sealed class HandOffRaceTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task Countdown_reaching_zero_racing_cancellation(bool releaseFirst)
+    public async Task Countdown_reaching_zero_racing_cancellation(bool releaseInWindow)
     {
         var countdown = new AsyncCountdownEvent(1);
-        var (wait, cts) = await RaceAsync(t => countdown.WaitAsync(t).AsTask(), () => countdown.Signal(), releaseFirst);
+        var (wait, cts) = await RaceAsync(t => countdown.WaitAsync(t).AsTask(), () => countdown.Signal(), releaseInWindow);
         using (cts)
         {
-            if (releaseFirst)
+            if (releaseInWindow)
             {
                 await wait;
             }
@@ -108,14 +102,14 @@ public sealed class HandOffRaceTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task Barrier_last_arrival_racing_cancellation_completes_the_phase_or_finds_the_arrival_withdrawn(bool releaseFirst)
+    public async Task Barrier_last_arrival_racing_cancellation_completes_the_phase_or_finds_the_arrival_withdrawn(bool releaseInWindow)
     {
         var barrier = new AsyncBarrier(2);
         var lastArrivedCompleted = false;
-        var (wait, cts) = await RaceAsync(t => barrier.SignalAndWaitAsync(t).AsTask(), () => lastArrivedCompleted = barrier.TrySignalAndWait(), releaseFirst);
+        var (wait, cts) = await RaceAsync(t => barrier.SignalAndWaitAsync(t).AsTask(), () => lastArrivedCompleted = barrier.TrySignalAndWait(), releaseInWindow);
         using (cts)
         {
-            if (releaseFirst)
+            if (releaseInWindow)
             {
                 await wait;
                 Assert.True(lastArrivedCompleted);
@@ -134,7 +128,7 @@ public sealed class HandOffRaceTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task Condition_notify_racing_cancellation_returns_normally_or_throws_and_always_holds_the_lock(bool releaseFirst)
+    public async Task Condition_notify_racing_cancellation_consumes_no_notification_and_always_holds_the_lock(bool releaseInWindow)
     {
         var gate = new AsyncLock();
         var condition = new AsyncCondition(gate);
@@ -172,21 +166,15 @@ public sealed class HandOffRaceTests
                 }
             },
             Notify,
-            releaseFirst);
+            releaseInWindow);
         using (cts)
         {
-            if (releaseFirst)
-            {
-                await wait;
-                Assert.Equal(1, notified);
-            }
-            else
-            {
-                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait);
-                Assert.Equal(0, waitingWhenNotifying); // the cancelled waiter had left the condition
-                Assert.Equal(-1, notified);            // and already held the lock again: no notify happened
-            }
-
+            // Either way the waiter consumed no notification: in the window its token had fired, and the
+            // notification passed it over (its callback had not run yet, so it was still waiting).
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait);
+            Assert.Equal(releaseInWindow ? 1 : 0, waitingWhenNotifying);
+            Assert.Equal(releaseInWindow ? 0 : -1, notified); // cancel first: the lock was retaken, no notify happened
+            Assert.Equal(1, condition.GetStatistics().Cancellations);
             Assert.True(heldAtEnd);
             Assert.False(gate.IsLocked);
         }

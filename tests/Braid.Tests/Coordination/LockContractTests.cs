@@ -152,20 +152,71 @@ public abstract class LockContractTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Hand_off_racing_cancellation_release_first_means_the_waiter_holds_the_lock()
+    public async Task A_release_before_the_cancellation_hands_the_lock_and_the_late_cancellation_changes_nothing()
     {
-        // Cancellation callbacks run in reverse registration order: ours, registered after the waiter's,
-        // runs first and releases, so the hand-off happens before the waiter's own callback looks.
         var holder = await AcquireAsync(CancellationToken.None);
         using var cts = new CancellationTokenSource();
         var waiter = AcquireAsync(cts.Token);
-        using (cts.Token.Register(holder.Dispose))
+        holder.Dispose();
+        await cts.CancelAsync(); // the waiter was already dequeued: its callback finds it gone
+
+        var releaser = await waiter;
+        Assert.False(TryAcquire(out _));
+        Assert.Equal(0, Cancellations);
+        releaser.Dispose();
+        Assert.True(TryAcquire(out var after));
+        after!.Dispose();
+    }
+
+    [Fact]
+    public async Task A_waiter_whose_token_fired_is_passed_over_at_hand_off_before_its_callback_ran()
+    {
+        // Cancellation callbacks run in reverse registration order: ours, registered after the waiter's, runs
+        // first: the token is cancelled but the waiter is still queued when we release. The release must
+        // not hand it the lock (a cancelled wait did not happen), and the lock stays free.
+        var holder = await AcquireAsync(CancellationToken.None);
+        using var cts = new CancellationTokenSource();
+        var waiter = AcquireAsync(cts.Token).AsTask();
+        var waitingAtRelease = -1;
+        using (cts.Token.Register(() =>
+        {
+            waitingAtRelease = WaitingCount;
+            holder.Dispose();
+        }))
         {
             await cts.CancelAsync();
         }
 
-        var releaser = await waiter; // must succeed: it was handed the lock, so the cancellation came too late
+        Assert.Equal(1, waitingAtRelease); // the window was real: the waiter's own callback had not run yet
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiter);
+        Assert.Equal(0, WaitingCount);
+        Assert.Equal(1, Cancellations); // counted once, by the release; the late callback found it gone
+        Assert.True(TryAcquire(out var after));
+        after!.Dispose();
+    }
+
+    [Fact]
+    public async Task A_release_passes_over_a_waiter_whose_token_fired_and_hands_the_lock_to_the_next()
+    {
+        var holder = await AcquireAsync(CancellationToken.None);
+        using var cts = new CancellationTokenSource();
+        var cancelled = AcquireAsync(cts.Token).AsTask();
+        var next = AcquireAsync(CancellationToken.None).AsTask();
+        var waitingAtRelease = -1;
+        using (cts.Token.Register(() =>
+        {
+            waitingAtRelease = WaitingCount;
+            holder.Dispose();
+        }))
+        {
+            await cts.CancelAsync();
+        }
+
+        Assert.Equal(2, waitingAtRelease);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        var releaser = await next;
         Assert.False(TryAcquire(out _));
+        Assert.Equal((0, 1L), (WaitingCount, Cancellations));
         releaser.Dispose();
         Assert.True(TryAcquire(out var after));
         after!.Dispose();

@@ -10,18 +10,20 @@ namespace Braid.Internal.Waiters;
 /// <para>The protocol, shared by every primitive, queue and channel that waits:</para>
 /// <list type="number">
 /// <item>Under its own lock, the owner rents a node (<see cref="WaiterPool{T}.Rent"/>), fills
-/// <see cref="Tag"/>/<see cref="State"/>/<see cref="Item"/> (and <see cref="Token"/> when it re-checks
-/// cancellation at hand-off) and enqueues it in a <see cref="WaiterQueue{T}"/>; it reads
+/// <see cref="Tag"/>/<see cref="State"/>/<see cref="Item"/> and <see cref="Token"/> (the token it will arm with,
+/// so that a hand-off can re-check it) and enqueues it in a <see cref="WaiterQueue{T}"/>; it reads
 /// <see cref="Task"/> or <see cref="VoidTask"/> before leaving the lock.</item>
 /// <item>Outside the lock, the owner calls <see cref="Arm"/> to register cancellation. If the token is
 /// already cancelled the callback runs synchronously on this thread, which is why it must not be called
 /// under the owner's lock.</item>
 /// <item>Whoever removes the node from its queue under the owner's lock decides its outcome: a releaser
 /// that dequeues it hands it the value (<see cref="SetResult"/>); the cancellation callback that removes it
-/// fails it (<see cref="SetCanceled"/>). An owner that dequeues with
-/// <see cref="WaiterQueue{T}.DequeueLive"/> also skips a node whose <see cref="Token"/> is already cancelled (its
-/// callback may still be waiting for the lock): that node is failed as cancelled and the value goes to the next
-/// one. A node no longer queued is ignored by a late callback, so a cancelled waiter never takes anything and a hand-off never reaches a waiter that was already removed.</item>
+/// fails it (<see cref="SetCanceled"/>). A releaser also skips a node whose <see cref="Token"/> is already
+/// cancelled (its callback may still be waiting for the lock; see <see cref="WaiterQueue{T}.DequeueLive(ref WaiterList{T})"/>):
+/// that node is removed and failed as cancelled, and the value goes to the next one. Only an owner that
+/// releases every waiter at once (an event, a barrier phase) may skip the re-check: it takes nothing from
+/// anyone. A node no longer queued is ignored by a late callback, so a cancelled waiter never takes anything
+/// and a hand-off never reaches a waiter that was already removed.</item>
 /// <item>Completion happens outside the owner's lock and is itself deferred to a thread-pool work item (the
 /// node), so a releaser or a cancelling thread never runs a waiter's code inline. A node of a pool built with
 /// <c>completesAtOnce</c> completes its task at once instead, its continuation still dispatched asynchronously
@@ -88,8 +90,10 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
     internal T Item = default!;
 
     /// <summary>
-    /// The token the wait registered; <see cref="Arm"/> sets it, and an owner that re-checks cancellation at
-    /// hand-off (<see cref="WaiterQueue{T}.DequeueLive"/>) sets it under its lock before enqueuing. Reset on reuse.
+    /// The token the wait registers, for a releaser to re-check at hand-off: the owner sets it under its lock
+    /// before enqueuing, and it is only read under that lock. <see cref="Arm"/> does not write it (a node may
+    /// already have moved to another owner's queue when it is armed, as a notified condition waiter does).
+    /// A node moved to a queue where its cancellation no longer applies gets the default token. Reset on reuse.
     /// </summary>
     internal CancellationToken Token;
 
@@ -109,7 +113,6 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
     internal void Arm(IWaiterOwner<T> owner, CancellationToken cancellationToken)
     {
         _owner = owner;
-        Token = cancellationToken;
         if (cancellationToken.CanBeCanceled)
         {
             _registration = cancellationToken.UnsafeRegister(CancelCallback, this);

@@ -60,6 +60,22 @@ internal struct WaiterList<T>
         }
     }
 
+    /// <summary>
+    /// Fails every node, in order, as cancelled by its own <see cref="Waiter{T}.Token"/> (read before failing it):
+    /// for nodes a releaser skipped because their token was already cancelled. Call it outside the lock.
+    /// </summary>
+    public readonly void SetCanceled()
+    {
+        var node = _head;
+        while (node is not null)
+        {
+            var next = node.Next;
+            node.Next = null;
+            node.SetCanceled(node.Token);
+            node = next;
+        }
+    }
+
     /// <summary>Completes every node with a result computed from the node (read before completing it); call it outside the lock.</summary>
     public readonly void SetResults<TState>(Func<Waiter<T>, TState, T> resultOf, TState state)
     {

@@ -101,6 +101,39 @@ internal sealed class WaiterQueue<T> : IWaiterOwner<T>
         return null;
     }
 
+    /// <summary>
+    /// Removes and returns the oldest node whose <see cref="Waiter{T}.Token"/> is not cancelled, or null. Nodes
+    /// found cancelled on the way (their callback may be waiting for the lock) are removed and added, in order,
+    /// to <paramref name="cancelled"/>: the owner counts them and, after leaving the lock, fails them
+    /// (<see cref="WaiterList{T}.SetCanceled"/>). They are never served; the value goes to the next node.
+    /// </summary>
+    public Waiter<T>? DequeueLive(ref WaiterList<T> cancelled)
+    {
+        while (DequeueCancelled() is { } waiter)
+        {
+            cancelled.Add(waiter);
+        }
+
+        return Dequeue();
+    }
+
+    /// <summary>
+    /// Removes and returns the oldest node if its <see cref="Waiter{T}.Token"/> is cancelled (its callback may be
+    /// waiting for the lock), else null: for an owner that repairs its own state per skipped node, or looks at
+    /// the first live node (<see cref="First"/>) before deciding to dequeue it. Fail the node as cancelled.
+    /// </summary>
+    public Waiter<T>? DequeueCancelled()
+    {
+        var head = _head;
+        if (head is null || !head.Token.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        Remove(head);
+        return head;
+    }
+
     /// <summary>Removes <paramref name="waiter"/> if it is in this queue; returns whether it was.</summary>
     public bool Remove(Waiter<T> waiter)
     {
