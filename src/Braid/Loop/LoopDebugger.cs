@@ -8,7 +8,7 @@ namespace Braid.Loop;
 
 /// <summary>
 /// Debug mode of one loop: slow steps, unfinished tasks and unobserved faults at exit. Blocking waits
-/// are caught by <see cref="BlockingWaitListener"/>, which calls back into <see cref="ReportBlockingWait"/>.
+/// are caught by <see cref="TaskEventListener"/>, which calls back into <see cref="ReportBlockingWait"/>.
 /// </summary>
 internal sealed class LoopDebugger(AsyncLoop loop, TimeSpan slowStepThreshold, TextWriter? output)
 {
@@ -25,7 +25,7 @@ internal sealed class LoopDebugger(AsyncLoop loop, TimeSpan slowStepThreshold, T
 
     public void Start()
     {
-        _listener = BlockingWaitListener.Acquire();
+        _listener = TaskEventListener.Acquire();
         TaskScheduler.UnobservedTaskException += OnUnobserved;
     }
 
@@ -73,12 +73,23 @@ internal sealed class LoopDebugger(AsyncLoop loop, TimeSpan slowStepThreshold, T
                 }
             }
 
+            var reported = new HashSet<int>();
             foreach (var weak in _tasks)
             {
                 if (weak.TryGetTarget(out var task) && !task.IsCompleted && task != entry)
                 {
-                    var name = DescribeTask(task);
-                    Report(BraidEventKind.UnfinishedTask, name, TimeSpan.Zero, $"unfinished task: {name} (task {task.Id}) started on the loop and had not finished when the loop exited", null);
+                    ReportUnfinished(DescribeTask(task), task.Id);
+                    reported.Add(task.Id);
+                }
+            }
+
+            // Async methods that began on the loop and never resumed there (waiting on something that
+            // never came) are known only from the runtime's task events, by id and state machine.
+            foreach (var (id, stateMachine) in TaskEventListener.TakeUnfinished(loop))
+            {
+                if (id != entry?.Id && reported.Add(id))
+                {
+                    ReportUnfinished(Demangle(stateMachine), id);
                 }
             }
 
@@ -105,6 +116,9 @@ internal sealed class LoopDebugger(AsyncLoop loop, TimeSpan slowStepThreshold, T
             _listener?.Dispose();
         }
     }
+
+    private void ReportUnfinished(string name, int taskId) =>
+        Report(BraidEventKind.UnfinishedTask, name, TimeSpan.Zero, $"unfinished task: {name} (task {taskId}) started on the loop and had not finished when the loop exited", null);
 
     private void OnUnobserved(object? sender, UnobservedTaskExceptionEventArgs e)
     {

@@ -110,6 +110,29 @@ public sealed class DebugModeTests
     }
 
     [Fact]
+    public void A_task_that_began_on_the_loop_and_never_resumed_is_reported_once_by_name()
+    {
+        // Its only await waits for something that never comes: no continuation of it ever reaches
+        // the loop, so only the runtime's task events know it began there. The one that finished
+        // is not reported, nor is the entry point.
+        var never = new TaskCompletionSource();
+        var (events, output) = RunDebug(async () =>
+        {
+            _ = NeverResumesAsync(never.Task);
+            await FinishesAsync();
+        });
+
+        var report = Assert.Single(events, e => e.Kind == BraidEventKind.UnfinishedTask);
+        Assert.Contains(nameof(NeverResumesAsync), report.Name, StringComparison.Ordinal);
+        Assert.Contains("unfinished task", output, StringComparison.Ordinal);
+        never.SetResult();
+
+        static async Task NeverResumesAsync(Task never) => await never;
+
+        static async Task FinishesAsync() => await Task.Yield();
+    }
+
+    [Fact]
     public void Faulted_tasks_nobody_observed_are_reported_at_exit()
     {
         var (events, output) = RunDebug(async () =>
