@@ -65,6 +65,27 @@ public sealed class PipelineProgressTests : IDisposable
     }
 
     [Fact]
+    public async Task Between_snapshots_a_live_frame_counts_items_from_the_pipelines_meter()
+    {
+        var progress = PipelineProgress.Start(Terminal(), TextWriter.Null);
+        Assert.True(progress.IsLive);
+
+        // No snapshot is ever reported: every count below comes from the meter, recorded by the workers
+        // before the run completes.
+        await Pipeline.From(Enumerable.Range(0, 1000))
+            .Map(x => x * 2, new StageOptions { Name = "double" })
+            .Filter(x => x % 3 == 0, new StageOptions { Name = "thirds" })
+            .RunAsync();
+        var frame = new TestConsole().Width(120);
+        frame.Write(progress.LiveFrame());
+        await progress.StopAsync(null);
+
+        Assert.Equal(["1,000", "1,000", "0"], Cells(frame.Output, "source")[..3]);
+        Assert.Equal(["1,000", "1,000", "0"], Cells(frame.Output, "double")[..3]);
+        Assert.Equal(["1,000", "334", "0"], Cells(frame.Output, "thirds")[..3]);
+    }
+
+    [Fact]
     public async Task The_live_panel_runs_during_a_real_run_and_ends_with_its_final_totals()
     {
         var console = Terminal();

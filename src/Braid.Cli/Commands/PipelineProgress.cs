@@ -271,7 +271,7 @@ internal sealed class PipelineProgress
     }
 
     /// <summary>The live frame: the latest snapshot's stages with the meter's newer item counts.</summary>
-    private Table LiveFrame()
+    internal Table LiveFrame()
     {
         PipelineStatistics? last;
         lock (_gate)
