@@ -137,6 +137,30 @@ public sealed class PipelineProgressTests : IDisposable
     }
 
     [Fact]
+    public async Task A_failed_run_prints_its_final_counters_then_the_one_error_line()
+    {
+        var bad = Path.Combine(_temp, "data.noun");
+        await File.WriteAllTextAsync(bad, "this is not wordnet\n");
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+
+        var code = await PipelineCommand.RunAsync(
+            new PipelineCommand.Arguments(bad, Path.Combine(_temp, "g.gexf"), 2, Progress: true),
+            stdout,
+            stderr,
+            CancellationToken.None,
+            new TestConsole());
+
+        Assert.Equal(2, code);
+        Assert.Equal(string.Empty, stdout.ToString());
+        var lines = PipelineCommandTests.Lines(stderr.ToString());
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("braid pipeline: failed ", lines[0], StringComparison.Ordinal);
+        Assert.Contains("; source 0 in 0 out 0 failed ", lines[0], StringComparison.Ordinal);
+        Assert.Contains("not a WordNet synset record", lines[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_cancelled_run_still_renders_its_final_counters_and_throws_the_cancellation()
     {
         var console = Terminal();
