@@ -14,7 +14,7 @@ public sealed class PipelineCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_temp, recursive: true);
 
-    private static string Root
+    internal static string Root
     {
         get
         {
@@ -30,7 +30,7 @@ public sealed class PipelineCommandTests : IDisposable
         }
     }
 
-    private static string Fixture => Path.Combine(Root, "data", "wordnet", "fixture");
+    internal static string Fixture => Path.Combine(Root, "data", "wordnet", "fixture");
 
     // The CLI's own output, same configuration as the tests (bin/<configuration>/<tfm>/).
     private static string BraidDll
@@ -65,6 +65,41 @@ public sealed class PipelineCommandTests : IDisposable
         Assert.Equal(edges, xml.Descendants(ns + "edge").Count());
         Assert.Equal(file.EndsWith(".gexf", StringComparison.Ordinal) ? "gexf" : "graphml", xml.Root.Name.LocalName);
     }
+
+    [Fact]
+    public async Task Progress_on_a_redirected_stderr_is_plain_lines_ending_with_the_runs_totals()
+    {
+        var output = Path.Combine(_temp, "graph.gexf");
+        var (code, stdout, stderr) = await RunAsync([.. Args(Fixture, output, 2, "all"), "--progress"]);
+
+        Assert.Equal(0, code);
+        Assert.DoesNotContain('\u001b', stderr);
+        var lines = Lines(stderr);
+        Assert.All(lines, l => Assert.StartsWith("braid pipeline: ", l, StringComparison.Ordinal));
+        Assert.All(lines[..^1], l => Assert.StartsWith("braid pipeline: running ", l, StringComparison.Ordinal));
+        var final = lines[^1];
+        Assert.StartsWith("braid pipeline: done ", final, StringComparison.Ordinal);
+
+        // The final line carries the run's real totals: the summary's stage table, stage by stage.
+        var stages = SummaryStages(stdout);
+        Assert.Equal(["source", "group-by#1", "build", "merge"], stages.Select(s => s.Name));
+        foreach (var (name, itemsIn, itemsOut, failed) in stages)
+        {
+            Assert.Contains($"; {name} {itemsIn} in {itemsOut} out {failed} failed ", final, StringComparison.Ordinal);
+        }
+
+        // stdout is the summary alone, as without --progress.
+        Assert.DoesNotContain("braid pipeline:", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', stdout);
+    }
+
+    /// <summary>The stage rows of the summary on stdout: name, items in, out and failed, as printed.</summary>
+    internal static List<(string Name, string In, string Out, string Failed)> SummaryStages(string stdout) =>
+        [.. Lines(stdout)
+            .SkipWhile(l => !l.StartsWith("stage ", StringComparison.Ordinal))
+            .Skip(1)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(f => (f[0], f[2], f[3], f[4]))];
 
     [Fact]
     public async Task The_output_does_not_depend_on_the_number_of_workers()
@@ -167,7 +202,7 @@ public sealed class PipelineCommandTests : IDisposable
         return (process.ExitCode, await stdout, await stderr);
     }
 
-    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    internal static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static (int Synsets, int Nodes, int Edges) CountFixture()
     {

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Braid.Pipelines;
 using Braid.Pipelines.Graphs;
+using Spectre.Console;
 
 namespace Braid.Cli.Commands;
 
@@ -44,7 +45,7 @@ internal static class PipelineCommand
             DefaultValueFactory = _ => "lexfile",
         }.OneOf("lexfile", "letter");
         var format = new Option<string>("--format") { Description = "gexf or graphml (default: from the output's extension)" }.OneOf("gexf", "graphml");
-        var progress = new Option<bool>("--progress") { Description = "Print live stage counters to stderr every second" };
+        var progress = new Option<bool>("--progress") { Description = "Live per-stage counters on stderr (a panel on a terminal, a line a second otherwise), then the totals" };
 
         var command = new Command("pipeline", "Stream WordNet through a staged pipeline into a graph (GEXF or GraphML).")
         {
@@ -69,7 +70,12 @@ internal static class PipelineCommand
     internal sealed record Arguments(string Data, string Output, int Workers, string Pos = "noun", string GroupBy = "lexfile", string? Format = null, bool Progress = false);
 
     /// <summary>Runs the command; bad input prints one line to <paramref name="stderr"/> and returns <see cref="CliRunner.BadInput"/>.</summary>
-    internal static async Task<int> RunAsync(Arguments arguments, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    /// <param name="arguments">The parsed arguments.</param>
+    /// <param name="stdout">The summary (and nothing else).</param>
+    /// <param name="stderr">Errors, and the plain progress lines.</param>
+    /// <param name="cancellationToken">Ctrl-C: stops the pipeline.</param>
+    /// <param name="progressConsole">Where <c>--progress</c> draws its live panel (default: a console over <paramref name="stderr"/>); plain lines go to <paramref name="stderr"/> when it cannot animate.</param>
+    internal static async Task<int> RunAsync(Arguments arguments, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken, IAnsiConsole? progressConsole = null)
     {
         if (arguments.Workers < 1)
         {
@@ -96,13 +102,14 @@ internal static class PipelineCommand
             Format = graphFormat,
             GroupByLexFile = arguments.GroupBy == "lexfile",
             Workers = arguments.Workers,
-            OnProgress = arguments.Progress ? s => stderr.WriteLine(ProgressLine(s)) : null,
         };
 
         GraphSummary summary;
         try
         {
-            summary = await GraphPipeline.RunAsync(options, cancellationToken);
+            summary = arguments.Progress
+                ? await RunWithProgressAsync(options, progressConsole ?? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stderr) }), stderr, cancellationToken)
+                : await GraphPipeline.RunAsync(options, cancellationToken);
         }
         catch (PipelineException e) when (e.InnerExceptions.All(x => x is FormatException or IOException or UnauthorizedAccessException))
         {
@@ -121,6 +128,33 @@ internal static class PipelineCommand
         }
 
         return 0;
+    }
+
+    // The final totals are rendered however the run ends, before its error (if any) is reported.
+    private static async Task<GraphSummary> RunWithProgressAsync(GraphPipelineOptions options, IAnsiConsole console, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var progress = PipelineProgress.Start(console, stderr);
+        GraphSummary summary;
+        try
+        {
+            summary = await GraphPipeline.RunAsync(options with { OnProgress = progress.Report }, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            try
+            {
+                await progress.StopAsync(e);
+            }
+            catch (Exception display)
+            {
+                throw new AggregateException(e, display);
+            }
+
+            throw;
+        }
+
+        await progress.StopAsync(null);
+        return summary;
     }
 
     private static async Task<int> BadInputAsync(TextWriter stderr, string message)
@@ -172,7 +206,4 @@ internal static class PipelineCommand
             return e.Message;
         }
     }
-
-    private static string ProgressLine(PipelineStatistics statistics) =>
-        string.Join("  ", statistics.Stages.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Name} {s.ItemsOut:N0} out (queue {s.QueueDepth})")));
 }
