@@ -161,18 +161,22 @@ public sealed class PipelineProgressTests : IDisposable
     }
 
     [Fact]
-    public async Task A_cancelled_run_still_renders_its_final_counters_and_throws_the_cancellation()
+    public async Task A_cancelled_run_still_renders_its_final_counters_and_exits_130()
     {
         var console = Terminal();
+        var stderr = new StringWriter();
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => PipelineCommand.RunAsync(
+        var code = await PipelineCommand.RunAsync(
             new PipelineCommand.Arguments(PipelineCommandTests.Fixture, Path.Combine(_temp, "g.gexf"), 2, "all", Progress: true),
             new StringWriter(),
-            new StringWriter(),
+            stderr,
             cancelled.Token,
-            console));
+            console);
+
+        Assert.Equal(PipelineCommand.Cancelled, code);
+        Assert.Equal("braid pipeline: cancelled", stderr.ToString().Trim());
 
         var output = console.Output;
         var final = output[output.LastIndexOf("braid pipeline: cancelled", StringComparison.Ordinal)..];

@@ -66,10 +66,19 @@ internal static class PipelineCommand
         return command;
     }
 
+    /// <summary>Exit code of a run that failed (not through bad input): each failure is one line on stderr.</summary>
+    internal const int Failed = 1;
+
+    /// <summary>Exit code of a run stopped by Ctrl-C or SIGTERM (128 + SIGINT, as the lab does).</summary>
+    internal const int Cancelled = 130;
+
     /// <summary>The command's parsed arguments.</summary>
     internal sealed record Arguments(string Data, string Output, int Workers, string Pos = "noun", string GroupBy = "lexfile", string? Format = null, bool Progress = false);
 
-    /// <summary>Runs the command; bad input prints one line to <paramref name="stderr"/> and returns <see cref="CliRunner.BadInput"/>.</summary>
+    /// <summary>
+    /// Runs the command; bad input prints one line to <paramref name="stderr"/> and returns <see cref="CliRunner.BadInput"/>,
+    /// a failed run one line per failure and <see cref="Failed"/>, a cancelled run one line and <see cref="Cancelled"/>.
+    /// </summary>
     /// <param name="arguments">The parsed arguments.</param>
     /// <param name="stdout">The summary (and nothing else).</param>
     /// <param name="stderr">Errors, and the plain progress lines.</param>
@@ -114,6 +123,21 @@ internal static class PipelineCommand
         catch (PipelineException e) when (e.InnerExceptions.All(x => x is FormatException or IOException or UnauthorizedAccessException))
         {
             return await BadInputAsync(stderr, e.InnerExceptions[0].Message);
+        }
+        catch (PipelineException e)
+        {
+            // Not bad input: a failure of the run. Every failure is reported, one line each, in order.
+            foreach (var failure in e.Failures)
+            {
+                await stderr.WriteLineAsync($"braid pipeline: stage '{failure.Stage}' failed: {failure.Exception.GetType().Name}: {failure.Exception.Message}");
+            }
+
+            return Failed;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await stderr.WriteLineAsync("braid pipeline: cancelled");
+            return Cancelled;
         }
 
         var size = new FileInfo(arguments.Output).Length;
