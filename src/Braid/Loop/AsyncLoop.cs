@@ -23,7 +23,7 @@ namespace Braid.Loop;
 /// <para>Loops nest: <c>Run</c> called inside a step runs a new loop on the same thread, and the
 /// outer loop resumes when it returns. Runs on different threads are independent.</para>
 /// </remarks>
-[DebuggerDisplay("AsyncLoop {Id}, {_queue.PostedCount} posted, {_steps} steps")]
+[DebuggerDisplay("AsyncLoop {Id}, {_count} posted, {_steps} steps")]
 public sealed class AsyncLoop
 {
     [ThreadStatic]
@@ -40,9 +40,13 @@ public sealed class AsyncLoop
     private readonly LoopDebugger? _debugger;
     private readonly VirtualClock? _autoJumpClock;
 
-    // Posts append under _gate; the pump takes everything posted in one swap under _gate and runs
-    // it without locking.
-    private readonly StepQueue _queue = new();
+    // The queue, in two halves that preserve FIFO order: posts append to _items under _gate; the
+    // loop swaps the whole of it into _batch under one lock and runs the batch without locking.
+    private WorkItem[] _items = new WorkItem[64];
+    private int _count;
+    private WorkItem[] _batch = new WorkItem[64];
+    private int _batchIndex;
+    private int _batchCount;
     private bool _waiting;
     private bool _finished;
     private bool _inStep;
@@ -139,7 +143,7 @@ public sealed class AsyncLoop
                 _steps,
                 TimeSpan.FromTicks(_longestStepTicks),
                 _peakQueue,
-                _queue.PostedCount + _queue.RunnableCount,
+                _count + (_batchCount - _batchIndex),
                 _offLoop);
         }
     }
@@ -225,8 +229,13 @@ public sealed class AsyncLoop
                 return false;
             }
 
-            _queue.AddLocked(callback, state);
-            var queued = _queue.PostedCount + _queue.RunnableCount;
+            if (_count == _items.Length)
+            {
+                Grow();
+            }
+
+            _items[_count++] = new WorkItem(callback, state);
+            var queued = _count + (_batchCount - _batchIndex);
             if (queued > _peakQueue)
             {
                 _peakQueue = queued;
@@ -266,7 +275,7 @@ public sealed class AsyncLoop
             lock (_gate)
             {
                 _finished = true;
-                leftovers = _queue.DrainLocked();
+                leftovers = Drain();
             }
 
             t_current = previousLoop;
@@ -318,7 +327,7 @@ public sealed class AsyncLoop
 
             lock (_gate)
             {
-                if (_queue.PostedCount != 0 || entry.IsCompleted || IsIdleWithWork())
+                if (_count != 0 || entry.IsCompleted || IsIdleWithWork())
                 {
                     continue;
                 }
@@ -401,7 +410,7 @@ public sealed class AsyncLoop
         List<TaskCompletionSource>? released;
         lock (_gate)
         {
-            if (_queue.PostedCount != 0 || _offLoop != 0 || _blockedWaiters is not { Count: > 0 })
+            if (_count != 0 || _offLoop != 0 || _blockedWaiters is not { Count: > 0 })
             {
                 return false;
             }
@@ -428,7 +437,7 @@ public sealed class AsyncLoop
 
         lock (_gate)
         {
-            if (_queue.PostedCount != 0 || _offLoop != 0)
+            if (_count != 0 || _offLoop != 0)
             {
                 return false;
             }
@@ -450,20 +459,27 @@ public sealed class AsyncLoop
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryDequeue(out WorkItem item)
     {
-        if (_queue.TryTakeRunnable(out item))
+        if (_batchIndex == _batchCount)
         {
-            return true;
-        }
-
-        lock (_gate)
-        {
-            if (!_queue.SwapLocked())
+            lock (_gate)
             {
-                return false;
+                if (_count == 0)
+                {
+                    item = default;
+                    return false;
+                }
+
+                // The batch is empty (every slot cleared as it ran): it becomes the posting half.
+                (_items, _batch) = (_batch, _items);
+                _batchCount = _count;
+                _batchIndex = 0;
+                _count = 0;
             }
         }
 
-        return _queue.TryTakeRunnable(out item);
+        item = _batch[_batchIndex];
+        _batch[_batchIndex++] = default;
+        return true;
     }
 
     // Under _gate.
@@ -486,6 +502,40 @@ public sealed class AsyncLoop
         {
             Wake();
         }
+    }
+
+    // Under _gate.
+    private void Grow()
+    {
+        var bigger = new WorkItem[_items.Length * 2];
+        Array.Copy(_items, bigger, _count);
+        _items = bigger;
+    }
+
+    // Under _gate, after the pump has stopped: what is left in the batch, then what was posted.
+    private List<WorkItem>? Drain()
+    {
+        var left = _count + (_batchCount - _batchIndex);
+        if (left == 0)
+        {
+            return null;
+        }
+
+        var list = new List<WorkItem>(left);
+        for (; _batchIndex < _batchCount; _batchIndex++)
+        {
+            list.Add(_batch[_batchIndex]);
+            _batch[_batchIndex] = default;
+        }
+
+        for (var i = 0; i < _count; i++)
+        {
+            list.Add(_items[i]);
+            _items[i] = default;
+        }
+
+        _count = 0;
+        return list;
     }
 
     internal void ReportBlockingWait(int taskId) => _debugger?.ReportBlockingWait(taskId);
