@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
 
 namespace Braid.Pipelines.Tests;
 
@@ -131,6 +132,81 @@ public sealed class FailureTests
         Assert.True(cancelled.Task.IsCompleted);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_failure_while_the_source_sends_before_a_pending_read_lets_the_read_end_and_keeps_every_failure(bool readFails)
+    {
+        // Batches of 2 and a buffer of one batch: the map holds [0, 1] (blocked on 0), the buffer holds
+        // [2, 3], and the source, about to wait for its sixth read, first sends [4], which waits for
+        // room. The map then fails: the send is cancelled while the read is still in flight. The read
+        // ends only once the stage waits for it (a source slow to notice the stop, the order that
+        // matters): disposing the compiler-generated iterator before that throws NotSupportedException,
+        // which must not replace the map's failure nor leave the read unobserved. A read that then
+        // fails with something other than the stop is a second failure, recorded after the map's.
+        var mapEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var failMap = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sourceWaiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var releaseRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var readEndedByStop = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var source = new PendingReadProbe(Items(default), probedRead: 6, onAwaited: () => releaseRead.TrySetResult());
+        var builder = Pipeline.From(source, new PipelineOptions { TransferBatchSize = 2 })
+            .Map<int>(async (x, ct) =>
+            {
+                if (x == 0)
+                {
+                    mapEntered.TrySetResult();
+                    await failMap.Task.ConfigureAwait(false);
+                    throw new InvalidOperationException("map boom");
+                }
+
+                return x;
+            }, new StageOptions { Name = "map", Capacity = 2 });
+
+        await using var run = builder.Start();
+        try
+        {
+            var consuming = run.CollectAsync();
+            await Task.WhenAll(mapEntered.Task, sourceWaiting.Task).WaitAsync(TestSupport.HangGuard);
+            failMap.SetResult();
+            var error = await Assert.ThrowsAsync<PipelineException>(() => consuming).WaitAsync(TestSupport.HangGuard);
+
+            (string, string)[] expected = readFails ? [("map", "map boom"), ("source", "read boom")] : [("map", "map boom")];
+            Assert.Equal(expected, error.Failures.Select(f => (f.Stage, f.Exception.Message)));
+            Assert.DoesNotContain(error.InnerExceptions, e => e is NotSupportedException);
+            Assert.True(source.ReadObserved, "the stage took the pending read's result");
+            Assert.True(source.InnerRead is { IsCompleted: true }, "the pending read ended");
+            Assert.True(readEndedByStop.Task.IsCompleted, "the source's code after its wait ran before the run returned");
+            Assert.True(await readEndedByStop.Task, "the read ended because the run stopped");
+            Assert.True(source.Disposed, "the enumerator was disposed after its read ended");
+            TestSupport.AssertStopped(run.GetStatistics());
+        }
+        finally
+        {
+            // Before the fix the read is abandoned: end it so that it does not outlive the test.
+            releaseRead.TrySetResult();
+        }
+
+        async IAsyncEnumerable<int> Items([EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                yield return i;
+            }
+
+            sourceWaiting.SetResult();
+            await releaseRead.Task.ConfigureAwait(false);
+            readEndedByStop.SetResult(cancellationToken.IsCancellationRequested);
+            if (readFails)
+            {
+                throw new InvalidOperationException("read boom");
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return 5;
+        }
+    }
+
     public static TheoryData<bool, bool, int> StreamedFailures() => new()
     {
         { false, true, 1 },
@@ -216,6 +292,78 @@ public sealed class FailureTests
             await Task.Yield();
             cancellationToken.ThrowIfCancellationRequested();
             yield return output;
+        }
+    }
+
+    /// <summary>
+    /// Wraps a source and hands out its read number <c>probedRead</c> through a probe: the probe tells
+    /// the test when the stage waits for that read (<c>onAwaited</c>) and whether it took its result.
+    /// The wrapped source's own enumerator (a compiler-generated one) is disposed when this one is.
+    /// </summary>
+    private sealed class PendingReadProbe(IAsyncEnumerable<int> source, int probedRead, Action onAwaited)
+        : IAsyncEnumerable<int>, IAsyncEnumerator<int>, IValueTaskSource<bool>
+    {
+        private IAsyncEnumerator<int>? _inner;
+        private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+        private int _reads;
+
+        public int Current => _inner!.Current;
+
+        /// <summary>The wrapped source's probed read, once it was made.</summary>
+        public Task? InnerRead { get; private set; }
+
+        public bool ReadObserved { get; private set; }
+
+        public bool Disposed { get; private set; }
+
+        public IAsyncEnumerator<int> GetAsyncEnumerator(CancellationToken cancellationToken = default)
+        {
+            _inner = source.GetAsyncEnumerator(cancellationToken);
+            return this;
+        }
+
+        public ValueTask<bool> MoveNextAsync()
+        {
+            var read = _inner!.MoveNextAsync();
+            if (++_reads != probedRead)
+            {
+                return read;
+            }
+
+            InnerRead = ForwardAsync(read);
+            return new ValueTask<bool>(this, _core.Version);
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Disposed = true;
+            return _inner!.DisposeAsync();
+        }
+
+        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        {
+            _core.OnCompleted(continuation, state, token, flags);
+            onAwaited();
+        }
+
+        public bool GetResult(short token)
+        {
+            ReadObserved = true;
+            return _core.GetResult(token);
+        }
+
+        private async Task ForwardAsync(ValueTask<bool> read)
+        {
+            try
+            {
+                _core.SetResult(await read.ConfigureAwait(false));
+            }
+            catch (Exception ex)
+            {
+                _core.SetException(ex);
+            }
         }
     }
 }

@@ -53,7 +53,31 @@ internal sealed class SourceStage<T>
                 {
                     // The source is about to wait: send what it has produced so far.
                     _counters.AddIn(outbox.Count);
-                    await outbox.FlushAsync(ct).ConfigureAwait(false);
+                    try
+                    {
+                        await outbox.FlushAsync(ct).ConfigureAwait(false);
+                    }
+                    catch (Exception flushFailure)
+                    {
+                        // The read is still in flight, and an async iterator disposed during a read
+                        // throws NotSupportedException, which would replace this failure: let the
+                        // read end first. A failure that is not the run stopping is recorded now, so
+                        // it stays before the read's own, and recording it stops the run.
+                        var stopping = _run.IsStopping(flushFailure);
+                        if (!stopping)
+                        {
+                            _run.Fail(_counters.Name, flushFailure);
+                        }
+
+                        await EndReadAsync(next).ConfigureAwait(false);
+                        if (stopping)
+                        {
+                            throw;
+                        }
+
+                        // Both failures are recorded; the enumerator is disposed on the way out.
+                        return;
+                    }
                 }
 
                 if (!await next.ConfigureAwait(false))
@@ -71,5 +95,32 @@ internal sealed class SourceStage<T>
 
         _counters.AddIn(outbox.Count);
         await outbox.FlushAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Waits for a read that was in flight when the run stopped, so that the enumerator can be
+    /// disposed; records its failure unless it is the run stopping. An item it reads is not sent.
+    /// </summary>
+    /// <remarks>
+    /// The read has the run's token, which is cancelled by now, so a cooperative source ends at once.
+    /// A source that ignores the token keeps this worker, and so the run, until its read returns: the
+    /// same wait as for a function that ignores the token (a run returns only after every worker has
+    /// stopped, rule 60) and as when the stop finds the source waiting with nothing to send. The run
+    /// has no bounded way out of that wait, and abandoning the read instead would leave the source's
+    /// code running after the run returned, with its outcome unobserved.
+    /// </remarks>
+    private async Task EndReadAsync(ValueTask<bool> read)
+    {
+        try
+        {
+            await read.ConfigureAwait(false);
+        }
+        catch (Exception readFailure)
+        {
+            if (!_run.IsStopping(readFailure))
+            {
+                _run.Fail(_counters.Name, readFailure);
+            }
+        }
     }
 }
