@@ -87,18 +87,13 @@ internal sealed class WaiterQueue<T> : IWaiterOwner<T>
     public Waiter<T>? DequeueLive(out int skipped)
     {
         skipped = 0;
-        while (Dequeue() is { } waiter)
+        while (DequeueCancelled() is { } waiter)
         {
-            if (!waiter.Token.IsCancellationRequested)
-            {
-                return waiter;
-            }
-
             skipped++;
             waiter.SetCanceled(waiter.Token);
         }
 
-        return null;
+        return Dequeue();
     }
 
     /// <summary>
