@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Braid.Loop;
 
 namespace Braid.Channels;
 
@@ -110,7 +111,7 @@ public sealed class MemoryReceiveChannel<T> : IDisposable, IAsyncEnumerable<T>
         {
             try
             {
-                Current = await pending.ConfigureAwait(false);
+                Current = await pending.ConfigureAwait(LoopSynchronizationContext.IsCurrent); // stays on a loop (rule 104)
                 return true;
             }
             catch (EndOfChannelException)

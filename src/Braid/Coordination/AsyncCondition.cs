@@ -187,7 +187,9 @@ public sealed class AsyncCondition : IWaiterOwner<AsyncLock.Releaser>
     {
         do
         {
-            await WaitAsync(cancellationToken).ConfigureAwait(false);
+            // The predicate is the caller's code: it runs in the caller's context, on the loop when the caller
+            // is on one, never on a pool thread the loop cannot see (design rule 104).
+            await WaitAsync(cancellationToken).ConfigureAwait(true);
         }
         while (!predicate());
     }

@@ -1,4 +1,5 @@
 using System.Threading.Tasks.Sources;
+using Braid.Loop;
 
 namespace Braid.Internal.Waiters;
 
@@ -24,10 +25,13 @@ namespace Braid.Internal.Waiters;
 /// releases every waiter at once (an event, a barrier phase) may skip the re-check: it takes nothing from
 /// anyone. A node no longer queued is ignored by a late callback, so a cancelled waiter never takes anything
 /// and a hand-off never reaches a waiter that was already removed.</item>
-/// <item>Completion happens outside the owner's lock and is itself deferred to a thread-pool work item (the
-/// node), so a releaser or a cancelling thread never runs a waiter's code inline. A node of a pool built with
-/// <c>completesAtOnce</c> completes its task at once instead, its continuation still dispatched asynchronously
-/// (<c>RunContinuationsAsynchronously</c>); either way no waiter code runs in the completing call.</item>
+/// <item>Completion never runs a waiter's code in the completing call (design rules 36 and 42). A node queued
+/// on an <see cref="AsyncLoop"/> (<see cref="Loop"/>, captured by <see cref="WaiterPool{T}.Rent"/>) is completed
+/// by a step posted to that loop, in release order, before the releasing call returns: the loop counts the wake
+/// as pending, so autojump and wait-until-all-blocked never move past it, and an awaiter on the loop resumes
+/// inside that very step. Off a loop, completion is deferred to a thread-pool work item (the node), or, for a
+/// node of a pool built with <c>completesAtOnce</c>, happens at once with the continuation dispatched
+/// asynchronously (<c>RunContinuationsAsynchronously</c>).</item>
 /// <item>The awaiter's <c>GetResult</c> disposes the cancellation registration (waiting for a callback that
 /// is running right now to finish; it never holds the owner's lock, so that cannot deadlock), resets the
 /// node and returns it to the pool. A node is therefore never reused while an old callback could still see it.</item>
@@ -41,6 +45,8 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
         var waiter = (Waiter<T>)state!;
         waiter._owner?.OnWaiterCancellationRequested(waiter, token);
     };
+
+    private static readonly SendOrPostCallback CompleteOnLoopCallback = static state => ((Waiter<T>)state!).CompleteOnLoop();
 
     // Continuations never run inline on the completing thread. By default completion itself is deferred to a
     // thread-pool work item (this node), where the core then runs the continuation inline, or posts it to the
@@ -57,6 +63,10 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
     private IWaiterOwner<T>? _owner;
     private readonly WaiterPool<T>? _pool;
 
+    // Written by OnCompleted on the loop's own thread, read by the completing step on that thread: an awaiter
+    // on the loop resumes inline in the step; any other awaiter is dispatched away from it.
+    private bool _awaitedOnLoop;
+
     /// <summary>Creates a node that returns to <paramref name="pool"/> after its result was read (or to nowhere if null).</summary>
     internal Waiter(WaiterPool<T>? pool)
     {
@@ -64,6 +74,13 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
         _completesAtOnce = pool?.CompletesAtOnce ?? false;
         _core.RunContinuationsAsynchronously = _completesAtOnce;
     }
+
+    /// <summary>
+    /// The loop this node was queued from, or null off a loop: set by <see cref="WaiterPool{T}.Rent"/> (on the
+    /// waiting thread, under the owner's lock), so every releaser sees it. Completion then happens as a step of
+    /// that loop. Reset on reuse.
+    /// </summary>
+    internal AsyncLoop? Loop;
 
     /// <summary>The queue holding this node, or null; written only by <see cref="WaiterQueue{T}"/> under the owner's lock.</summary>
     internal WaiterQueue<T>? Queue;
@@ -120,9 +137,10 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
     }
 
     /// <summary>
-    /// Completes the wait with <paramref name="result"/>, after dequeuing the node. Completion is deferred to a
-    /// thread-pool work item, so this never runs the waiter's code and is safe even under the owner's lock;
-    /// owners still call it after leaving the lock where they can.
+    /// Completes the wait with <paramref name="result"/>, after dequeuing the node. On a loop completion is a
+    /// posted step; off a loop it is deferred to a thread-pool work item (or dispatched asynchronously by the
+    /// core). Either way this never runs the waiter's code and is safe even under the owner's lock; owners still
+    /// call it after leaving the lock where they can.
     /// </summary>
     internal void SetResult(T result)
     {
@@ -134,14 +152,14 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
             return;
         }
 
-        if (_completesAtOnce)
+        if (Loop is null && _completesAtOnce)
         {
             _core.SetResult(result); // the core dispatches the continuation; touch nothing afterwards
             return;
         }
 
         _pendingResult = result;
-        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+        Dispatch();
     }
 
     /// <summary>
@@ -158,18 +176,39 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
     /// <summary>Fails the wait with <paramref name="exception"/> (for example a closed channel).</summary>
     internal void SetException(Exception exception)
     {
-        if (_completesAtOnce)
+        if (Loop is null && _completesAtOnce)
         {
             _core.SetException(exception);
             return;
         }
 
         _pendingException = exception;
-        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+        Dispatch();
+    }
+
+    // A node queued on a loop completes as a step of that loop, posted now, so that the loop counts the wake as
+    // pending from this moment and runs wakes in the order they were released. A loop that has ended takes no
+    // step: the completion then goes to the thread pool, so nothing is lost.
+    private void Dispatch()
+    {
+        if (Loop is not { } loop || !loop.TryPost(CompleteOnLoopCallback, this))
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+        }
+    }
+
+    // The step: an awaiter that registered on this loop's thread resumes inline, inside this step; an awaiter
+    // elsewhere (the node was queued on the loop but awaited on another thread) is dispatched away from the loop.
+    private void CompleteOnLoop()
+    {
+        _core.RunContinuationsAsynchronously = !_awaitedOnLoop;
+        Complete();
     }
 
     /// <summary>Runs on the thread pool: completes the core, which runs or posts the continuation.</summary>
-    void IThreadPoolWorkItem.Execute()
+    void IThreadPoolWorkItem.Execute() => Complete();
+
+    private void Complete()
     {
         // After completing, the node may be recycled at once by the awaiter: touch nothing afterwards.
         var exception = _pendingException;
@@ -190,8 +229,24 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 
     /// <inheritdoc />
-    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+    {
+        if (Loop is { } loop && ReferenceEquals(AsyncLoop.Current, loop))
+        {
+            // Awaited on the loop it was queued from: the completing step runs on this thread after the current
+            // step ends, so there is no race with it. The continuation will run inside that step; capturing the
+            // loop's context would only post it a second time.
+            _awaitedOnLoop = true;
+            if ((flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0
+                && SynchronizationContext.Current is LoopSynchronizationContext context
+                && ReferenceEquals(context.Loop, loop))
+            {
+                flags &= ~ValueTaskSourceOnCompletedFlags.UseSchedulingContext;
+            }
+        }
+
         _core.OnCompleted(continuation, state, token, flags);
+    }
 
     /// <inheritdoc />
     public T GetResult(short token)
@@ -229,6 +284,9 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
         _registration = default;
         _owner = null;
         _failOnResult = null;
+        _awaitedOnLoop = false;
+        _core.RunContinuationsAsynchronously = _completesAtOnce;
+        Loop = null;
         Tag = 0;
         State = null;
         Item = default!;

@@ -1,3 +1,5 @@
+using Braid.Loop;
+
 namespace Braid.Internal.Waiters;
 
 /// <summary>
@@ -27,15 +29,26 @@ internal sealed class WaiterPool<T>
     /// <summary>Whether nodes of this pool complete their task at once (see the constructor).</summary>
     public bool CompletesAtOnce { get; }
 
-    /// <summary>A free node, or a new one. Call it under the owner's lock.</summary>
+    /// <summary>
+    /// A free node, or a new one, bound to the <see cref="AsyncLoop"/> running on the calling thread (if any):
+    /// call it under the owner's lock, on the thread that waits, so that the node completes as a step of that
+    /// loop (design rule 36).
+    /// </summary>
     public Waiter<T> Rent()
+    {
+        var waiter = Pop() ?? new Waiter<T>(this);
+        waiter.Loop = AsyncLoop.Current;
+        return waiter;
+    }
+
+    private Waiter<T>? Pop()
     {
         while (true)
         {
             var head = Volatile.Read(ref _head);
             if (head is null)
             {
-                return new Waiter<T>(this);
+                return null;
             }
 
             if (Interlocked.CompareExchange(ref _head, head.PoolNext, head) == head)
