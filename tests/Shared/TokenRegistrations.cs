@@ -42,7 +42,6 @@ internal static class TokenRegistrations
             node = next.GetValue(node);
         }
 
-        
         return count;
     }
 }

@@ -1,10 +1,18 @@
 using Braid.Channels;
+using Braid.Tests.Support;
 
 namespace Braid.Tests.Channels;
 
 /// <summary>Trio's memory channel contract, run once per capacity: 0 (rendezvous), 1, N and unbounded.</summary>
 public abstract class MemoryChannelContractTests
 {
+    /// <summary>Whether this variant runs every test on an <c>AsyncLoop</c> with an autojumping clock (rule 36).</summary>
+    protected virtual bool OnLoop => false;
+
+    private Task RunContract(Func<Task> body, bool usesThreads = false) => ContractLoop.RunAsync(OnLoop, body, usesThreads);
+
+    private Task CancelAsync(CancellationTokenSource source) => ContractLoop.CancelAsync(OnLoop, source);
+
     protected abstract int Capacity { get; }
 
     private bool Rendezvous => Capacity == 0;
@@ -25,7 +33,7 @@ public abstract class MemoryChannelContractTests
     }
 
     [Fact]
-    public async Task Items_arrive_in_order_and_buffered_sends_complete_synchronously()
+    public Task Items_arrive_in_order_and_buffered_sends_complete_synchronously() => RunContract(async () =>
     {
         var (send, receive) = Create();
         var n = Rendezvous ? 3 : Math.Min(Capacity, 5);
@@ -46,10 +54,10 @@ public abstract class MemoryChannelContractTests
 
         await Task.WhenAll(sends).Within();
         Assert.Equal(Enumerable.Range(0, n), got);
-    }
+    });
 
     [Fact]
-    public async Task A_rendezvous_send_completes_only_when_a_receiver_takes_the_item()
+    public Task A_rendezvous_send_completes_only_when_a_receiver_takes_the_item() => RunContract(async () =>
     {
         if (!Rendezvous)
         {
@@ -68,10 +76,10 @@ public abstract class MemoryChannelContractTests
         var waitingReceive = receive.ReceiveAsync();
         Assert.True(send.TrySend(2)); // a waiting receiver takes it at once
         Assert.Equal(2, await waitingReceive.Within());
-    }
+    });
 
     [Fact]
-    public async Task A_waiting_receiver_gets_the_item_directly_and_receivers_are_served_in_order()
+    public Task A_waiting_receiver_gets_the_item_directly_and_receivers_are_served_in_order() => RunContract(async () =>
     {
         var (send, receive) = Create();
         var second = receive.Clone();
@@ -86,10 +94,10 @@ public abstract class MemoryChannelContractTests
         Assert.Equal(2, await r2.Within());
         var stats = send.GetStatistics();
         Assert.Equal((0, 0), (stats.TasksWaitingReceive, stats.CurrentBufferUsed));
-    }
+    });
 
     [Fact]
-    public async Task Receivers_drain_the_buffer_after_the_last_sender_closes_then_see_the_end()
+    public Task Receivers_drain_the_buffer_after_the_last_sender_closes_then_see_the_end() => RunContract(async () =>
     {
         var (send, receive) = Create();
         var clone = send.Clone();
@@ -122,10 +130,10 @@ public abstract class MemoryChannelContractTests
         Assert.Equal(Enumerable.Range(0, n), got);
         await Assert.ThrowsAsync<EndOfChannelException>(() => receive.ReceiveAsync().Within());
         Assert.Throws<EndOfChannelException>(() => receive.TryReceive(out _));
-    }
+    });
 
     [Fact]
-    public async Task Senders_get_broken_resource_once_every_receiver_is_closed()
+    public Task Senders_get_broken_resource_once_every_receiver_is_closed() => RunContract(async () =>
     {
         var (send, receive) = Create();
         var clone = receive.Clone();
@@ -151,10 +159,10 @@ public abstract class MemoryChannelContractTests
         Assert.Throws<BrokenResourceException>(() => send.TrySend(9));
         var stats = send.GetStatistics();
         Assert.Equal((0, 0, 0), (stats.OpenReceiveChannels, stats.TasksWaitingSend, stats.CurrentBufferUsed));
-    }
+    });
 
     [Fact]
-    public async Task A_closed_clone_refuses_everything_and_close_is_idempotent()
+    public Task A_closed_clone_refuses_everything_and_close_is_idempotent() => RunContract(async () =>
     {
         var (send, receive) = Create();
         var otherSend = send.Clone();
@@ -178,10 +186,10 @@ public abstract class MemoryChannelContractTests
         var received = otherReceive.ReceiveAsync();
         await otherSend.SendAsync(5).Within();
         Assert.Equal(5, await received.Within());
-    }
+    });
 
     [Fact]
-    public async Task Closing_a_clone_fails_only_its_own_waiters()
+    public Task Closing_a_clone_fails_only_its_own_waiters() => RunContract(async () =>
     {
         var (send, receive) = Create();
         var other = receive.Clone();
@@ -215,24 +223,24 @@ public abstract class MemoryChannelContractTests
             Assert.DoesNotContain(10, got);
             Assert.Equal(20, got[^1]);
         }
-    }
+    });
 
     [Fact]
-    public async Task A_receiver_cancelled_while_queued_took_nothing()
+    public Task A_receiver_cancelled_while_queued_took_nothing() => RunContract(async () =>
     {
         var (send, receive) = Create();
         using var cts = new CancellationTokenSource();
         var cancelled = receive.ReceiveAsync(cts.Token);
         var next = receive.ReceiveAsync();
-        await cts.CancelAsync();
+        await CancelAsync(cts);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.Within());
         Assert.Equal(1, send.GetStatistics().TasksWaitingReceive);
         Assert.True(send.TrySend(4));
         Assert.Equal(4, await next.Within());
-    }
+    });
 
     [Fact]
-    public async Task A_receiver_cancelled_at_the_moment_of_hand_off_is_skipped()
+    public Task A_receiver_cancelled_at_the_moment_of_hand_off_is_skipped() => RunContract(async () =>
     {
         var (send, receive) = Create();
         using var cts = new CancellationTokenSource();
@@ -241,16 +249,16 @@ public abstract class MemoryChannelContractTests
         var sentDuringCancel = false;
         using var race = cts.Token.Register(() => sentDuringCancel = send.TrySend(9));
 
-        await cts.CancelAsync();
+        await CancelAsync(cts);
 
         Assert.True(sentDuringCancel);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.Within());
         Assert.Equal(9, await next.Within());
         Assert.Equal(0, send.GetStatistics().CurrentBufferUsed);
-    }
+    });
 
     [Fact]
-    public async Task A_sender_cancelled_while_queued_sent_nothing()
+    public Task A_sender_cancelled_while_queued_sent_nothing() => RunContract(async () =>
     {
         if (!Bounded)
         {
@@ -262,7 +270,7 @@ public abstract class MemoryChannelContractTests
         using var cts = new CancellationTokenSource();
         var cancelled = send.SendAsync(1000, cts.Token);
         var next = send.SendAsync(2000);
-        await cts.CancelAsync();
+        await CancelAsync(cts);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.Within());
         Assert.Equal(1, send.GetStatistics().TasksWaitingSend);
 
@@ -275,10 +283,10 @@ public abstract class MemoryChannelContractTests
         await next.Within();
         Assert.False(receive.TryReceive(out _));
         Assert.Equal(Enumerable.Range(100, Capacity).Append(2000), got);
-    }
+    });
 
     [Fact]
-    public async Task A_sender_cancelled_at_the_moment_of_hand_off_is_skipped()
+    public Task A_sender_cancelled_at_the_moment_of_hand_off_is_skipped() => RunContract(async () =>
     {
         if (!Bounded)
         {
@@ -299,7 +307,7 @@ public abstract class MemoryChannelContractTests
             }
         });
 
-        await cts.CancelAsync();
+        await CancelAsync(cts);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.Within());
         Assert.Single(received);
@@ -311,10 +319,10 @@ public abstract class MemoryChannelContractTests
 
         Assert.False(receive.TryReceive(out _));
         Assert.Equal(Enumerable.Range(100, Capacity).Append(2000), received);
-    }
+    });
 
     [Fact]
-    public async Task Await_foreach_ends_when_senders_close_while_it_waits()
+    public Task Await_foreach_ends_when_senders_close_while_it_waits() => RunContract(async () =>
     {
         var (send, receive) = Create();
         var got = new List<int>();
@@ -334,10 +342,10 @@ public abstract class MemoryChannelContractTests
         send.Close();
         await reader.Within();
         Assert.Equal(Enumerable.Range(0, 20), got);
-    }
+    }, usesThreads: true);
 
     [Fact]
-    public async Task Cancelling_an_await_foreach_took_nothing_and_leaves_the_channel_open()
+    public Task Cancelling_an_await_foreach_took_nothing_and_leaves_the_channel_open() => RunContract(async () =>
     {
         var (send, receive) = Create();
         using var cts = new CancellationTokenSource();
@@ -357,14 +365,14 @@ public abstract class MemoryChannelContractTests
             await Task.Yield(); // the statistics are the oracle: wait until the loop is queued
         }
 
-        await cts.CancelAsync();
+        await CancelAsync(cts);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => loop.Within());
 
         var next = receive.ReceiveAsync();
         Assert.True(send.TrySend(1));
         Assert.Equal(1, await next.Within());
         Assert.Equal((1, 1, 0), (send.GetStatistics().OpenSendChannels, send.GetStatistics().OpenReceiveChannels, send.GetStatistics().TasksWaitingReceive));
-    }
+    }, usesThreads: true);
 
     [Fact]
     public void Statistics_report_buffer_peak_clones_and_waiters()
@@ -417,22 +425,42 @@ public abstract class MemoryChannelContractTests
     }
 }
 
-public sealed class RendezvousMemoryChannelTests : MemoryChannelContractTests
+public class RendezvousMemoryChannelTests : MemoryChannelContractTests
 {
     protected override int Capacity => 0;
 }
 
-public sealed class CapacityOneMemoryChannelTests : MemoryChannelContractTests
+public class CapacityOneMemoryChannelTests : MemoryChannelContractTests
 {
     protected override int Capacity => 1;
 }
 
-public sealed class CapacityFourMemoryChannelTests : MemoryChannelContractTests
+public class CapacityFourMemoryChannelTests : MemoryChannelContractTests
 {
     protected override int Capacity => 4;
 }
 
-public sealed class UnboundedMemoryChannelTests : MemoryChannelContractTests
+public class UnboundedMemoryChannelTests : MemoryChannelContractTests
 {
     protected override int Capacity => MemoryChannel.Unbounded;
+}
+
+public sealed class RendezvousMemoryChannelOnLoopTests : RendezvousMemoryChannelTests
+{
+    protected override bool OnLoop => true;
+}
+
+public sealed class CapacityOneMemoryChannelOnLoopTests : CapacityOneMemoryChannelTests
+{
+    protected override bool OnLoop => true;
+}
+
+public sealed class CapacityFourMemoryChannelOnLoopTests : CapacityFourMemoryChannelTests
+{
+    protected override bool OnLoop => true;
+}
+
+public sealed class UnboundedMemoryChannelOnLoopTests : UnboundedMemoryChannelTests
+{
+    protected override bool OnLoop => true;
 }

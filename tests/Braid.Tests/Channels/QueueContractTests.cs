@@ -1,10 +1,18 @@
 using Braid.Channels;
+using Braid.Tests.Support;
 
 namespace Braid.Tests.Channels;
 
 /// <summary>The asyncio.Queue contract, run once per queue variant (order) and per bound.</summary>
 public abstract class QueueContractTests
 {
+    /// <summary>Whether this variant runs every test on an <c>AsyncLoop</c> with an autojumping clock (rule 36).</summary>
+    protected virtual bool OnLoop => false;
+
+    private Task RunContract(Func<Task> body, bool usesThreads = false) => ContractLoop.RunAsync(OnLoop, body, usesThreads);
+
+    private Task CancelAsync(CancellationTokenSource source) => ContractLoop.CancelAsync(OnLoop, source);
+
     /// <summary>Creates the queue under test; <paramref name="capacity"/> is <see cref="int.MaxValue"/> for unbounded.</summary>
     protected abstract ITestQueue Create(int capacity);
 
@@ -57,7 +65,7 @@ public abstract class QueueContractTests
     }
 
     [Fact]
-    public async Task A_waiting_getter_is_handed_the_next_item_directly()
+    public Task A_waiting_getter_is_handed_the_next_item_directly() => RunContract(async () =>
     {
         var q = Create();
         var get = q.GetAsync();
@@ -73,10 +81,10 @@ public abstract class QueueContractTests
         Assert.Equal(1, stats.TotalPut);
         Assert.Equal(1, stats.TotalTaken);
         Assert.Equal(1, stats.UnfinishedTasks);
-    }
+    });
 
     [Fact]
-    public async Task Waiting_getters_are_served_first_come_first_served()
+    public Task Waiting_getters_are_served_first_come_first_served() => RunContract(async () =>
     {
         var q = Create();
         var gets = Enumerable.Range(0, 3).Select(_ => q.GetAsync().AsTask()).ToArray();
@@ -88,10 +96,10 @@ public abstract class QueueContractTests
         }
 
         Assert.Equal(new[] { 10, 20, 30 }, await Task.WhenAll(gets).Within());
-    }
+    });
 
     [Fact]
-    public async Task Releasing_a_getter_never_runs_its_continuation_inline()
+    public Task Releasing_a_getter_never_runs_its_continuation_inline() => RunContract(async () =>
     {
         var q = Create();
         var putterThread = Environment.CurrentManagedThreadId;
@@ -109,10 +117,10 @@ public abstract class QueueContractTests
 
         Assert.False(await ranInline.Within());
         Assert.Equal(1, await get);
-    }
+    });
 
     [Fact]
-    public async Task A_getter_cancelled_while_queued_took_nothing_and_the_next_item_stays_for_others()
+    public Task A_getter_cancelled_while_queued_took_nothing_and_the_next_item_stays_for_others() => RunContract(async () =>
     {
         var q = Create();
         using var cts = new CancellationTokenSource();
@@ -120,17 +128,17 @@ public abstract class QueueContractTests
         var next = q.GetAsync();
         Assert.Equal(2, q.GetStatistics().GettersWaiting);
 
-        await cts.CancelAsync();
+        await CancelAsync(cts);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.Within());
         Assert.Equal(1, q.GetStatistics().GettersWaiting);
         Assert.True(q.TryPut(7));
         Assert.Equal(7, await next.Within());
         Assert.Equal(0, q.GetStatistics().GettersWaiting);
-    }
+    });
 
     [Fact]
-    public async Task A_getter_cancelled_at_the_moment_of_hand_off_is_skipped_and_the_item_goes_to_the_next()
+    public Task A_getter_cancelled_at_the_moment_of_hand_off_is_skipped_and_the_item_goes_to_the_next() => RunContract(async () =>
     {
         var q = Create();
         using var cts = new CancellationTokenSource();
@@ -141,17 +149,17 @@ public abstract class QueueContractTests
         var putDuringCancel = false;
         using var race = cts.Token.Register(() => putDuringCancel = q.TryPut(99));
 
-        await cts.CancelAsync();
+        await CancelAsync(cts);
 
         Assert.True(putDuringCancel);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first.Within());
         Assert.Equal(99, await second.Within());
         var stats = q.GetStatistics();
         Assert.Equal((0, 0, 1L, 1L), (stats.GettersWaiting, stats.Count, stats.TotalPut, stats.TotalTaken));
-    }
+    });
 
     [Fact]
-    public async Task A_getter_with_an_already_cancelled_token_fails_even_if_an_item_is_there()
+    public Task A_getter_with_an_already_cancelled_token_fails_even_if_an_item_is_there() => RunContract(async () =>
     {
         var q = Create();
         Assert.True(q.TryPut(1));
@@ -159,7 +167,7 @@ public abstract class QueueContractTests
         Assert.True(get.IsCanceled);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => get.Within());
         Assert.Equal(1, q.Count);
-    }
+    });
 
     [Fact]
     public void Try_get_on_an_empty_queue_returns_false()
@@ -172,7 +180,7 @@ public abstract class QueueContractTests
     }
 
     [Fact]
-    public async Task Join_completes_when_every_item_put_has_been_marked_done()
+    public Task Join_completes_when_every_item_put_has_been_marked_done() => RunContract(async () =>
     {
         var q = Create();
         Sync.Completed(q.JoinAsync());
@@ -191,36 +199,36 @@ public abstract class QueueContractTests
         q.TaskDone();
         await join.Within();
         Assert.Equal(0, q.GetStatistics().UnfinishedTasks);
-    }
+    });
 
     [Fact]
-    public async Task A_cancelled_join_changes_nothing()
+    public Task A_cancelled_join_changes_nothing() => RunContract(async () =>
     {
         var q = Create();
         await q.PutAsync(1);
         using var cts = new CancellationTokenSource();
         var cancelled = q.JoinAsync(cts.Token);
         var other = q.JoinAsync();
-        await cts.CancelAsync();
+        await CancelAsync(cts);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.Within());
         Assert.False(other.IsCompleted);
         Assert.True(q.TryGet(out _));
         q.TaskDone();
         await other.Within();
-    }
+    });
 
     [Fact]
-    public async Task Task_done_more_times_than_items_throws()
+    public Task Task_done_more_times_than_items_throws() => RunContract(async () =>
     {
         var q = Create();
         Assert.Throws<InvalidOperationException>(q.TaskDone);
         await q.PutAsync(1);
         q.TaskDone();
         Assert.Throws<InvalidOperationException>(q.TaskDone);
-    }
+    });
 
     [Fact]
-    public async Task Graceful_shutdown_fails_puts_and_lets_gets_drain_then_fail()
+    public Task Graceful_shutdown_fails_puts_and_lets_gets_drain_then_fail() => RunContract(async () =>
     {
         var q = Create();
         await q.PutAsync(3);
@@ -240,20 +248,20 @@ public abstract class QueueContractTests
         q.TaskDone();
         await join.Within();
         Assert.True(q.GetStatistics().IsShutDown);
-    }
+    });
 
     [Fact]
-    public async Task Shutdown_fails_waiting_getters()
+    public Task Shutdown_fails_waiting_getters() => RunContract(async () =>
     {
         var q = Create();
         var get = q.GetAsync();
         q.Shutdown();
         await Assert.ThrowsAsync<QueueShutDownException>(() => get.Within());
         Assert.Equal(0, q.GetStatistics().GettersWaiting);
-    }
+    });
 
     [Fact]
-    public async Task Immediate_shutdown_empties_the_queue_returns_what_it_removed_and_releases_join()
+    public Task Immediate_shutdown_empties_the_queue_returns_what_it_removed_and_releases_join() => RunContract(async () =>
     {
         var q = Create();
         int[] items = Bounded ? [2, 1] : [2, 1, 3];
@@ -270,10 +278,10 @@ public abstract class QueueContractTests
         await join.Within();
         Assert.Equal(0, q.GetStatistics().UnfinishedTasks);
         await Assert.ThrowsAsync<QueueShutDownException>(() => q.GetAsync().Within());
-    }
+    });
 
     [Fact]
-    public async Task Immediate_shutdown_keeps_join_waiting_for_items_still_being_processed()
+    public Task Immediate_shutdown_keeps_join_waiting_for_items_still_being_processed() => RunContract(async () =>
     {
         var q = Create();
         await q.PutAsync(1);
@@ -285,7 +293,7 @@ public abstract class QueueContractTests
         Assert.False(join.IsCompleted);
         q.TaskDone();
         await join.Within();
-    }
+    });
 
     [Fact]
     public void Statistics_count_puts_takes_and_the_peak()
@@ -304,7 +312,7 @@ public abstract class QueueContractTests
     }
 
     [Fact]
-    public async Task Bounded_put_waits_for_room_and_waiting_putters_are_admitted_in_order()
+    public Task Bounded_put_waits_for_room_and_waiting_putters_are_admitted_in_order() => RunContract(async () =>
     {
         if (!Bounded)
         {
@@ -342,10 +350,10 @@ public abstract class QueueContractTests
         var expected = Enumerable.Range(100, Capacity).Append(1).Append(2).Order();
         Assert.Equal(expected, taken.Order());
         Assert.Equal(Capacity + 2, q.GetStatistics().TotalPut);
-    }
+    });
 
     [Fact]
-    public async Task A_putter_cancelled_while_queued_added_nothing()
+    public Task A_putter_cancelled_while_queued_added_nothing() => RunContract(async () =>
     {
         if (!Bounded)
         {
@@ -361,7 +369,7 @@ public abstract class QueueContractTests
         using var cts = new CancellationTokenSource();
         var cancelled = q.PutAsync(1000, cts.Token);
         var next = q.PutAsync(2000);
-        await cts.CancelAsync();
+        await CancelAsync(cts);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.Within());
 
         Assert.Equal(1, q.GetStatistics().PuttersWaiting);
@@ -376,10 +384,10 @@ public abstract class QueueContractTests
         Assert.Contains(2000, drained);
         Assert.Equal(Capacity + 1, drained.Count);
         Assert.Equal(Capacity + 1, q.GetStatistics().TotalPut);
-    }
+    });
 
     [Fact]
-    public async Task A_putter_cancelled_at_the_moment_of_hand_off_is_skipped()
+    public Task A_putter_cancelled_at_the_moment_of_hand_off_is_skipped() => RunContract(async () =>
     {
         if (!Bounded)
         {
@@ -398,7 +406,7 @@ public abstract class QueueContractTests
         var gotDuringCancel = false;
         using var race = cts.Token.Register(() => gotDuringCancel = q.TryGet(out _));
 
-        await cts.CancelAsync();
+        await CancelAsync(cts);
 
         Assert.True(gotDuringCancel);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.Within());
@@ -411,10 +419,10 @@ public abstract class QueueContractTests
 
         Assert.DoesNotContain(1000, all);
         Assert.Contains(2000, all);
-    }
+    });
 
     [Fact]
-    public async Task Shutdown_fails_waiting_putters_without_adding_their_items()
+    public Task Shutdown_fails_waiting_putters_without_adding_their_items() => RunContract(async () =>
     {
         if (!Bounded)
         {
@@ -432,7 +440,7 @@ public abstract class QueueContractTests
         await Assert.ThrowsAsync<QueueShutDownException>(() => put.Within());
         Assert.Equal(Capacity, q.Count);
         Assert.Equal(Capacity, q.GetStatistics().TotalPut);
-    }
+    });
 
     private static bool q_TryPutMany(ITestQueue q, int n)
     {
@@ -448,44 +456,74 @@ public abstract class QueueContractTests
     }
 }
 
-public sealed class FifoUnboundedQueueTests : QueueContractTests
+public class FifoUnboundedQueueTests : QueueContractTests
 {
     protected override int Capacity => int.MaxValue;
 
     protected override ITestQueue Create(int capacity) => new FifoTestQueue(new AsyncQueue<int>());
 }
 
-public sealed class FifoBoundedQueueTests : QueueContractTests
+public class FifoBoundedQueueTests : QueueContractTests
 {
     protected override int Capacity => 2;
 
     protected override ITestQueue Create(int capacity) => new FifoTestQueue(new AsyncQueue<int>(capacity));
 }
 
-public sealed class LifoUnboundedQueueTests : QueueContractTests
+public class LifoUnboundedQueueTests : QueueContractTests
 {
     protected override int Capacity => int.MaxValue;
 
     protected override ITestQueue Create(int capacity) => new LifoTestQueue(new AsyncLifoQueue<int>());
 }
 
-public sealed class LifoBoundedQueueTests : QueueContractTests
+public class LifoBoundedQueueTests : QueueContractTests
 {
     protected override int Capacity => 2;
 
     protected override ITestQueue Create(int capacity) => new LifoTestQueue(new AsyncLifoQueue<int>(capacity));
 }
 
-public sealed class PriorityUnboundedQueueTests : QueueContractTests
+public class PriorityUnboundedQueueTests : QueueContractTests
 {
     protected override int Capacity => int.MaxValue;
 
     protected override ITestQueue Create(int capacity) => new PriorityTestQueue(new AsyncPriorityQueue<int, int>());
 }
 
-public sealed class PriorityBoundedQueueTests : QueueContractTests
+public class PriorityBoundedQueueTests : QueueContractTests
 {
     protected override int Capacity => 2;
 
     protected override ITestQueue Create(int capacity) => new PriorityTestQueue(new AsyncPriorityQueue<int, int>(capacity));
+}
+
+public sealed class FifoUnboundedQueueOnLoopTests : FifoUnboundedQueueTests
+{
+    protected override bool OnLoop => true;
+}
+
+public sealed class FifoBoundedQueueOnLoopTests : FifoBoundedQueueTests
+{
+    protected override bool OnLoop => true;
+}
+
+public sealed class LifoUnboundedQueueOnLoopTests : LifoUnboundedQueueTests
+{
+    protected override bool OnLoop => true;
+}
+
+public sealed class LifoBoundedQueueOnLoopTests : LifoBoundedQueueTests
+{
+    protected override bool OnLoop => true;
+}
+
+public sealed class PriorityUnboundedQueueOnLoopTests : PriorityUnboundedQueueTests
+{
+    protected override bool OnLoop => true;
+}
+
+public sealed class PriorityBoundedQueueOnLoopTests : PriorityBoundedQueueTests
+{
+    protected override bool OnLoop => true;
 }

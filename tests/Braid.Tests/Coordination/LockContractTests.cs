@@ -1,4 +1,5 @@
 using Braid.Coordination;
+using Braid.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Braid.Tests.Coordination;
@@ -10,6 +11,13 @@ namespace Braid.Tests.Coordination;
 /// </summary>
 public abstract class LockContractTests(ITestOutputHelper output)
 {
+    /// <summary>Whether this variant runs every test on an <c>AsyncLoop</c> with an autojumping clock (rule 36).</summary>
+    protected virtual bool OnLoop => false;
+
+    private Task RunContract(Func<Task> body, bool usesThreads = false) => ContractLoop.RunAsync(OnLoop, body, usesThreads);
+
+    private Task CancelAsync(CancellationTokenSource source) => ContractLoop.CancelAsync(OnLoop, source);
+
     [ThreadStatic]
     private static bool t_inRelease;
 
@@ -24,7 +32,7 @@ public abstract class LockContractTests(ITestOutputHelper output)
     protected abstract long Cancellations { get; }
 
     [Fact]
-    public async Task Uncontended_acquire_completes_synchronously_and_excludes_TryAcquire()
+    public Task Uncontended_acquire_completes_synchronously_and_excludes_TryAcquire() => RunContract(async () =>
     {
         var pending = AcquireAsync(CancellationToken.None);
         Assert.True(pending.IsCompletedSuccessfully);
@@ -33,10 +41,10 @@ public abstract class LockContractTests(ITestOutputHelper output)
         held.Dispose();
         Assert.True(TryAcquire(out var again));
         again!.Dispose();
-    }
+    });
 
     [Fact]
-    public async Task Waiters_are_served_first_come_first_served()
+    public Task Waiters_are_served_first_come_first_served() => RunContract(async () =>
     {
         var holder = await AcquireAsync(CancellationToken.None);
         var order = new List<int>();
@@ -63,10 +71,10 @@ public abstract class LockContractTests(ITestOutputHelper output)
                 order.Add(index);
             }
         }
-    }
+    });
 
     [Fact]
-    public async Task Releasing_hands_off_directly_so_a_newcomer_cannot_barge()
+    public Task Releasing_hands_off_directly_so_a_newcomer_cannot_barge() => RunContract(async () =>
     {
         var holder = await AcquireAsync(CancellationToken.None);
         var waiter = AcquireAsync(CancellationToken.None).AsTask();
@@ -78,10 +86,10 @@ public abstract class LockContractTests(ITestOutputHelper output)
         Assert.False(newcomer.IsCompleted);
         (await waiter).Dispose();
         (await newcomer).Dispose();
-    }
+    });
 
     [Fact]
-    public async Task Releasing_never_runs_the_waiters_continuation_inline()
+    public Task Releasing_never_runs_the_waiters_continuation_inline() => RunContract(async () =>
     {
         var holder = await AcquireAsync(CancellationToken.None);
         var pending = AcquireAsync(CancellationToken.None);
@@ -105,10 +113,10 @@ public abstract class LockContractTests(ITestOutputHelper output)
             releaser.Dispose();
             return inline;
         }
-    }
+    });
 
     [Fact]
-    public async Task A_waiter_cancelled_while_queued_takes_nothing_and_the_next_waiter_gets_the_lock()
+    public Task A_waiter_cancelled_while_queued_takes_nothing_and_the_next_waiter_gets_the_lock() => RunContract(async () =>
     {
         var holder = await AcquireAsync(CancellationToken.None);
         using var cts = new CancellationTokenSource();
@@ -116,7 +124,7 @@ public abstract class LockContractTests(ITestOutputHelper output)
         var second = AcquireAsync(CancellationToken.None).AsTask();
         Assert.Equal(2, WaitingCount);
 
-        await cts.CancelAsync();
+        await CancelAsync(cts);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
         Assert.Equal(1, WaitingCount);
         Assert.Equal(1, Cancellations);
@@ -125,40 +133,40 @@ public abstract class LockContractTests(ITestOutputHelper output)
         (await second).Dispose();
         Assert.True(TryAcquire(out var last));
         last!.Dispose();
-    }
+    });
 
     [Fact]
-    public async Task An_already_cancelled_token_fails_even_when_free_and_leaves_the_lock_free()
+    public Task An_already_cancelled_token_fails_even_when_free_and_leaves_the_lock_free() => RunContract(async () =>
     {
         using var cts = new CancellationTokenSource();
-        await cts.CancelAsync();
+        await CancelAsync(cts);
         var pending = AcquireAsync(cts.Token);
         Assert.True(pending.IsCanceled);
         Assert.True(TryAcquire(out var releaser));
         releaser!.Dispose();
-    }
+    });
 
     [Fact]
-    public async Task Cancelling_the_only_waiter_leaves_the_lock_free_after_release()
+    public Task Cancelling_the_only_waiter_leaves_the_lock_free_after_release() => RunContract(async () =>
     {
         var holder = await AcquireAsync(CancellationToken.None);
         using var cts = new CancellationTokenSource();
         var waiter = AcquireAsync(cts.Token).AsTask();
-        await cts.CancelAsync();
+        await CancelAsync(cts);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiter);
         holder.Dispose();
         Assert.True(TryAcquire(out var releaser));
         releaser!.Dispose();
-    }
+    });
 
     [Fact]
-    public async Task A_release_before_the_cancellation_hands_the_lock_and_the_late_cancellation_changes_nothing()
+    public Task A_release_before_the_cancellation_hands_the_lock_and_the_late_cancellation_changes_nothing() => RunContract(async () =>
     {
         var holder = await AcquireAsync(CancellationToken.None);
         using var cts = new CancellationTokenSource();
         var waiter = AcquireAsync(cts.Token);
         holder.Dispose();
-        await cts.CancelAsync(); // the waiter was already dequeued: its callback finds it gone
+        await CancelAsync(cts); // the waiter was already dequeued: its callback finds it gone
 
         var releaser = await waiter;
         Assert.False(TryAcquire(out _));
@@ -166,10 +174,10 @@ public abstract class LockContractTests(ITestOutputHelper output)
         releaser.Dispose();
         Assert.True(TryAcquire(out var after));
         after!.Dispose();
-    }
+    });
 
     [Fact]
-    public async Task A_waiter_whose_token_fired_is_passed_over_at_hand_off_before_its_callback_ran()
+    public Task A_waiter_whose_token_fired_is_passed_over_at_hand_off_before_its_callback_ran() => RunContract(async () =>
     {
         // Cancellation callbacks run in reverse registration order: ours, registered after the waiter's, runs
         // first: the token is cancelled but the waiter is still queued when we release. The release must
@@ -184,7 +192,7 @@ public abstract class LockContractTests(ITestOutputHelper output)
             holder.Dispose();
         }))
         {
-            await cts.CancelAsync();
+            await CancelAsync(cts);
         }
 
         Assert.Equal(1, waitingAtRelease); // the window was real: the waiter's own callback had not run yet
@@ -193,10 +201,10 @@ public abstract class LockContractTests(ITestOutputHelper output)
         Assert.Equal(1, Cancellations); // counted once, by the release; the late callback found it gone
         Assert.True(TryAcquire(out var after));
         after!.Dispose();
-    }
+    });
 
     [Fact]
-    public async Task A_release_passes_over_a_waiter_whose_token_fired_and_hands_the_lock_to_the_next()
+    public Task A_release_passes_over_a_waiter_whose_token_fired_and_hands_the_lock_to_the_next() => RunContract(async () =>
     {
         var holder = await AcquireAsync(CancellationToken.None);
         using var cts = new CancellationTokenSource();
@@ -209,7 +217,7 @@ public abstract class LockContractTests(ITestOutputHelper output)
             holder.Dispose();
         }))
         {
-            await cts.CancelAsync();
+            await CancelAsync(cts);
         }
 
         Assert.Equal(2, waitingAtRelease);
@@ -220,10 +228,10 @@ public abstract class LockContractTests(ITestOutputHelper output)
         releaser.Dispose();
         Assert.True(TryAcquire(out var after));
         after!.Dispose();
-    }
+    });
 
     [Fact]
-    public async Task Hand_off_racing_cancellation_cancel_first_means_the_next_waiter_gets_the_lock()
+    public Task Hand_off_racing_cancellation_cancel_first_means_the_next_waiter_gets_the_lock() => RunContract(async () =>
     {
         // Ours is registered before the waiter's, so it runs after: the waiter has left when we release.
         var holder = await AcquireAsync(CancellationToken.None);
@@ -231,17 +239,17 @@ public abstract class LockContractTests(ITestOutputHelper output)
         using var registration = cts.Token.Register(holder.Dispose);
         var cancelled = AcquireAsync(cts.Token).AsTask();
         var next = AcquireAsync(CancellationToken.None).AsTask();
-        await cts.CancelAsync();
+        await CancelAsync(cts);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
         var releaser = await next;
         Assert.Equal(0, WaitingCount);
         releaser.Dispose();
         Assert.True(TryAcquire(out var after));
         after!.Dispose();
-    }
+    });
 
     [Fact]
-    public async Task Randomized_cancellation_stress_keeps_mutual_exclusion_and_exact_totals()
+    public Task Randomized_cancellation_stress_keeps_mutual_exclusion_and_exact_totals() => RunContract(async () =>
     {
         var seed = Environment.TickCount;
         Output.WriteLine($"seed {seed}");
@@ -263,7 +271,7 @@ public abstract class LockContractTests(ITestOutputHelper output)
                 var roll = random.Next(4);
                 if (roll == 0)
                 {
-                    await cts.CancelAsync();
+                    await CancelAsync(cts);
                 }
                 else if (roll == 1)
                 {
@@ -306,10 +314,10 @@ public abstract class LockContractTests(ITestOutputHelper output)
         Assert.Equal(0, WaitingCount);
         Assert.True(TryAcquire(out var last), "the lock must be free at the end");
         last!.Dispose();
-    }
+    }, usesThreads: true);
 }
 
-public sealed class AsyncLockContractTests(ITestOutputHelper output) : LockContractTests(output)
+public class AsyncLockContractTests(ITestOutputHelper output) : LockContractTests(output)
 {
     private readonly AsyncLock _lock = new();
 
@@ -327,7 +335,7 @@ public sealed class AsyncLockContractTests(ITestOutputHelper output) : LockContr
     }
 }
 
-public sealed class AsyncSemaphoreOfOneContractTests(ITestOutputHelper output) : LockContractTests(output)
+public class AsyncSemaphoreOfOneContractTests(ITestOutputHelper output) : LockContractTests(output)
 {
     private readonly AsyncSemaphore _semaphore = new(1, 1);
 
@@ -345,7 +353,7 @@ public sealed class AsyncSemaphoreOfOneContractTests(ITestOutputHelper output) :
     }
 }
 
-public sealed class AsyncSemaphoreWaitReleaseContractTests(ITestOutputHelper output) : LockContractTests(output)
+public class AsyncSemaphoreWaitReleaseContractTests(ITestOutputHelper output) : LockContractTests(output)
 {
     private readonly AsyncSemaphore _semaphore = new(1, 1);
 
@@ -372,7 +380,7 @@ public sealed class AsyncSemaphoreWaitReleaseContractTests(ITestOutputHelper out
     }
 }
 
-public sealed class CapacityLimiterOfOneContractTests(ITestOutputHelper output) : LockContractTests(output)
+public class CapacityLimiterOfOneContractTests(ITestOutputHelper output) : LockContractTests(output)
 {
     private readonly CapacityLimiter _limiter = new(1);
 
@@ -390,7 +398,7 @@ public sealed class CapacityLimiterOfOneContractTests(ITestOutputHelper output) 
     }
 }
 
-public sealed class CapacityLimiterNamedBorrowerContractTests(ITestOutputHelper output) : LockContractTests(output)
+public class CapacityLimiterNamedBorrowerContractTests(ITestOutputHelper output) : LockContractTests(output)
 {
     private readonly CapacityLimiter _limiter = new(1);
 
@@ -419,7 +427,7 @@ public sealed class CapacityLimiterNamedBorrowerContractTests(ITestOutputHelper 
     }
 }
 
-public sealed class ReaderWriterLockWriterContractTests(ITestOutputHelper output) : LockContractTests(output)
+public class ReaderWriterLockWriterContractTests(ITestOutputHelper output) : LockContractTests(output)
 {
     private readonly AsyncReaderWriterLock _lock = new();
 
@@ -437,7 +445,7 @@ public sealed class ReaderWriterLockWriterContractTests(ITestOutputHelper output
     }
 }
 
-public sealed class FairReaderWriterLockWriterContractTests(ITestOutputHelper output) : LockContractTests(output)
+public class FairReaderWriterLockWriterContractTests(ITestOutputHelper output) : LockContractTests(output)
 {
     private readonly AsyncReaderWriterLock _lock = new(fair: true);
 
@@ -453,4 +461,39 @@ public sealed class FairReaderWriterLockWriterContractTests(ITestOutputHelper ou
         releaser = taken ? r : null;
         return taken;
     }
+}
+
+public sealed class AsyncLockContractOnLoopTests(ITestOutputHelper output) : AsyncLockContractTests(output)
+{
+    protected override bool OnLoop => true;
+}
+
+public sealed class AsyncSemaphoreOfOneContractOnLoopTests(ITestOutputHelper output) : AsyncSemaphoreOfOneContractTests(output)
+{
+    protected override bool OnLoop => true;
+}
+
+public sealed class AsyncSemaphoreWaitReleaseContractOnLoopTests(ITestOutputHelper output) : AsyncSemaphoreWaitReleaseContractTests(output)
+{
+    protected override bool OnLoop => true;
+}
+
+public sealed class CapacityLimiterOfOneContractOnLoopTests(ITestOutputHelper output) : CapacityLimiterOfOneContractTests(output)
+{
+    protected override bool OnLoop => true;
+}
+
+public sealed class CapacityLimiterNamedBorrowerContractOnLoopTests(ITestOutputHelper output) : CapacityLimiterNamedBorrowerContractTests(output)
+{
+    protected override bool OnLoop => true;
+}
+
+public sealed class ReaderWriterLockWriterContractOnLoopTests(ITestOutputHelper output) : ReaderWriterLockWriterContractTests(output)
+{
+    protected override bool OnLoop => true;
+}
+
+public sealed class FairReaderWriterLockWriterContractOnLoopTests(ITestOutputHelper output) : FairReaderWriterLockWriterContractTests(output)
+{
+    protected override bool OnLoop => true;
 }

@@ -49,7 +49,8 @@ public class LoopWakeTests
                 {
                     e.Set();
                 }
-            });
+            }
+            );
         });
         yield return Kind("AsyncCountdownEvent.Signal", () =>
         {
@@ -101,7 +102,8 @@ public class LoopWakeTests
                     Assert.True(l.TryLock(out var held));
                     Assert.Equal(Waiters, condition.NotifyAll());
                     held.Dispose();
-                });
+                }
+            );
         });
         yield return Kind("AsyncCondition.WaitForAsync", () =>
         {
@@ -122,7 +124,8 @@ public class LoopWakeTests
                     ready = true;
                     condition.NotifyAll();
                     held.Dispose();
-                });
+                }
+            );
         });
         yield return Kind("AsyncQueue getters", () =>
         {
@@ -133,7 +136,8 @@ public class LoopWakeTests
                 {
                     Assert.True(q.TryPut(i));
                 }
-            });
+            }
+            );
         });
         yield return Kind("AsyncQueue putters", () =>
         {
@@ -145,7 +149,8 @@ public class LoopWakeTests
                 {
                     Assert.True(q.TryGet(out _));
                 }
-            });
+            }
+            );
         });
         yield return Kind("Memory channel receivers", () =>
         {
@@ -156,7 +161,8 @@ public class LoopWakeTests
                 {
                     Assert.True(send.TrySend(i));
                 }
-            });
+            }
+            );
         });
         yield return Kind("Memory channel enumerators", () =>
         {
@@ -175,7 +181,8 @@ public class LoopWakeTests
                     {
                         Assert.True(send.TrySend(i));
                     }
-                });
+                }
+            );
         });
         yield return Kind("Memory channel senders", () =>
         {
@@ -186,7 +193,8 @@ public class LoopWakeTests
                 {
                     Assert.True(receive.TryReceive(out _));
                 }
-            });
+            }
+            );
         });
     }
 

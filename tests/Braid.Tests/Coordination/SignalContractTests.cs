@@ -1,4 +1,5 @@
 using Braid.Coordination;
+using Braid.Tests.Support;
 
 namespace Braid.Tests.Coordination;
 
@@ -9,6 +10,13 @@ namespace Braid.Tests.Coordination;
 /// </summary>
 public abstract class SignalContractTests
 {
+    /// <summary>Whether this variant runs every test on an <c>AsyncLoop</c> with an autojumping clock (rule 36).</summary>
+    protected virtual bool OnLoop => false;
+
+    private Task RunContract(Func<Task> body, bool usesThreads = false) => ContractLoop.RunAsync(OnLoop, body, usesThreads);
+
+    private Task CancelAsync(CancellationTokenSource source) => ContractLoop.CancelAsync(OnLoop, source);
+
     protected abstract ValueTask WaitAsync(CancellationToken cancellationToken);
 
     protected abstract void Signal();
@@ -18,7 +26,7 @@ public abstract class SignalContractTests
     protected abstract long Cancellations { get; }
 
     [Fact]
-    public async Task A_wait_pends_until_the_signal()
+    public Task A_wait_pends_until_the_signal() => RunContract(async () =>
     {
         var wait = WaitAsync(CancellationToken.None).AsTask();
         Assert.False(wait.IsCompleted);
@@ -26,45 +34,45 @@ public abstract class SignalContractTests
         Signal();
         await wait;
         Assert.Equal(0, WaitingCount);
-    }
+    });
 
     [Fact]
-    public async Task A_signal_before_the_wait_completes_it_synchronously()
+    public Task A_signal_before_the_wait_completes_it_synchronously() => RunContract(async () =>
     {
         Signal();
         var wait = WaitAsync(CancellationToken.None);
         Assert.True(wait.IsCompletedSuccessfully);
         await wait;
-    }
+    });
 
     [Fact]
-    public async Task A_cancelled_wait_leaves_the_queue_and_the_next_waiter_still_gets_the_signal()
+    public Task A_cancelled_wait_leaves_the_queue_and_the_next_waiter_still_gets_the_signal() => RunContract(async () =>
     {
         using var cts = new CancellationTokenSource();
         var cancelled = WaitAsync(cts.Token).AsTask();
         var next = WaitAsync(CancellationToken.None).AsTask();
         Assert.Equal(2, WaitingCount);
-        await cts.CancelAsync();
+        await CancelAsync(cts);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
         Assert.Equal(1, WaitingCount);
         Assert.Equal(1, Cancellations);
         Signal();
         await next;
-    }
+    });
 
     [Fact]
-    public async Task An_already_cancelled_token_fails_at_once_without_queuing()
+    public Task An_already_cancelled_token_fails_at_once_without_queuing() => RunContract(async () =>
     {
         using var cts = new CancellationTokenSource();
-        await cts.CancelAsync();
+        await CancelAsync(cts);
         var wait = WaitAsync(cts.Token);
         Assert.True(wait.IsCanceled);
         Assert.Equal(0, WaitingCount);
         Assert.Equal(0, Cancellations);
-    }
+    });
 }
 
-public sealed class AsyncEventSignalContractTests : SignalContractTests
+public class AsyncEventSignalContractTests : SignalContractTests
 {
     private readonly AsyncEvent _event = new();
 
@@ -77,7 +85,7 @@ public sealed class AsyncEventSignalContractTests : SignalContractTests
     protected override void Signal() => _event.Set();
 }
 
-public sealed class AsyncAutoResetEventSignalContractTests : SignalContractTests
+public class AsyncAutoResetEventSignalContractTests : SignalContractTests
 {
     private readonly AsyncAutoResetEvent _event = new();
 
@@ -90,7 +98,7 @@ public sealed class AsyncAutoResetEventSignalContractTests : SignalContractTests
     protected override void Signal() => _event.Set();
 }
 
-public sealed class AsyncCountdownEventSignalContractTests : SignalContractTests
+public class AsyncCountdownEventSignalContractTests : SignalContractTests
 {
     private readonly AsyncCountdownEvent _countdown = new(1);
 
@@ -103,7 +111,7 @@ public sealed class AsyncCountdownEventSignalContractTests : SignalContractTests
     protected override void Signal() => _countdown.Signal();
 }
 
-public sealed class AsyncSemaphoreOfZeroSignalContractTests : SignalContractTests
+public class AsyncSemaphoreOfZeroSignalContractTests : SignalContractTests
 {
     private readonly AsyncSemaphore _semaphore = new(0);
 
@@ -116,7 +124,7 @@ public sealed class AsyncSemaphoreOfZeroSignalContractTests : SignalContractTest
     protected override void Signal() => _semaphore.Release();
 }
 
-public sealed class CapacityLimiterOfZeroSignalContractTests : SignalContractTests
+public class CapacityLimiterOfZeroSignalContractTests : SignalContractTests
 {
     private readonly CapacityLimiter _limiter = new(0);
 
@@ -127,4 +135,29 @@ public sealed class CapacityLimiterOfZeroSignalContractTests : SignalContractTes
     protected override async ValueTask WaitAsync(CancellationToken cancellationToken) => await _limiter.AcquireAsync(cancellationToken);
 
     protected override void Signal() => _limiter.TotalTokens++;
+}
+
+public sealed class AsyncEventSignalContractOnLoopTests : AsyncEventSignalContractTests
+{
+    protected override bool OnLoop => true;
+}
+
+public sealed class AsyncAutoResetEventSignalContractOnLoopTests : AsyncAutoResetEventSignalContractTests
+{
+    protected override bool OnLoop => true;
+}
+
+public sealed class AsyncCountdownEventSignalContractOnLoopTests : AsyncCountdownEventSignalContractTests
+{
+    protected override bool OnLoop => true;
+}
+
+public sealed class AsyncSemaphoreOfZeroSignalContractOnLoopTests : AsyncSemaphoreOfZeroSignalContractTests
+{
+    protected override bool OnLoop => true;
+}
+
+public sealed class CapacityLimiterOfZeroSignalContractOnLoopTests : CapacityLimiterOfZeroSignalContractTests
+{
+    protected override bool OnLoop => true;
 }
