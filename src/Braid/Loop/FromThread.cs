@@ -57,7 +57,7 @@ public static class FromThread
             loop,
             async () =>
             {
-                await function().ConfigureAwait(false);
+                await function().ConfigureAwait(LoopSynchronizationContext.IsCurrent); // no pool hop on the loop (rule 104)
                 return true;
             },
             cancellationToken);

@@ -298,6 +298,44 @@ public class LoopWakeTests
         });
 
     [Fact]
+    public void A_condition_predicate_is_evaluated_on_the_loop_thread_every_time() =>
+        LoopTest.Run(async clock =>
+        {
+            var loopThread = Environment.CurrentManagedThreadId;
+            var gate = new AsyncLock();
+            var condition = new AsyncCondition(gate);
+            var value = 0;
+            var evaluatedOn = new List<int>();
+            var waiter = WaitForThreeAsync();
+            for (var i = 1; i <= 3; i++)
+            {
+                await LoopTest.WaitAllTasksBlockedAsync();
+                using (await gate.LockAsync())
+                {
+                    value = i;
+                    condition.NotifyAll();
+                }
+            }
+
+            await waiter;
+            Assert.Equal(3, evaluatedOn.Count); // once before waiting, then after each of the first two notifications
+            Assert.All(evaluatedOn, thread => Assert.Equal(loopThread, thread));
+            Assert.Equal(TimeSpan.Zero, clock.Elapsed);
+
+            async Task WaitForThreeAsync()
+            {
+                using (await gate.LockAsync())
+                {
+                    await condition.WaitForAsync(() =>
+                    {
+                        evaluatedOn.Add(Environment.CurrentManagedThreadId);
+                        return value >= 2;
+                    });
+                }
+            }
+        });
+
+    [Fact]
     public void A_waiter_queued_on_the_loop_but_awaited_on_another_thread_resumes_off_the_loop() =>
         LoopTest.Run(async _ =>
         {
