@@ -88,7 +88,12 @@ public sealed class AsyncQueue<T>
     /// <summary>Waits until every item put has been marked done with <see cref="TaskDone"/>.</summary>
     /// <param name="cancellationToken">Cancels this wait only; it changes nothing in the queue.</param>
     /// <returns>A task that completes when the count of unfinished items is zero.</returns>
-    /// <remarks>Completes synchronously when nothing is unfinished. An immediate <see cref="Shutdown"/> counts the items it removes as done.</remarks>
+    /// <remarks>
+    /// Completes synchronously when nothing is unfinished; a token already cancelled fails at once. An immediate
+    /// <see cref="Shutdown"/> counts the items it removes as done. A joiner is a pooled waiter like a getter
+    /// (await the returned task once): it allocates nothing once the queue is warm, leaves no registration on
+    /// the token, and on an <see cref="Braid.Loop.AsyncLoop"/> its release is a loop step (design rule 36).
+    /// </remarks>
     public ValueTask JoinAsync(CancellationToken cancellationToken = default) => _core.JoinAsync(cancellationToken);
 
     /// <summary>

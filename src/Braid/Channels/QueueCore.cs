@@ -21,6 +21,7 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
 {
     private const string GetterName = "AsyncQueue.Getter";
     private const string PutterName = "AsyncQueue.Putter";
+    private const string JoinerName = "AsyncQueue.Joiner";
 
     private readonly Lock _sync = new();
     private readonly int _capacity;
@@ -30,7 +31,8 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
     private readonly WaiterPool<TOut> _getterPool = new(completesAtOnce: true);
     private TStorage _storage;
     private long _unfinished;
-    private TaskCompletionSource? _joined;
+    private readonly WaiterQueue<bool> _joiners;
+    private readonly WaiterPool<bool> _joinerPool = new(capacity: 16, completesAtOnce: true);
     private bool _isShutDown;
     private int _peak;
     private long _totalPut;
@@ -44,6 +46,7 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
         Id = IdGenerator.Next();
         _putters = new WaiterQueue<TIn>(_sync, Id, PutterName);
         _getters = new WaiterQueue<TOut>(_sync, Id, GetterName);
+        _joiners = new WaiterQueue<bool>(_sync, Id, JoinerName);
     }
 
     public long Id { get; }
@@ -211,7 +214,7 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
 
     public void TaskDone()
     {
-        TaskCompletionSource? joined = null;
+        var joined = default(WaiterList<bool>);
         lock (_sync)
         {
             if (_unfinished == 0)
@@ -221,16 +224,24 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
 
             if (--_unfinished == 0)
             {
-                (joined, _joined) = (_joined, null);
+                _joiners.DrainTo(ref joined);
             }
         }
 
-        joined?.TrySetResult();
+        joined.SetResults(true);
     }
 
     public ValueTask JoinAsync(CancellationToken cancellationToken)
     {
-        Task joined;
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        // A joiner is a pooled waiter node like a getter or putter (not a shared TaskCompletionSource): a
+        // cancelled join leaves no registration behind, and on a loop the release is a loop step (rule 36).
+        Waiter<bool> joiner;
+        ValueTask joined;
         lock (_sync)
         {
             if (_unfinished == 0)
@@ -238,17 +249,20 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
                 return default;
             }
 
-            _joined ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            joined = _joined.Task;
+            joiner = _joinerPool.Rent();
+            joiner.Token = cancellationToken;
+            _joiners.Enqueue(joiner);
+            joined = joiner.VoidTask;
         }
 
-        return new ValueTask(cancellationToken.CanBeCanceled ? joined.WaitAsync(cancellationToken) : joined);
+        joiner.Arm(_joiners, cancellationToken);
+        return joined;
     }
 
     public IReadOnlyList<TOut> Shutdown(bool immediate)
     {
         var removed = new List<TOut>();
-        TaskCompletionSource? joined = null;
+        var joined = default(WaiterList<bool>);
         var getters = default(WaiterList<TOut>);
         var putters = default(WaiterList<TIn>);
         lock (_sync)
@@ -260,7 +274,7 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
                 _unfinished = Math.Max(0, _unfinished - removed.Count);
                 if (_unfinished == 0)
                 {
-                    (joined, _joined) = (_joined, null);
+                    _joiners.DrainTo(ref joined);
                 }
             }
 
@@ -271,7 +285,7 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
 
         getters.SetExceptions(static () => new QueueShutDownException());
         putters.SetExceptions(static () => new QueueShutDownException());
-        joined?.TrySetResult();
+        joined.SetResults(true);
         return removed;
     }
 

@@ -51,7 +51,7 @@ public sealed class AsyncLoop
     private bool _finished;
     private bool _inStep;
     private int _offLoop;
-    private List<TaskCompletionSource>? _blockedWaiters;
+    private List<BlockedWaiter>? _blockedWaiters;
 
     private long _steps;
     private long _longestStepTicks; // TimeSpan ticks
@@ -167,36 +167,30 @@ public sealed class AsyncLoop
             return Task.FromCanceled(cancellationToken);
         }
 
-        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var waiter = new BlockedWaiter(this, cancellationToken);
+
+        // Registered before the waiter is listed, so that whoever releases it can dispose the registration
+        // first: a wait that returns leaves no callback on the caller's token.
+        if (cancellationToken.CanBeCanceled)
+        {
+            waiter.Registration = cancellationToken.UnsafeRegister(static s => ((BlockedWaiter)s!).Cancel(), waiter);
+        }
+
         lock (_gate)
         {
             (_blockedWaiters ??= []).Add(waiter);
             Wake();
         }
 
-        if (cancellationToken.CanBeCanceled)
-        {
-            var registration = cancellationToken.Register(
-                static s =>
-                {
-                    var (loop, w, token) = ((AsyncLoop, TaskCompletionSource, CancellationToken))s!;
-                    lock (loop._gate)
-                    {
-                        loop._blockedWaiters?.Remove(w);
-                    }
-
-                    w.TrySetCanceled(token);
-                },
-                (this, waiter, cancellationToken));
-            _ = waiter.Task.ContinueWith(
-                static (_, r) => ((CancellationTokenRegistration)r!).Dispose(),
-                registration,
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
-        }
-
         return waiter.Task;
+    }
+
+    internal void RemoveBlockedWaiter(BlockedWaiter waiter)
+    {
+        lock (_gate)
+        {
+            _blockedWaiters?.Remove(waiter);
+        }
     }
 
     /// <summary>Counts an operation running off the loop: while any is counted, the loop is not idle (no autojump).</summary>
@@ -407,7 +401,7 @@ public sealed class AsyncLoop
 
     private bool TryReleaseBlockedWaiters()
     {
-        List<TaskCompletionSource>? released;
+        List<BlockedWaiter>? released;
         lock (_gate)
         {
             if (_count != 0 || _offLoop != 0 || _blockedWaiters is not { Count: > 0 })
@@ -422,6 +416,7 @@ public sealed class AsyncLoop
         foreach (var waiter in released)
         {
             // The waiters' tasks continue asynchronously: each continuation is posted as a step.
+            waiter.Registration.Dispose();
             waiter.TrySetResult();
         }
 
@@ -542,6 +537,20 @@ public sealed class AsyncLoop
 
     internal void RaiseReport(BraidEventKind kind, string? name, TimeSpan duration, string message, Exception? exception)
         => BraidInstrumentation.Raise(new BraidEvent(kind, Id, name, duration, message, exception));
+}
+
+/// <summary>A caller of <see cref="AsyncLoop.WaitAllTasksBlockedAsync"/>, with the registration on its token.</summary>
+internal sealed class BlockedWaiter(AsyncLoop loop, CancellationToken cancellationToken)
+    : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+{
+    /// <summary>Set before the waiter is listed; disposed by whoever releases it.</summary>
+    public CancellationTokenRegistration Registration;
+
+    public void Cancel()
+    {
+        loop.RemoveBlockedWaiter(this);
+        TrySetCanceled(cancellationToken);
+    }
 }
 
 /// <summary>One posted step: a callback and its state.</summary>
