@@ -45,7 +45,7 @@ public sealed class TaskGroup : IAmbientScope
     private int _completed;
     private int _faulted;
     private int _cancelled;
-    private List<(string? Name, Exception Exception)>? _failures;
+    private FailureLog? _failures;
     private string? _cancelReason;
     private Task? _bodyTask;
     private ChildBatch? _openBatch;
@@ -507,20 +507,11 @@ public sealed class TaskGroup : IAmbientScope
         }
 
         var failures = Volatile.Read(ref _failures)
-            ?? Interlocked.CompareExchange(ref _failures, new List<(string? Name, Exception Exception)>(), null)
+            ?? Interlocked.CompareExchange(ref _failures, new FailureLog(), null)
             ?? _failures!;
-        lock (failures)
+        if (!failures.TryAdd(name, exception))
         {
-            foreach (var (_, seen) in failures)
-            {
-                // The body awaited a child's task and let its exception escape: one failure, not two.
-                if (ReferenceEquals(seen, exception))
-                {
-                    return;
-                }
-            }
-
-            failures.Add((name, exception));
+            return; // The body awaited a child's task and let its exception escape: one failure, not two.
         }
 
         if (!_supervisor)
@@ -583,14 +574,8 @@ public sealed class TaskGroup : IAmbientScope
         _cts.Dispose();
         if (failures is not null)
         {
-            (string? Name, Exception Exception)[] snapshot;
-            lock (failures)
-            {
-                snapshot = [.. failures];
-            }
-
-            _completion.TrySetException(new TaskGroupException(
-                Id, Name, [.. snapshot.Select(f => f.Name)], [.. snapshot.Select(f => f.Exception)]));
+            var (names, exceptions) = failures.Snapshot();
+            _completion.TrySetException(new TaskGroupException(Id, Name, names, exceptions));
         }
         else if (outerCancelled)
         {
@@ -599,6 +584,40 @@ public sealed class TaskGroup : IAmbientScope
         else
         {
             _completion.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// The failures in the order they were recorded, each exception object once. The set makes the
+    /// duplicate check O(1): a scan of the list made recording n failures O(n²).
+    /// </summary>
+    private sealed class FailureLog
+    {
+        private readonly List<string?> _names = [];
+        private readonly List<Exception> _exceptions = [];
+        private readonly HashSet<Exception> _seen = new(ReferenceEqualityComparer.Instance);
+
+        public bool TryAdd(string? name, Exception exception)
+        {
+            lock (_seen)
+            {
+                if (!_seen.Add(exception))
+                {
+                    return false;
+                }
+
+                _names.Add(name);
+                _exceptions.Add(exception);
+                return true;
+            }
+        }
+
+        public (string?[] Names, Exception[] Exceptions) Snapshot()
+        {
+            lock (_seen)
+            {
+                return ([.. _names], [.. _exceptions]);
+            }
         }
     }
 

@@ -1,0 +1,55 @@
+using Braid.Structured;
+
+namespace Braid.Tests.Structured;
+
+/// <summary>Every failure is kept, once, in the order it happened (design rules 4 and 5), however many there are.</summary>
+public sealed class TaskGroupFailureTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Twenty_thousand_failures_are_all_reported_in_order(bool supervisor)
+    {
+        // Recording a failure is O(1): a linear scan for duplicates made this quadratic.
+        const int count = 20_000;
+        var error = await Assert.ThrowsAsync<TaskGroupException>(() => TaskGroup.RunAsync(
+            group =>
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    var message = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    group.Start(_ => throw new InvalidOperationException(message), i % 2 == 0 ? "even" : null);
+                }
+
+                return Task.CompletedTask;
+            },
+            new TaskGroupOptions { Supervisor = supervisor }));
+
+        Assert.Equal(count, error.InnerExceptions.Count);
+        Assert.Equal(count, error.ChildNames.Count);
+        for (var i = 0; i < count; i++)
+        {
+            Assert.Equal(i.ToString(System.Globalization.CultureInfo.InvariantCulture), error.InnerExceptions[i].Message);
+            Assert.Equal(i % 2 == 0 ? "even" : null, error.ChildNames[i]);
+        }
+    }
+
+    [Fact]
+    public async Task The_same_exception_object_from_many_children_is_reported_once_at_its_first_place()
+    {
+        var shared = new InvalidOperationException("shared");
+        var error = await Assert.ThrowsAsync<TaskGroupException>(() => TaskGroup.RunAsync(
+            group =>
+            {
+                group.Start(_ => throw new FormatException("first"), "a");
+                group.Start(_ => Task.FromException(shared), "b");
+                group.Start(_ => throw new FormatException("third"), "c");
+                group.Start(_ => Task.FromException(shared), "d");
+                return Task.FromException(shared);
+            },
+            new TaskGroupOptions { Supervisor = true }));
+
+        Assert.Equal(["first", "shared", "third"], error.InnerExceptions.Select(e => e.Message));
+        Assert.Equal(["a", "b", "c"], error.ChildNames);
+    }
+}
