@@ -35,6 +35,7 @@ public sealed class TaskGroup : IAmbientScope
     private readonly CancellationToken _token;
     private readonly CancellationToken _outerToken;
     private readonly IAmbientScope? _parent;
+    private readonly TimeProvider _clock;
     private readonly bool _supervisor;
     private readonly TaskCompletionSource _completion = new();
 
@@ -57,6 +58,7 @@ public sealed class TaskGroup : IAmbientScope
         _supervisor = options?.Supervisor ?? false;
         _outerToken = cancellationToken;
         _parent = AmbientScope.Current;
+        _clock = AmbientScope.InheritedClock(_parent);
         var parentToken = _parent?.Token ?? default;
         if (parentToken == cancellationToken)
         {
@@ -90,6 +92,10 @@ public sealed class TaskGroup : IAmbientScope
 
     CancellationToken IAmbientScope.Token => _token;
 
+    TimeProvider IAmbientScope.Clock => _clock;
+
+    // The group has no deadline of its own; it inherits its clock from its parent, so the parent's
+    // effective deadline is already an instant on the group's clock.
     DateTimeOffset? IAmbientScope.EffectiveDeadline => _parent?.EffectiveDeadline;
 
     private string DebuggerDisplay
