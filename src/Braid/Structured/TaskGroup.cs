@@ -15,7 +15,10 @@ namespace Braid.Structured;
 /// Children run in the caller's context: <see cref="Start(Func{CancellationToken, Task}, string?)"/>
 /// invokes the child at once, on the calling thread, until its first incomplete await, exactly as
 /// calling an async method does. On a single-threaded <see cref="SynchronizationContext"/> the
-/// children therefore stay on it. Nothing is sent to the thread pool.
+/// children therefore stay on it. Nothing is sent to the thread pool. But a child belongs to its
+/// group, not to its caller: it runs in the group's ambient chain (design rule 13), so scopes and
+/// groups nested inside it are cancelled with the group and inherit the group's clock and deadline,
+/// whoever started it and from wherever.
 /// </para>
 /// <para>
 /// Cancellation: the group's <see cref="CancellationToken"/> is cancelled by <see cref="Cancel"/>, by
@@ -183,6 +186,17 @@ public sealed class TaskGroup : IAmbientScope
     {
         ArgumentNullException.ThrowIfNull(child);
         Enter(name);
+
+        // The child runs in the group's chain, not its caller's (design rule 13). Setting an AsyncLocal
+        // allocates, so the switch is skipped when the group already is the ambient scope: the common
+        // case, a child started from the body or from a sibling, stays free.
+        var previous = AmbientScope.Current;
+        var switched = !ReferenceEquals(previous, this);
+        if (switched)
+        {
+            AmbientScope.Current = this;
+        }
+
         Task task;
         try
         {
@@ -193,6 +207,13 @@ public sealed class TaskGroup : IAmbientScope
 #pragma warning restore CA1031
         {
             task = Task.FromException(exception);
+        }
+        finally
+        {
+            if (switched)
+            {
+                AmbientScope.Current = previous;
+            }
         }
 
         Track(task, name);
@@ -217,6 +238,13 @@ public sealed class TaskGroup : IAmbientScope
     {
         ArgumentNullException.ThrowIfNull(child);
         Enter(name);
+        var previous = AmbientScope.Current;
+        var switched = !ReferenceEquals(previous, this); // As in Start: free from the body or a sibling.
+        if (switched)
+        {
+            AmbientScope.Current = this;
+        }
+
         Task<T> task;
         try
         {
@@ -227,6 +255,13 @@ public sealed class TaskGroup : IAmbientScope
 #pragma warning restore CA1031
         {
             task = Task.FromException<T>(exception);
+        }
+        finally
+        {
+            if (switched)
+            {
+                AmbientScope.Current = previous;
+            }
         }
 
         Track(task, name);
@@ -261,6 +296,14 @@ public sealed class TaskGroup : IAmbientScope
         ArgumentNullException.ThrowIfNull(child);
         Enter(name);
         var signal = new StartSignal<T>(this, name, cancellationToken);
+
+        var previous = AmbientScope.Current;
+        var switched = !ReferenceEquals(previous, this); // As in Start: the child runs in the group's chain.
+        if (switched)
+        {
+            AmbientScope.Current = this;
+        }
+
         Task task;
         try
         {
@@ -271,6 +314,13 @@ public sealed class TaskGroup : IAmbientScope
 #pragma warning restore CA1031
         {
             task = Task.FromException(exception);
+        }
+        finally
+        {
+            if (switched)
+            {
+                AmbientScope.Current = previous;
+            }
         }
 
         if (task.IsCompleted)
