@@ -42,10 +42,12 @@ public sealed class TaskGroup : IAmbientScope
     private readonly bool _supervisor;
     private readonly TaskCompletionSource _completion = new();
 
-    // Children running plus one while the body runs. Once it reaches zero the group is finished and it
-    // never rises again: Start refuses to increment from zero.
+    // Children running, plus one while the body runs, plus one per cancellation in progress (a hold).
+    // Once it reaches zero the group is finished and it never rises again: Start refuses to increment
+    // from zero.
     private int _pending = 1;
     private int _bodyRunning = 1;
+    private int _holds;
     private int _completed;
     private int _faulted;
     private int _cancelled;
@@ -277,8 +279,11 @@ public sealed class TaskGroup : IAmbientScope
     /// <param name="child">The child: it calls <see cref="StartSignal{T}.Started(T)"/> once it is ready.</param>
     /// <param name="name">An optional name, used in failures, statistics and instrumentation.</param>
     /// <param name="cancellationToken">
-    /// Cancels the wait, and the child with it, until the child has started. After that, only the group
-    /// cancels the child.
+    /// Cancels the wait, and the child with it, until the child has started. If it fires first, the
+    /// returned task is cancelled at once (with this token), even if the child calls
+    /// <see cref="StartSignal{T}.Started(T)"/> later; the child's token is cancelled, and the child,
+    /// which the group still awaits, ending in cancellation counts as cancelled, not as a failure (a
+    /// real failure of it is still the group's). After the child has started, only the group cancels it.
     /// </param>
     /// <returns>
     /// The value the child reported. If the child fails before reporting, its exception surfaces here
@@ -297,11 +302,14 @@ public sealed class TaskGroup : IAmbientScope
         Enter(name);
         var signal = new StartSignal<T>(this, name, cancellationToken);
 
+        // The child runs in the group's chain. Until it has started, the caller's token cancels it
+        // too, so its link in the chain is the signal, whose token is the child's.
+        IAmbientScope scope = cancellationToken.CanBeCanceled ? signal : this;
         var previous = AmbientScope.Current;
-        var switched = !ReferenceEquals(previous, this); // As in Start: the child runs in the group's chain.
+        var switched = !ReferenceEquals(previous, scope);
         if (switched)
         {
-            AmbientScope.Current = this;
+            AmbientScope.Current = scope;
         }
 
         Task task;
@@ -351,7 +359,7 @@ public sealed class TaskGroup : IAmbientScope
     public TaskGroupStatistics GetStatistics()
     {
         var pending = Volatile.Read(ref _pending);
-        var running = Math.Max(0, pending - Volatile.Read(ref _bodyRunning));
+        var running = Math.Max(0, pending - Volatile.Read(ref _bodyRunning) - Volatile.Read(ref _holds));
         return new TaskGroupStatistics(
             running,
             Volatile.Read(ref _completed),
@@ -366,6 +374,44 @@ public sealed class TaskGroup : IAmbientScope
     public override string ToString() => Name is null ? $"task group #{Id}" : $"task group #{Id} '{Name}'";
 
     bool IAmbientScope.IsCancelledForNested() => _token.IsCancellationRequested || (_parent?.IsCancelledForNested() ?? false);
+
+    /// <summary>
+    /// Keeps the group open while a cancellation runs callbacks: a child that ends inside them, even
+    /// the last, cannot finish the group before their failures are recorded. False once finished.
+    /// </summary>
+    internal bool TryHold()
+    {
+        var pending = Volatile.Read(ref _pending);
+        while (pending > 0)
+        {
+            var seen = Interlocked.CompareExchange(ref _pending, pending + 1, pending);
+            if (seen == pending)
+            {
+                Interlocked.Increment(ref _holds);
+                return true;
+            }
+
+            pending = seen;
+        }
+
+        return false;
+    }
+
+    /// <summary>Ends a <see cref="TryHold"/>; the group finishes here if nothing else is left.</summary>
+    internal void ReleaseHold()
+    {
+        Interlocked.Decrement(ref _holds);
+        Leave();
+    }
+
+    /// <summary>Records the failures of callbacks registered on a token the group cancelled: nothing is dropped.</summary>
+    internal void RecordCallbackFailures(AggregateException callbackFailures)
+    {
+        foreach (var failure in callbackFailures.InnerExceptions)
+        {
+            RecordFailure(failure, "cancellation callback", isBody: true);
+        }
+    }
 
     internal void CountPreStartOutcome(TaskStatus status)
     {
@@ -578,31 +624,31 @@ public sealed class TaskGroup : IAmbientScope
 
     private void CancelCore(string reason)
     {
-        if (Volatile.Read(ref _pending) == 0)
+        // Held open while the callbacks run: a child that ends inside them (its continuation runs
+        // inline when there is no context to post to) could otherwise finish the group before Cancel
+        // throws the callbacks' failures, and they would be lost.
+        if (!TryHold())
         {
-            return;
-        }
-
-        if (Interlocked.CompareExchange(ref _cancelReason, reason, null) is null && BraidInstrumentation.IsEnabled)
-        {
-            BraidInstrumentation.Raise(new BraidEvent(BraidEventKind.ScopeCancelled, Id, Name, Message: reason));
+            return; // Finished: nothing is left to cancel.
         }
 
         try
         {
+            if (Interlocked.CompareExchange(ref _cancelReason, reason, null) is null && BraidInstrumentation.IsEnabled)
+            {
+                BraidInstrumentation.Raise(new BraidEvent(BraidEventKind.ScopeCancelled, Id, Name, Message: reason));
+            }
+
             _cts.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The group finished between the check and the cancel: nothing is left to cancel.
         }
         catch (AggregateException callbackFailures)
         {
             // A callback registered on the group's token threw: nothing is dropped, it is a failure.
-            foreach (var failure in callbackFailures.InnerExceptions)
-            {
-                RecordFailure(failure, "cancellation callback", isBody: true);
-            }
+            RecordCallbackFailures(callbackFailures);
+        }
+        finally
+        {
+            ReleaseHold();
         }
     }
 

@@ -52,4 +52,29 @@ public sealed class TaskGroupFailureTests
         Assert.Equal(["first", "shared", "third"], error.InnerExceptions.Select(e => e.Message));
         Assert.Equal(["a", "b", "c"], error.ChildNames);
     }
+
+    [Fact]
+    public async Task A_cancellation_callback_that_throws_after_the_last_child_ended_inside_the_cancel_is_reported()
+    {
+        // On a thread with no context to post to, the child ends (and is accounted) inside Cancel, which
+        // throws the callbacks' failures only once every callback has run: the group must still be open then.
+        var error = await Task.Run(async () =>
+        {
+            TaskGroup? seen = null;
+            var run = TaskGroup.RunAsync(group =>
+            {
+                seen = group;
+                group.CancellationToken.Register(() => throw new InvalidOperationException("callback"));
+                var gate = new TaskCompletionSource();
+                group.CancellationToken.Register(gate.SetResult);
+                group.Start(_ => gate.Task, "child");
+                return Task.CompletedTask;
+            });
+
+            seen!.Cancel("stop");
+            return await Assert.ThrowsAsync<TaskGroupException>(() => run);
+        });
+        Assert.Equal("callback", Assert.Single(error.InnerExceptions).Message);
+        Assert.Equal(["cancellation callback"], error.ChildNames);
+    }
 }
