@@ -8,6 +8,8 @@ namespace Braid.Benchmarks.Structured;
 /// Target (issue 2): within 1.5x of Task.WhenAll, at most 64 extra bytes per child.
 /// <c>Yield = false</c>: children complete synchronously; <c>Yield = true</c>: each child awaits
 /// <see cref="Task.Yield"/> once, so every child is pending when it is joined.
+/// <c>TaskGroupStartFromAnotherScope</c> starts the children from inside a <see cref="CancelScope"/>
+/// in the body, so each child pays the switch of the ambient chain to its group and back (design rule 13).
 /// </summary>
 [MemoryDiagnoser]
 public class TaskGroupBenchmarks
@@ -51,6 +53,23 @@ public class TaskGroupBenchmarks
 
             return Task.CompletedTask;
         });
+    }
+
+    [Benchmark(OperationsPerInvoke = Children)]
+    public Task TaskGroupStartFromAnotherScope()
+    {
+        var child = Yield ? YieldingChild : CompletedChild;
+        return TaskGroup.RunAsync(group => CancelScope.RunAsync(
+            _ =>
+            {
+                for (var i = 0; i < Children; i++)
+                {
+                    group.Start(child);
+                }
+
+                return Task.CompletedTask;
+            },
+            CancellationToken.None));
     }
 
     private static async Task YieldOnceAsync(CancellationToken cancellationToken) => await Task.Yield();

@@ -1,17 +1,24 @@
+using Braid.Loop;
+
 namespace Braid.Structured;
 
 /// <summary>
 /// One link of the ambient cancellation chain: a <see cref="CancelScope"/> or a <see cref="TaskGroup"/>
-/// whose body is running. Scopes and groups created inside it link to it, so that work nested inside
-/// is cancelled with it even when nobody passed its token down.
+/// whose body is running, or a child of a group while it runs (design rule 13). Scopes and groups
+/// created inside it link to it, so that work nested inside is cancelled with it even when nobody
+/// passed its token down, and inherit its clock.
 /// </summary>
 internal interface IAmbientScope
 {
     /// <summary>The token that is cancelled when this link (or, unless shielded, anything outside it) is cancelled.</summary>
     CancellationToken Token { get; }
 
+    /// <summary>The clock this link's deadlines are measured on; nested scopes and groups inherit it.</summary>
+    TimeProvider Clock { get; }
+
     /// <summary>
-    /// The sooner of this link's own deadline and the deadline it inherits, or <see langword="null"/>.
+    /// The sooner of this link's own deadline and the deadline it inherits, as an instant on
+    /// <see cref="Clock"/>, or <see langword="null"/>.
     /// </summary>
     DateTimeOffset? EffectiveDeadline { get; }
 
@@ -28,10 +35,39 @@ internal static class AmbientScope
 {
     private static readonly AsyncLocal<IAmbientScope?> s_current = new();
 
-    /// <summary>The innermost scope or group whose body is running on this flow, or <see langword="null"/>.</summary>
+    /// <summary>The innermost scope, group or group child running on this flow, or <see langword="null"/>.</summary>
     public static IAmbientScope? Current
     {
         get => s_current.Value;
         set => s_current.Value = value;
+    }
+
+    /// <summary>
+    /// The clock a new scope or group inherits (design rule 17): the enclosing link's, else the current
+    /// loop's, else the system clock.
+    /// </summary>
+    public static TimeProvider InheritedClock(IAmbientScope? enclosing) =>
+        enclosing?.Clock ?? AsyncLoop.Current?.TimeProvider ?? TimeProvider.System;
+
+    /// <summary>
+    /// Expresses <paramref name="deadline"/>, an instant on <paramref name="from"/>, as the instant on
+    /// <paramref name="to"/> that leaves the same time remaining. Two clocks' absolute instants cannot
+    /// be compared (a virtual clock may read the year 2000); the time they have left can.
+    /// </summary>
+    public static DateTimeOffset? OnClock(DateTimeOffset? deadline, TimeProvider from, TimeProvider to)
+    {
+        if (deadline is not { } instant || ReferenceEquals(from, to))
+        {
+            return deadline;
+        }
+
+        var remaining = instant - from.GetUtcNow();
+        var now = to.GetUtcNow();
+        if (remaining >= DateTimeOffset.MaxValue - now)
+        {
+            return DateTimeOffset.MaxValue;
+        }
+
+        return remaining <= DateTimeOffset.MinValue - now ? DateTimeOffset.MinValue : now + remaining;
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using Braid.Instrumentation;
 using Braid.Internal;
 using Braid.Loop;
@@ -26,6 +27,14 @@ namespace Braid.Structured;
 /// (a result, a failure, a cancellation that belongs further out) passes through unchanged.
 /// </para>
 /// <para>
+/// Clocks (design rule 17): a scope measures its deadline on the clock it is given, else on the clock
+/// of the scope or group it runs inside, else on the current <see cref="AsyncLoop"/>'s
+/// <see cref="AsyncLoop.TimeProvider"/>, else on the system clock; so on a loop with a virtual clock,
+/// <c>MoveOnAfterAsync(TimeSpan.FromSeconds(5), ...)</c> waits five virtual seconds. A relative
+/// deadline is computed on the scope's own clock. Deadlines on different clocks are compared by the
+/// time they have left, never as absolute instants.
+/// </para>
+/// <para>
 /// A shielded scope (<see cref="ShieldAsync(Func{CancelScope, Task}, TimeProvider?)"/>) ignores
 /// every cancellation from outside (enclosing scopes, groups and tokens) but obeys its own deadline
 /// and <see cref="Cancel"/>: it is for cleanup that must finish.
@@ -43,17 +52,22 @@ public sealed class CancelScope : IAmbientScope
     private string? _cancelReason;
     private List<Exception>? _callbackFailures;
     private bool _closed;
+    private int _cancelsRunning;
+    private TaskCompletionSource? _cancelsDone;
     private volatile bool _cancelledCaught;
 
     private CancelScope(TimeProvider? timeProvider, bool shield, CancellationToken cancellationToken)
     {
         Id = IdGenerator.Next();
-        _time = timeProvider ?? TimeProvider.System;
+        var enclosing = AmbientScope.Current;
+
+        // A shield ignores the outside's cancellation, not its time: it inherits the clock all the same.
+        _time = timeProvider ?? AmbientScope.InheritedClock(enclosing);
         IsShielded = shield;
         if (!shield)
         {
             _outerToken = cancellationToken;
-            _parent = AmbientScope.Current;
+            _parent = enclosing;
         }
 
         var parentToken = _parent?.Token ?? default;
@@ -83,7 +97,10 @@ public sealed class CancelScope : IAmbientScope
     /// <summary>Whether this scope ignores cancellation from outside.</summary>
     public bool IsShielded { get; }
 
-    /// <summary>The clock the deadline is measured on.</summary>
+    /// <summary>
+    /// The clock the deadline is measured on: the one given, else the enclosing scope's or group's,
+    /// else the current loop's, else <see cref="TimeProvider.System"/>.
+    /// </summary>
     public TimeProvider TimeProvider => _time;
 
     /// <summary>
@@ -107,14 +124,16 @@ public sealed class CancelScope : IAmbientScope
 
     /// <summary>
     /// The deadline that actually applies inside the scope: the sooner of its own and the one it
-    /// inherits from enclosing scopes (a shielded scope inherits none), or <see langword="null"/>.
+    /// inherits from enclosing scopes (a shielded scope inherits none), or <see langword="null"/>;
+    /// an instant on this scope's <see cref="TimeProvider"/>. An inherited deadline on another clock
+    /// is carried over by the time it has left, not by its absolute instant.
     /// </summary>
     public DateTimeOffset? EffectiveDeadline
     {
         get
         {
             var own = Deadline;
-            var inherited = _parent?.EffectiveDeadline;
+            var inherited = _parent is null ? null : AmbientScope.OnClock(_parent.EffectiveDeadline, _parent.Clock, _time);
             return (own, inherited) switch
             {
                 (null, _) => inherited,
@@ -142,6 +161,8 @@ public sealed class CancelScope : IAmbientScope
 
     CancellationToken IAmbientScope.Token => _cts.Token;
 
+    TimeProvider IAmbientScope.Clock => _time;
+
     private string DebuggerDisplay =>
         $"CancelScope #{Id}{(IsShielded ? " shielded" : string.Empty)} deadline={Deadline?.ToString("O") ?? "none"} cancelled={IsCancellationRequested} caught={CancelledCaught}";
 
@@ -151,7 +172,7 @@ public sealed class CancelScope : IAmbientScope
     /// <returns>The scope, after the body has finished; check <see cref="CancelledCaught"/>.</returns>
     /// <remarks>Completes synchronously if the body does. Outside cancellation propagates as <see cref="OperationCanceledException"/>.</remarks>
     public static Task<CancelScope> RunAsync(Func<CancelScope, Task> body, CancellationToken cancellationToken = default) =>
-        RunCoreAsync(Create(null, null, shield: false, cancellationToken), body, fail: false);
+        RunCoreAsync(Create(body, null, null, null, shield: false, cancellationToken), body, fail: false);
 
     /// <summary>Runs <paramref name="body"/> for a result in a scope without a deadline.</summary>
     /// <typeparam name="T">The result type.</typeparam>
@@ -160,7 +181,7 @@ public sealed class CancelScope : IAmbientScope
     /// <returns>The result, or no result if the scope caught a cancellation.</returns>
     /// <remarks>Outside cancellation propagates as <see cref="OperationCanceledException"/>.</remarks>
     public static Task<CancelScopeResult<T>> RunAsync<T>(Func<CancelScope, Task<T>> body, CancellationToken cancellationToken = default) =>
-        RunCoreAsync(Create(null, null, shield: false, cancellationToken), body, fail: false);
+        RunCoreAsync(Create(body, null, null, null, shield: false, cancellationToken), body, fail: false);
 
     /// <summary>
     /// Runs <paramref name="body"/> and abandons it quietly if it is still running
@@ -168,44 +189,44 @@ public sealed class CancelScope : IAmbientScope
     /// </summary>
     /// <param name="delay">How long the body may run, measured on <paramref name="timeProvider"/>.</param>
     /// <param name="body">The work; it receives the scope.</param>
-    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock; when <see langword="null"/>, the enclosing scope's or group's, else the current loop's, else <see cref="TimeProvider.System"/>.</param>
     /// <param name="cancellationToken">Cancellation from outside; it is not absorbed by this scope.</param>
     /// <returns>The scope, after the body has finished; <see cref="CancelledCaught"/> tells whether the deadline cut it short.</returns>
     /// <remarks>Completes synchronously if the body does. Outside cancellation propagates as <see cref="OperationCanceledException"/>.</remarks>
     public static Task<CancelScope> MoveOnAfterAsync(TimeSpan delay, Func<CancelScope, Task> body, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default) =>
-        RunCoreAsync(Create(timeProvider, Relative(delay, timeProvider), shield: false, cancellationToken), body, fail: false);
+        RunCoreAsync(Create(body, timeProvider, delay, null, shield: false, cancellationToken), body, fail: false);
 
     /// <summary>Runs <paramref name="body"/> for a result and abandons it quietly after <paramref name="delay"/>.</summary>
     /// <typeparam name="T">The result type.</typeparam>
     /// <param name="delay">How long the body may run, measured on <paramref name="timeProvider"/>.</param>
     /// <param name="body">The work; it receives the scope.</param>
-    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock; when <see langword="null"/>, the enclosing scope's or group's, else the current loop's, else <see cref="TimeProvider.System"/>.</param>
     /// <param name="cancellationToken">Cancellation from outside; it is not absorbed by this scope.</param>
     /// <returns>The result, or no result if the deadline cut the body short.</returns>
     /// <remarks>Outside cancellation propagates as <see cref="OperationCanceledException"/>.</remarks>
     public static Task<CancelScopeResult<T>> MoveOnAfterAsync<T>(TimeSpan delay, Func<CancelScope, Task<T>> body, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default) =>
-        RunCoreAsync(Create(timeProvider, Relative(delay, timeProvider), shield: false, cancellationToken), body, fail: false);
+        RunCoreAsync(Create(body, timeProvider, delay, null, shield: false, cancellationToken), body, fail: false);
 
     /// <summary>Runs <paramref name="body"/> and abandons it quietly if it is still running at <paramref name="deadline"/> (Trio's <c>move_on_at</c>).</summary>
     /// <param name="deadline">The absolute deadline on <paramref name="timeProvider"/>'s clock.</param>
     /// <param name="body">The work; it receives the scope.</param>
-    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock; when <see langword="null"/>, the enclosing scope's or group's, else the current loop's, else <see cref="TimeProvider.System"/>.</param>
     /// <param name="cancellationToken">Cancellation from outside; it is not absorbed by this scope.</param>
     /// <returns>The scope, after the body has finished; check <see cref="CancelledCaught"/>.</returns>
     /// <remarks>A deadline already past cancels the token before the body starts.</remarks>
     public static Task<CancelScope> MoveOnAtAsync(DateTimeOffset deadline, Func<CancelScope, Task> body, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default) =>
-        RunCoreAsync(Create(timeProvider, deadline, shield: false, cancellationToken), body, fail: false);
+        RunCoreAsync(Create(body, timeProvider, null, deadline, shield: false, cancellationToken), body, fail: false);
 
     /// <summary>Runs <paramref name="body"/> for a result and abandons it quietly at <paramref name="deadline"/>.</summary>
     /// <typeparam name="T">The result type.</typeparam>
     /// <param name="deadline">The absolute deadline on <paramref name="timeProvider"/>'s clock.</param>
     /// <param name="body">The work; it receives the scope.</param>
-    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock; when <see langword="null"/>, the enclosing scope's or group's, else the current loop's, else <see cref="TimeProvider.System"/>.</param>
     /// <param name="cancellationToken">Cancellation from outside; it is not absorbed by this scope.</param>
     /// <returns>The result, or no result if the deadline cut the body short.</returns>
     /// <remarks>A deadline already past cancels the token before the body starts.</remarks>
     public static Task<CancelScopeResult<T>> MoveOnAtAsync<T>(DateTimeOffset deadline, Func<CancelScope, Task<T>> body, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default) =>
-        RunCoreAsync(Create(timeProvider, deadline, shield: false, cancellationToken), body, fail: false);
+        RunCoreAsync(Create(body, timeProvider, null, deadline, shield: false, cancellationToken), body, fail: false);
 
     /// <summary>
     /// Runs <paramref name="body"/> and throws <see cref="DeadlineExceededException"/> if it is still
@@ -213,48 +234,48 @@ public sealed class CancelScope : IAmbientScope
     /// </summary>
     /// <param name="delay">How long the body may run, measured on <paramref name="timeProvider"/>.</param>
     /// <param name="body">The work; it receives the scope.</param>
-    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock; when <see langword="null"/>, the enclosing scope's or group's, else the current loop's, else <see cref="TimeProvider.System"/>.</param>
     /// <param name="cancellationToken">Cancellation from outside; it propagates as <see cref="OperationCanceledException"/>.</param>
     /// <returns>A task that completes when the body does.</returns>
     /// <exception cref="DeadlineExceededException">The scope caught its own cancellation (deadline or <see cref="Cancel"/>).</exception>
     /// <remarks>Completes synchronously if the body does.</remarks>
     public static Task FailAfterAsync(TimeSpan delay, Func<CancelScope, Task> body, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default) =>
-        RunCoreAsync(Create(timeProvider, Relative(delay, timeProvider), shield: false, cancellationToken), body, fail: true);
+        RunCoreAsync(Create(body, timeProvider, delay, null, shield: false, cancellationToken), body, fail: true);
 
     /// <summary>Runs <paramref name="body"/> for a result and throws <see cref="DeadlineExceededException"/> after <paramref name="delay"/>.</summary>
     /// <typeparam name="T">The result type.</typeparam>
     /// <param name="delay">How long the body may run, measured on <paramref name="timeProvider"/>.</param>
     /// <param name="body">The work; it receives the scope.</param>
-    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock; when <see langword="null"/>, the enclosing scope's or group's, else the current loop's, else <see cref="TimeProvider.System"/>.</param>
     /// <param name="cancellationToken">Cancellation from outside; it propagates as <see cref="OperationCanceledException"/>.</param>
     /// <returns>The body's result.</returns>
     /// <exception cref="DeadlineExceededException">The scope caught its own cancellation.</exception>
     /// <remarks>Completes synchronously if the body does.</remarks>
     public static async Task<T> FailAfterAsync<T>(TimeSpan delay, Func<CancelScope, Task<T>> body, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default) =>
-        (await RunCoreAsync(Create(timeProvider, Relative(delay, timeProvider), shield: false, cancellationToken), body, fail: true).ConfigureAwait(false)).Value;
+        (await RunCoreAsync(Create(body, timeProvider, delay, null, shield: false, cancellationToken), body, fail: true).ConfigureAwait(false)).Value;
 
     /// <summary>Runs <paramref name="body"/> and throws <see cref="DeadlineExceededException"/> if it is still running at <paramref name="deadline"/>.</summary>
     /// <param name="deadline">The absolute deadline on <paramref name="timeProvider"/>'s clock.</param>
     /// <param name="body">The work; it receives the scope.</param>
-    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock; when <see langword="null"/>, the enclosing scope's or group's, else the current loop's, else <see cref="TimeProvider.System"/>.</param>
     /// <param name="cancellationToken">Cancellation from outside; it propagates as <see cref="OperationCanceledException"/>.</param>
     /// <returns>A task that completes when the body does.</returns>
     /// <exception cref="DeadlineExceededException">The scope caught its own cancellation.</exception>
     /// <remarks>Completes synchronously if the body does.</remarks>
     public static Task FailAtAsync(DateTimeOffset deadline, Func<CancelScope, Task> body, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default) =>
-        RunCoreAsync(Create(timeProvider, deadline, shield: false, cancellationToken), body, fail: true);
+        RunCoreAsync(Create(body, timeProvider, null, deadline, shield: false, cancellationToken), body, fail: true);
 
     /// <summary>Runs <paramref name="body"/> for a result and throws <see cref="DeadlineExceededException"/> at <paramref name="deadline"/>.</summary>
     /// <typeparam name="T">The result type.</typeparam>
     /// <param name="deadline">The absolute deadline on <paramref name="timeProvider"/>'s clock.</param>
     /// <param name="body">The work; it receives the scope.</param>
-    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock; when <see langword="null"/>, the enclosing scope's or group's, else the current loop's, else <see cref="TimeProvider.System"/>.</param>
     /// <param name="cancellationToken">Cancellation from outside; it propagates as <see cref="OperationCanceledException"/>.</param>
     /// <returns>The body's result.</returns>
     /// <exception cref="DeadlineExceededException">The scope caught its own cancellation.</exception>
     /// <remarks>Completes synchronously if the body does.</remarks>
     public static async Task<T> FailAtAsync<T>(DateTimeOffset deadline, Func<CancelScope, Task<T>> body, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default) =>
-        (await RunCoreAsync(Create(timeProvider, deadline, shield: false, cancellationToken), body, fail: true).ConfigureAwait(false)).Value;
+        (await RunCoreAsync(Create(body, timeProvider, null, deadline, shield: false, cancellationToken), body, fail: true).ConfigureAwait(false)).Value;
 
     /// <summary>
     /// Runs <paramref name="body"/> shielded from every cancellation outside it: enclosing scopes,
@@ -263,11 +284,11 @@ public sealed class CancelScope : IAmbientScope
     /// <see cref="Deadline"/>) so that cleanup cannot hang forever.
     /// </summary>
     /// <param name="body">The work; it receives the scope.</param>
-    /// <param name="timeProvider">The clock for a deadline set later; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock for a deadline set later; when <see langword="null"/>, the enclosing scope's or group's, else the current loop's, else <see cref="TimeProvider.System"/>.</param>
     /// <returns>The scope, after the body has finished.</returns>
     /// <remarks>Completes synchronously if the body does. Only <see cref="Cancel"/> and the scope's own deadline cancel it.</remarks>
     public static Task<CancelScope> ShieldAsync(Func<CancelScope, Task> body, TimeProvider? timeProvider = null) =>
-        RunCoreAsync(Create(timeProvider, null, shield: true, default), body, fail: false);
+        RunCoreAsync(Create(body, timeProvider, null, null, shield: true, default), body, fail: false);
 
     /// <summary>
     /// Runs <paramref name="body"/> shielded from outside cancellation, but abandons it quietly if it is
@@ -275,30 +296,30 @@ public sealed class CancelScope : IAmbientScope
     /// </summary>
     /// <param name="delay">How long the cleanup may take, measured on <paramref name="timeProvider"/>.</param>
     /// <param name="body">The work; it receives the scope.</param>
-    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock; when <see langword="null"/>, the enclosing scope's or group's, else the current loop's, else <see cref="TimeProvider.System"/>.</param>
     /// <returns>The scope, after the body has finished; <see cref="CancelledCaught"/> tells whether its deadline cut it short.</returns>
     /// <remarks>Completes synchronously if the body does.</remarks>
     public static Task<CancelScope> ShieldAfterAsync(TimeSpan delay, Func<CancelScope, Task> body, TimeProvider? timeProvider = null) =>
-        RunCoreAsync(Create(timeProvider, Relative(delay, timeProvider), shield: true, default), body, fail: false);
+        RunCoreAsync(Create(body, timeProvider, delay, null, shield: true, default), body, fail: false);
 
     /// <summary>Runs <paramref name="body"/> for a result, shielded from every cancellation outside it.</summary>
     /// <typeparam name="T">The result type.</typeparam>
     /// <param name="body">The work; it receives the scope.</param>
-    /// <param name="timeProvider">The clock for a deadline set later; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock for a deadline set later; when <see langword="null"/>, the enclosing scope's or group's, else the current loop's, else <see cref="TimeProvider.System"/>.</param>
     /// <returns>The result, or no result if the scope's own deadline or <see cref="Cancel"/> cut the body short.</returns>
     /// <remarks>Completes synchronously if the body does. Only <see cref="Cancel"/> and the scope's own deadline cancel it.</remarks>
     public static Task<CancelScopeResult<T>> ShieldAsync<T>(Func<CancelScope, Task<T>> body, TimeProvider? timeProvider = null) =>
-        RunCoreAsync(Create(timeProvider, null, shield: true, default), body, fail: false);
+        RunCoreAsync(Create(body, timeProvider, null, null, shield: true, default), body, fail: false);
 
     /// <summary>Runs <paramref name="body"/> for a result, shielded from outside cancellation, abandoning it quietly after <paramref name="delay"/>.</summary>
     /// <typeparam name="T">The result type.</typeparam>
     /// <param name="delay">How long the body may take, measured on <paramref name="timeProvider"/>.</param>
     /// <param name="body">The work; it receives the scope.</param>
-    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock; when <see langword="null"/>, the enclosing scope's or group's, else the current loop's, else <see cref="TimeProvider.System"/>.</param>
     /// <returns>The result, or no result if the deadline cut the body short.</returns>
     /// <remarks>Completes synchronously if the body does.</remarks>
     public static Task<CancelScopeResult<T>> ShieldAfterAsync<T>(TimeSpan delay, Func<CancelScope, Task<T>> body, TimeProvider? timeProvider = null) =>
-        RunCoreAsync(Create(timeProvider, Relative(delay, timeProvider), shield: true, default), body, fail: false);
+        RunCoreAsync(Create(body, timeProvider, delay, null, shield: true, default), body, fail: false);
 
     /// <summary>
     /// Cancels the scope: its token is cancelled and, when the body ends in cancellation, the scope
@@ -319,19 +340,29 @@ public sealed class CancelScope : IAmbientScope
     bool IAmbientScope.IsCancelledForNested() =>
         _cts.IsCancellationRequested || OwnDeadlinePassed() || (_parent?.IsCancelledForNested() ?? false);
 
-    private static DateTimeOffset Relative(TimeSpan delay, TimeProvider? timeProvider)
+    private static DateTimeOffset Relative(TimeSpan delay, TimeProvider clock)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
-        var now = (timeProvider ?? TimeProvider.System).GetUtcNow();
+        var now = clock.GetUtcNow();
         return delay >= DateTimeOffset.MaxValue - now ? DateTimeOffset.MaxValue : now + delay;
     }
 
-    private static CancelScope Create(TimeProvider? timeProvider, DateTimeOffset? deadline, bool shield, CancellationToken cancellationToken)
+    private static CancelScope Create(Delegate body, TimeProvider? timeProvider, TimeSpan? delay, DateTimeOffset? deadline, bool shield, CancellationToken cancellationToken)
     {
-        var scope = new CancelScope(timeProvider, shield, cancellationToken);
-        if (deadline is not null)
+        // Arguments first: a scope, once created, holds a registration on the outer token (and may
+        // hold a timer) that only its exit releases.
+        ArgumentNullException.ThrowIfNull(body);
+        if (delay is { } relative)
         {
-            scope.SetDeadline(deadline);
+            ArgumentOutOfRangeException.ThrowIfLessThan(relative, TimeSpan.Zero, nameof(delay));
+        }
+
+        var scope = new CancelScope(timeProvider, shield, cancellationToken);
+
+        // A relative deadline is measured on the scope's own clock, inherited or given.
+        var due = delay is { } d ? Relative(d, scope._time) : deadline;
+        if (due is not null)
+        {
+            scope.SetDeadline(due);
         }
 
         return scope;
@@ -339,7 +370,7 @@ public sealed class CancelScope : IAmbientScope
 
     private static async Task<CancelScope> RunCoreAsync(CancelScope scope, Func<CancelScope, Task> body, bool fail)
     {
-        ArgumentNullException.ThrowIfNull(body);
+        ExceptionDispatchInfo? failure = null;
         try
         {
             // Not capturing the context is safe (the caller's own await resumes on its context), except
@@ -350,19 +381,27 @@ public sealed class CancelScope : IAmbientScope
         {
             scope._cancelledCaught = true;
         }
-        finally
+#pragma warning disable CA1031 // Rethrown by AfterExit, together with any callback failures.
+        catch (Exception exception)
+#pragma warning restore CA1031
         {
-            scope.Close();
+            failure = ExceptionDispatchInfo.Capture(exception);
         }
 
-        scope.AfterExit(fail);
+        if (scope.BeginCloseAsync() is { } cancelsRunning)
+        {
+            await cancelsRunning.ConfigureAwait(LoopSynchronizationContext.IsCurrent);
+        }
+
+        scope.EndClose();
+        scope.AfterExit(fail, failure);
         return scope;
     }
 
     private static async Task<CancelScopeResult<T>> RunCoreAsync<T>(CancelScope scope, Func<CancelScope, Task<T>> body, bool fail)
     {
-        ArgumentNullException.ThrowIfNull(body);
         var result = new CancelScopeResult<T>(scope);
+        ExceptionDispatchInfo? failure = null;
         try
         {
             var task = (Task<T>)scope.InvokeBodyAsync(body);
@@ -372,12 +411,20 @@ public sealed class CancelScope : IAmbientScope
         {
             scope._cancelledCaught = true;
         }
-        finally
+#pragma warning disable CA1031 // Rethrown by AfterExit, together with any callback failures.
+        catch (Exception exception)
+#pragma warning restore CA1031
         {
-            scope.Close();
+            failure = ExceptionDispatchInfo.Capture(exception);
         }
 
-        scope.AfterExit(fail);
+        if (scope.BeginCloseAsync() is { } cancelsRunning)
+        {
+            await cancelsRunning.ConfigureAwait(LoopSynchronizationContext.IsCurrent);
+        }
+
+        scope.EndClose();
+        scope.AfterExit(fail, failure);
         return result;
     }
 
@@ -406,13 +453,31 @@ public sealed class CancelScope : IAmbientScope
         return !_outerToken.IsCancellationRequested && !(_parent?.IsCancelledForNested() ?? false);
     }
 
-    private void AfterExit(bool fail)
+    private void AfterExit(bool fail, ExceptionDispatchInfo? failure)
     {
-        if (Volatile.Read(ref _callbackFailures) is { } failures)
+        // Every cancellation has finished running callbacks (BeginCloseAsync waited): the list is complete.
+        if (Volatile.Read(ref _callbackFailures) is { } callbackFailures)
         {
-            throw new AggregateException($"Callbacks registered on the token of {this} threw when it was cancelled.", failures);
+            // Never dropped, never alone: the body's own outcome comes first, then the callbacks'.
+            List<Exception> all = [];
+            if (failure is not null)
+            {
+                all.Add(failure.SourceException);
+            }
+            else if (fail && _cancelledCaught)
+            {
+                all.Add(new DeadlineExceededException(Id, Deadline, CancelReason));
+            }
+
+            all.AddRange(callbackFailures);
+            throw new AggregateException(
+                failure is null
+                    ? $"Callbacks registered on the token of {this} threw when it was cancelled."
+                    : $"The body of {this} failed, and callbacks registered on its token threw when it was cancelled.",
+                all);
         }
 
+        failure?.Throw();
         if (fail && _cancelledCaught)
         {
             throw new DeadlineExceededException(Id, Deadline, CancelReason);
@@ -505,20 +570,19 @@ public sealed class CancelScope : IAmbientScope
             {
                 return;
             }
-        }
 
-        if (Interlocked.CompareExchange(ref _cancelReason, reason, null) is null && BraidInstrumentation.IsEnabled)
-        {
-            BraidInstrumentation.Raise(new BraidEvent(BraidEventKind.ScopeCancelled, Id, Message: reason));
+            // Counted so that the exit waits for this cancellation's callbacks (see BeginCloseAsync).
+            _cancelsRunning++;
         }
 
         try
         {
+            if (Interlocked.CompareExchange(ref _cancelReason, reason, null) is null && BraidInstrumentation.IsEnabled)
+            {
+                BraidInstrumentation.Raise(new BraidEvent(BraidEventKind.ScopeCancelled, Id, Message: reason));
+            }
+
             _cts.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The scope exited meanwhile: nothing is left to cancel.
         }
         catch (AggregateException callbackFailures)
         {
@@ -529,17 +593,44 @@ public sealed class CancelScope : IAmbientScope
                 _callbackFailures.AddRange(callbackFailures.InnerExceptions);
             }
         }
+        finally
+        {
+            TaskCompletionSource? done = null;
+            lock (_cts)
+            {
+                if (--_cancelsRunning == 0)
+                {
+                    done = _cancelsDone;
+                }
+            }
+
+            done?.TrySetResult();
+        }
     }
 
-    private void Close()
+    /// <summary>
+    /// Closes the scope to new cancellations and stops its timer. Returns a task to await first if a
+    /// cancellation is still running callbacks: the body can end inside <c>Cancel</c> (its continuation
+    /// runs inline where there is no context to post to), and <c>Cancel</c> throws the callbacks'
+    /// failures only after the last callback, so exiting at once would drop them.
+    /// </summary>
+    private Task? BeginCloseAsync()
     {
         lock (_cts)
         {
             _closed = true;
             _timer?.Dispose();
             _timer = null;
-        }
+            if (_cancelsRunning == 0)
+            {
+                return null;
+            }
 
-        _cts.Dispose();
+            _cancelsDone ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _cancelsDone.Task;
+        }
     }
+
+    /// <summary>Releases the token source, and with it the registration on the outer token.</summary>
+    private void EndClose() => _cts.Dispose();
 }

@@ -15,7 +15,10 @@ namespace Braid.Structured;
 /// Children run in the caller's context: <see cref="Start(Func{CancellationToken, Task}, string?)"/>
 /// invokes the child at once, on the calling thread, until its first incomplete await, exactly as
 /// calling an async method does. On a single-threaded <see cref="SynchronizationContext"/> the
-/// children therefore stay on it. Nothing is sent to the thread pool.
+/// children therefore stay on it. Nothing is sent to the thread pool. But a child belongs to its
+/// group, not to its caller: it runs in the group's ambient chain (design rule 13), so scopes and
+/// groups nested inside it are cancelled with the group and inherit the group's clock and deadline,
+/// whoever started it and from wherever.
 /// </para>
 /// <para>
 /// Cancellation: the group's <see cref="CancellationToken"/> is cancelled by <see cref="Cancel"/>, by
@@ -35,17 +38,20 @@ public sealed class TaskGroup : IAmbientScope
     private readonly CancellationToken _token;
     private readonly CancellationToken _outerToken;
     private readonly IAmbientScope? _parent;
+    private readonly TimeProvider _clock;
     private readonly bool _supervisor;
     private readonly TaskCompletionSource _completion = new();
 
-    // Children running plus one while the body runs. Once it reaches zero the group is finished and it
-    // never rises again: Start refuses to increment from zero.
+    // Children running, plus one while the body runs, plus one per cancellation in progress (a hold).
+    // Once it reaches zero the group is finished and it never rises again: Start refuses to increment
+    // from zero.
     private int _pending = 1;
     private int _bodyRunning = 1;
+    private int _holds;
     private int _completed;
     private int _faulted;
     private int _cancelled;
-    private List<(string? Name, Exception Exception)>? _failures;
+    private FailureLog? _failures;
     private string? _cancelReason;
     private Task? _bodyTask;
     private ChildBatch? _openBatch;
@@ -57,6 +63,7 @@ public sealed class TaskGroup : IAmbientScope
         _supervisor = options?.Supervisor ?? false;
         _outerToken = cancellationToken;
         _parent = AmbientScope.Current;
+        _clock = AmbientScope.InheritedClock(_parent);
         var parentToken = _parent?.Token ?? default;
         if (parentToken == cancellationToken)
         {
@@ -90,6 +97,10 @@ public sealed class TaskGroup : IAmbientScope
 
     CancellationToken IAmbientScope.Token => _token;
 
+    TimeProvider IAmbientScope.Clock => _clock;
+
+    // The group has no deadline of its own; it inherits its clock from its parent, so the parent's
+    // effective deadline is already an instant on the group's clock.
     DateTimeOffset? IAmbientScope.EffectiveDeadline => _parent?.EffectiveDeadline;
 
     private string DebuggerDisplay
@@ -177,6 +188,17 @@ public sealed class TaskGroup : IAmbientScope
     {
         ArgumentNullException.ThrowIfNull(child);
         Enter(name);
+
+        // The child runs in the group's chain, not its caller's (design rule 13). Setting an AsyncLocal
+        // allocates, so the switch is skipped when the group already is the ambient scope: the common
+        // case, a child started from the body or from a sibling, stays free.
+        var previous = AmbientScope.Current;
+        var switched = !ReferenceEquals(previous, this);
+        if (switched)
+        {
+            AmbientScope.Current = this;
+        }
+
         Task task;
         try
         {
@@ -187,6 +209,13 @@ public sealed class TaskGroup : IAmbientScope
 #pragma warning restore CA1031
         {
             task = Task.FromException(exception);
+        }
+        finally
+        {
+            if (switched)
+            {
+                AmbientScope.Current = previous;
+            }
         }
 
         Track(task, name);
@@ -211,6 +240,13 @@ public sealed class TaskGroup : IAmbientScope
     {
         ArgumentNullException.ThrowIfNull(child);
         Enter(name);
+        var previous = AmbientScope.Current;
+        var switched = !ReferenceEquals(previous, this); // As in Start: free from the body or a sibling.
+        if (switched)
+        {
+            AmbientScope.Current = this;
+        }
+
         Task<T> task;
         try
         {
@@ -221,6 +257,13 @@ public sealed class TaskGroup : IAmbientScope
 #pragma warning restore CA1031
         {
             task = Task.FromException<T>(exception);
+        }
+        finally
+        {
+            if (switched)
+            {
+                AmbientScope.Current = previous;
+            }
         }
 
         Track(task, name);
@@ -236,8 +279,11 @@ public sealed class TaskGroup : IAmbientScope
     /// <param name="child">The child: it calls <see cref="StartSignal{T}.Started(T)"/> once it is ready.</param>
     /// <param name="name">An optional name, used in failures, statistics and instrumentation.</param>
     /// <param name="cancellationToken">
-    /// Cancels the wait, and the child with it, until the child has started. After that, only the group
-    /// cancels the child.
+    /// Cancels the wait, and the child with it, until the child has started. If it fires first, the
+    /// returned task is cancelled at once (with this token), even if the child calls
+    /// <see cref="StartSignal{T}.Started(T)"/> later; the child's token is cancelled, and the child,
+    /// which the group still awaits, ending in cancellation counts as cancelled, not as a failure (a
+    /// real failure of it is still the group's). After the child has started, only the group cancels it.
     /// </param>
     /// <returns>
     /// The value the child reported. If the child fails before reporting, its exception surfaces here
@@ -255,6 +301,17 @@ public sealed class TaskGroup : IAmbientScope
         ArgumentNullException.ThrowIfNull(child);
         Enter(name);
         var signal = new StartSignal<T>(this, name, cancellationToken);
+
+        // The child runs in the group's chain. Until it has started, the caller's token cancels it
+        // too, so its link in the chain is the signal, whose token is the child's.
+        IAmbientScope scope = cancellationToken.CanBeCanceled ? signal : this;
+        var previous = AmbientScope.Current;
+        var switched = !ReferenceEquals(previous, scope);
+        if (switched)
+        {
+            AmbientScope.Current = scope;
+        }
+
         Task task;
         try
         {
@@ -265,6 +322,13 @@ public sealed class TaskGroup : IAmbientScope
 #pragma warning restore CA1031
         {
             task = Task.FromException(exception);
+        }
+        finally
+        {
+            if (switched)
+            {
+                AmbientScope.Current = previous;
+            }
         }
 
         if (task.IsCompleted)
@@ -295,7 +359,7 @@ public sealed class TaskGroup : IAmbientScope
     public TaskGroupStatistics GetStatistics()
     {
         var pending = Volatile.Read(ref _pending);
-        var running = Math.Max(0, pending - Volatile.Read(ref _bodyRunning));
+        var running = Math.Max(0, pending - Volatile.Read(ref _bodyRunning) - Volatile.Read(ref _holds));
         return new TaskGroupStatistics(
             running,
             Volatile.Read(ref _completed),
@@ -310,6 +374,44 @@ public sealed class TaskGroup : IAmbientScope
     public override string ToString() => Name is null ? $"task group #{Id}" : $"task group #{Id} '{Name}'";
 
     bool IAmbientScope.IsCancelledForNested() => _token.IsCancellationRequested || (_parent?.IsCancelledForNested() ?? false);
+
+    /// <summary>
+    /// Keeps the group open while a cancellation runs callbacks: a child that ends inside them, even
+    /// the last, cannot finish the group before their failures are recorded. False once finished.
+    /// </summary>
+    internal bool TryHold()
+    {
+        var pending = Volatile.Read(ref _pending);
+        while (pending > 0)
+        {
+            var seen = Interlocked.CompareExchange(ref _pending, pending + 1, pending);
+            if (seen == pending)
+            {
+                Interlocked.Increment(ref _holds);
+                return true;
+            }
+
+            pending = seen;
+        }
+
+        return false;
+    }
+
+    /// <summary>Ends a <see cref="TryHold"/>; the group finishes here if nothing else is left.</summary>
+    internal void ReleaseHold()
+    {
+        Interlocked.Decrement(ref _holds);
+        Leave();
+    }
+
+    /// <summary>Records the failures of callbacks registered on a token the group cancelled: nothing is dropped.</summary>
+    internal void RecordCallbackFailures(AggregateException callbackFailures)
+    {
+        foreach (var failure in callbackFailures.InnerExceptions)
+        {
+            RecordFailure(failure, "cancellation callback", isBody: true);
+        }
+    }
 
     internal void CountPreStartOutcome(TaskStatus status)
     {
@@ -507,20 +609,11 @@ public sealed class TaskGroup : IAmbientScope
         }
 
         var failures = Volatile.Read(ref _failures)
-            ?? Interlocked.CompareExchange(ref _failures, new List<(string? Name, Exception Exception)>(), null)
+            ?? Interlocked.CompareExchange(ref _failures, new FailureLog(), null)
             ?? _failures!;
-        lock (failures)
+        if (!failures.TryAdd(name, exception))
         {
-            foreach (var (_, seen) in failures)
-            {
-                // The body awaited a child's task and let its exception escape: one failure, not two.
-                if (ReferenceEquals(seen, exception))
-                {
-                    return;
-                }
-            }
-
-            failures.Add((name, exception));
+            return; // The body awaited a child's task and let its exception escape: one failure, not two.
         }
 
         if (!_supervisor)
@@ -531,31 +624,31 @@ public sealed class TaskGroup : IAmbientScope
 
     private void CancelCore(string reason)
     {
-        if (Volatile.Read(ref _pending) == 0)
+        // Held open while the callbacks run: a child that ends inside them (its continuation runs
+        // inline when there is no context to post to) could otherwise finish the group before Cancel
+        // throws the callbacks' failures, and they would be lost.
+        if (!TryHold())
         {
-            return;
-        }
-
-        if (Interlocked.CompareExchange(ref _cancelReason, reason, null) is null && BraidInstrumentation.IsEnabled)
-        {
-            BraidInstrumentation.Raise(new BraidEvent(BraidEventKind.ScopeCancelled, Id, Name, Message: reason));
+            return; // Finished: nothing is left to cancel.
         }
 
         try
         {
+            if (Interlocked.CompareExchange(ref _cancelReason, reason, null) is null && BraidInstrumentation.IsEnabled)
+            {
+                BraidInstrumentation.Raise(new BraidEvent(BraidEventKind.ScopeCancelled, Id, Name, Message: reason));
+            }
+
             _cts.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The group finished between the check and the cancel: nothing is left to cancel.
         }
         catch (AggregateException callbackFailures)
         {
             // A callback registered on the group's token threw: nothing is dropped, it is a failure.
-            foreach (var failure in callbackFailures.InnerExceptions)
-            {
-                RecordFailure(failure, "cancellation callback", isBody: true);
-            }
+            RecordCallbackFailures(callbackFailures);
+        }
+        finally
+        {
+            ReleaseHold();
         }
     }
 
@@ -583,14 +676,8 @@ public sealed class TaskGroup : IAmbientScope
         _cts.Dispose();
         if (failures is not null)
         {
-            (string? Name, Exception Exception)[] snapshot;
-            lock (failures)
-            {
-                snapshot = [.. failures];
-            }
-
-            _completion.TrySetException(new TaskGroupException(
-                Id, Name, [.. snapshot.Select(f => f.Name)], [.. snapshot.Select(f => f.Exception)]));
+            var (names, exceptions) = failures.Snapshot();
+            _completion.TrySetException(new TaskGroupException(Id, Name, names, exceptions));
         }
         else if (outerCancelled)
         {
@@ -599,6 +686,40 @@ public sealed class TaskGroup : IAmbientScope
         else
         {
             _completion.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// The failures in the order they were recorded, each exception object once. The set makes the
+    /// duplicate check O(1): a scan of the list made recording n failures O(n²).
+    /// </summary>
+    private sealed class FailureLog
+    {
+        private readonly List<string?> _names = [];
+        private readonly List<Exception> _exceptions = [];
+        private readonly HashSet<Exception> _seen = new(ReferenceEqualityComparer.Instance);
+
+        public bool TryAdd(string? name, Exception exception)
+        {
+            lock (_seen)
+            {
+                if (!_seen.Add(exception))
+                {
+                    return false;
+                }
+
+                _names.Add(name);
+                _exceptions.Add(exception);
+                return true;
+            }
+        }
+
+        public (string?[] Names, Exception[] Exceptions) Snapshot()
+        {
+            lock (_seen)
+            {
+                return ([.. _names], [.. _exceptions]);
+            }
         }
     }
 
