@@ -58,7 +58,7 @@ public sealed class PipelineRun<T> : IAsyncEnumerable<T>, IAsyncDisposable
     {
         try
         {
-            await _run.StopAsync(cancel: true).ConfigureAwait(false);
+            await _run.StopAsync(cancel: true).ConfigureAwait(LoopContext.IsCurrent);
         }
         catch (OperationCanceledException) when (!HasFailures)
         {
@@ -67,10 +67,6 @@ public sealed class PipelineRun<T> : IAsyncEnumerable<T>, IAsyncDisposable
         catch (PipelineException) when (_reported)
         {
             // The enumeration has thrown these failures already.
-        }
-        finally
-        {
-            _run.Dispose();
         }
     }
 
@@ -129,7 +125,7 @@ public sealed class PipelineRun<T> : IAsyncEnumerable<T>, IAsyncDisposable
                 bool more;
                 try
                 {
-                    more = await link.Reader.WaitToReadAsync(run.Token).ConfigureAwait(false);
+                    more = await link.Reader.WaitToReadAsync(run.Token).ConfigureAwait(LoopContext.IsCurrent);
                 }
                 catch (OperationCanceledException) when (run.IsStopRequested)
                 {
@@ -143,7 +139,7 @@ public sealed class PipelineRun<T> : IAsyncEnumerable<T>, IAsyncDisposable
                     // wait for every stage, then throw the failures or the caller's cancellation.
                     try
                     {
-                        await run.StopAsync(cancel: true).ConfigureAwait(false);
+                        await run.StopAsync(cancel: true).ConfigureAwait(LoopContext.IsCurrent);
                     }
                     catch (Exception)
                     {
@@ -172,8 +168,8 @@ public sealed class PipelineRun<T> : IAsyncEnumerable<T>, IAsyncDisposable
         public async ValueTask DisposeAsync()
         {
             ReleaseSegment();
-            await _registration.DisposeAsync().ConfigureAwait(false);
-            await _owner.DisposeAsync().ConfigureAwait(false);
+            await _registration.DisposeAsync().ConfigureAwait(LoopContext.IsCurrent);
+            await _owner.DisposeAsync().ConfigureAwait(LoopContext.IsCurrent);
         }
     }
 }
