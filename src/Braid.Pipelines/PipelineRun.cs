@@ -78,6 +78,7 @@ public sealed class PipelineRun<T> : IAsyncEnumerable<T>, IAsyncDisposable
     {
         private readonly PipelineRun<T> _owner;
         private readonly CancellationTokenRegistration _registration;
+        private readonly CancellationToken _cancellationToken;
         private T[]? _items;
         private int _count;
         private int _index;
@@ -86,6 +87,7 @@ public sealed class PipelineRun<T> : IAsyncEnumerable<T>, IAsyncDisposable
         public Enumerator(PipelineRun<T> owner, CancellationToken cancellationToken)
         {
             _owner = owner;
+            _cancellationToken = cancellationToken;
             if (cancellationToken.CanBeCanceled)
             {
                 _registration = cancellationToken.Register(static s => ((RunContext)s!).Stop(), owner._run);
@@ -147,6 +149,10 @@ public sealed class PipelineRun<T> : IAsyncEnumerable<T>, IAsyncDisposable
                         _owner._reported = true;
                         throw;
                     }
+
+                    // The enumeration's own token (WithCancellation) stopped the run: results cut short
+                    // are not the end of the stream (rule 62).
+                    _cancellationToken.ThrowIfCancellationRequested();
 
                     return false;
                 }

@@ -78,4 +78,25 @@ public sealed class RunSupervisionTests
         Assert.True(scope.CancelledCaught);
         Assert.True(run.IsCanceled);
     }
+
+    [Fact]
+    public async Task Cancelling_the_enumerations_own_token_throws_cancellation_rather_than_ending_the_stream()
+    {
+        using var cts = new CancellationTokenSource();
+        var count = 0;
+        var run = Pipeline.From(TestSupport.Infinite()).Map(x => x, new StageOptions { Capacity = 2 }).Start();
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var x in run.WithCancellation(cts.Token))
+            {
+                if (++count == 100)
+                {
+                    await cts.CancelAsync();
+                }
+            }
+        }).WaitAsync(TestSupport.HangGuard);
+
+        Assert.Equal(cts.Token, error.CancellationToken);
+        TestSupport.AssertStopped(run.GetStatistics());
+    }
 }
