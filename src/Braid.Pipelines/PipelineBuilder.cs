@@ -156,9 +156,10 @@ public sealed class PipelineBuilder<T> : IAsyncEnumerable<T>
     public PipelineRun<T> Start(CancellationToken cancellationToken = default)
     {
         var run = new RunContext(Options, cancellationToken);
-        var output = _build(run, LinkSpec.For(Options.OutputCapacity, Options.TransferBatchSize, singleReader: true));
+        Link<T>? output = null;
+        run.Run(() => output = _build(run, LinkSpec.For(Options.OutputCapacity, Options.TransferBatchSize, singleReader: true)));
         run.StartProgress();
-        return new PipelineRun<T>(run, output);
+        return new PipelineRun<T>(run, output!);
     }
 
     /// <summary>Runs the pipeline and enumerates its results; breaking out stops every stage and waits for them.</summary>
@@ -200,11 +201,13 @@ public sealed class PipelineBuilder<T> : IAsyncEnumerable<T>
         {
             var context = run.Context;
             var deadLetters = Options.ErrorPolicy == ErrorPolicy.ContinueWithDeadLetters;
-            await foreach (var item in ((IAsyncEnumerable<T>)run).ConfigureAwait(false))
+            // The sink is the caller's code and runs in the caller's context (design rule 104), like the
+            // run's own bookkeeping on an AsyncLoop.
+            await foreach (var item in ((IAsyncEnumerable<T>)run).ConfigureAwait(LoopContext.IsCurrent))
             {
                 try
                 {
-                    await sink(item, context.Token).ConfigureAwait(false);
+                    await sink(item, context.Token).ConfigureAwait(LoopContext.IsCurrent);
                 }
                 catch (Exception ex) when (!context.IsStopping(ex))
                 {
@@ -222,7 +225,7 @@ public sealed class PipelineBuilder<T> : IAsyncEnumerable<T>
         }
         finally
         {
-            await run.DisposeAsync().ConfigureAwait(false);
+            await run.DisposeAsync().ConfigureAwait(LoopContext.IsCurrent);
         }
 
         return run.GetStatistics();

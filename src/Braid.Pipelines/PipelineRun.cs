@@ -58,7 +58,7 @@ public sealed class PipelineRun<T> : IAsyncEnumerable<T>, IAsyncDisposable
     {
         try
         {
-            await _run.StopAsync(cancel: true).ConfigureAwait(false);
+            await _run.StopAsync(cancel: true).ConfigureAwait(LoopContext.IsCurrent);
         }
         catch (OperationCanceledException) when (!HasFailures)
         {
@@ -67,10 +67,6 @@ public sealed class PipelineRun<T> : IAsyncEnumerable<T>, IAsyncDisposable
         catch (PipelineException) when (_reported)
         {
             // The enumeration has thrown these failures already.
-        }
-        finally
-        {
-            _run.Dispose();
         }
     }
 
@@ -82,6 +78,7 @@ public sealed class PipelineRun<T> : IAsyncEnumerable<T>, IAsyncDisposable
     {
         private readonly PipelineRun<T> _owner;
         private readonly CancellationTokenRegistration _registration;
+        private readonly CancellationToken _cancellationToken;
         private T[]? _items;
         private int _count;
         private int _index;
@@ -90,6 +87,7 @@ public sealed class PipelineRun<T> : IAsyncEnumerable<T>, IAsyncDisposable
         public Enumerator(PipelineRun<T> owner, CancellationToken cancellationToken)
         {
             _owner = owner;
+            _cancellationToken = cancellationToken;
             if (cancellationToken.CanBeCanceled)
             {
                 _registration = cancellationToken.Register(static s => ((RunContext)s!).Stop(), owner._run);
@@ -129,7 +127,7 @@ public sealed class PipelineRun<T> : IAsyncEnumerable<T>, IAsyncDisposable
                 bool more;
                 try
                 {
-                    more = await link.Reader.WaitToReadAsync(run.Token).ConfigureAwait(false);
+                    more = await link.Reader.WaitToReadAsync(run.Token).ConfigureAwait(LoopContext.IsCurrent);
                 }
                 catch (OperationCanceledException) when (run.IsStopRequested)
                 {
@@ -143,7 +141,7 @@ public sealed class PipelineRun<T> : IAsyncEnumerable<T>, IAsyncDisposable
                     // wait for every stage, then throw the failures or the caller's cancellation.
                     try
                     {
-                        await run.StopAsync(cancel: true).ConfigureAwait(false);
+                        await run.StopAsync(cancel: true).ConfigureAwait(LoopContext.IsCurrent);
                     }
                     catch (Exception)
                     {
@@ -151,6 +149,10 @@ public sealed class PipelineRun<T> : IAsyncEnumerable<T>, IAsyncDisposable
                         _owner._reported = true;
                         throw;
                     }
+
+                    // The enumeration's own token (WithCancellation) stopped the run: results cut short
+                    // are not the end of the stream (rule 62).
+                    _cancellationToken.ThrowIfCancellationRequested();
 
                     return false;
                 }
@@ -172,8 +174,8 @@ public sealed class PipelineRun<T> : IAsyncEnumerable<T>, IAsyncDisposable
         public async ValueTask DisposeAsync()
         {
             ReleaseSegment();
-            await _registration.DisposeAsync().ConfigureAwait(false);
-            await _owner.DisposeAsync().ConfigureAwait(false);
+            await _registration.DisposeAsync().ConfigureAwait(LoopContext.IsCurrent);
+            await _owner.DisposeAsync().ConfigureAwait(LoopContext.IsCurrent);
         }
     }
 }

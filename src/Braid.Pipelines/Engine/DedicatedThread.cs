@@ -1,51 +1,41 @@
-using System.Collections.Concurrent;
+using Braid.Loop;
 
 namespace Braid.Pipelines.Engine;
 
 /// <summary>
-/// Runs an async worker on a thread of its own: the thread installs a synchronization context that
-/// runs every posted continuation on it, so a blocking or CPU-bound function never holds a
-/// thread-pool thread, before or after an await.
+/// Runs an async worker on a thread of its own, as the entry point of an <see cref="AsyncLoop"/> on that
+/// thread: every continuation that captures the context comes back to the thread, so a blocking or
+/// CPU-bound function never holds a thread-pool thread, before or after an await (rule 67).
 /// </summary>
+/// <remarks>
+/// The loop is Braid's one single-threaded context (design rules 20-22), so a worker thread behaves as
+/// any loop does: the library's own awaits stay on it (<c>ConfigureAwait(LoopSynchronizationContext.IsCurrent)</c>,
+/// rule 104), it ends when the worker's task completes, and a continuation posted after that runs on
+/// the pool rather than being dropped. Its clock is the system's and it never autojumps: the pipeline
+/// waits on <see cref="PipelineOptions.TimeProvider"/> itself, and one worker's thread being idle says
+/// nothing about the rest of the run. Debug mode stays off: blocking is what these threads are for.
+/// </remarks>
 internal static class DedicatedThread
 {
+    private static readonly AsyncLoopOptions LoopOptions = new() { Debug = false };
+
     public static Task RunAsync(Func<Task> body, string name)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
-            var context = new PumpContext();
-            SynchronizationContext.SetSynchronizationContext(context);
             try
             {
-                var task = body();
-                _ = task.ContinueWith(
-                    static (_, state) => ((PumpContext)state!).Complete(),
-                    context,
-                    CancellationToken.None,
-                    TaskContinuationOptions.ExecuteSynchronously,
-                    TaskScheduler.Default);
-                context.RunUntilComplete();
-                if (task.IsFaulted)
-                {
-                    done.SetException(task.Exception!.InnerExceptions);
-                }
-                else if (task.IsCanceled)
-                {
-                    done.SetCanceled();
-                }
-                else
-                {
-                    done.SetResult();
-                }
+                AsyncLoop.Run(body, LoopOptions);
+                done.SetResult();
+            }
+            catch (OperationCanceledException cancelled)
+            {
+                done.TrySetCanceled(cancelled.CancellationToken);
             }
             catch (Exception ex)
             {
                 done.TrySetException(ex);
-            }
-            finally
-            {
-                SynchronizationContext.SetSynchronizationContext(null);
             }
         })
         {
@@ -54,50 +44,5 @@ internal static class DedicatedThread
         };
         thread.Start();
         return done.Task;
-    }
-
-    private sealed class PumpContext : SynchronizationContext
-    {
-        private readonly object _gate = new();
-        private readonly BlockingCollection<(SendOrPostCallback Callback, object? State)> _queue = [];
-        private bool _completed;
-
-        public override void Post(SendOrPostCallback d, object? state)
-        {
-            lock (_gate)
-            {
-                if (!_completed)
-                {
-                    _queue.Add((d, state));
-                    return;
-                }
-            }
-
-            // The worker has finished: a late continuation (a cancelled timer's, say) runs on the pool.
-            ThreadPool.QueueUserWorkItem(static s => s.Callback(s.State), (Callback: d, State: state), preferLocal: false);
-        }
-
-        public override void Send(SendOrPostCallback d, object? state) => throw new NotSupportedException("A pipeline worker thread does not accept synchronous sends.");
-
-        public override SynchronizationContext CreateCopy() => this;
-
-        public void Complete()
-        {
-            lock (_gate)
-            {
-                _completed = true;
-                _queue.CompleteAdding();
-            }
-        }
-
-        public void RunUntilComplete()
-        {
-            foreach (var (callback, state) in _queue.GetConsumingEnumerable())
-            {
-                callback(state);
-            }
-
-            _queue.Dispose();
-        }
     }
 }

@@ -31,6 +31,7 @@ internal sealed class Dispatcher<T>
     public readonly record struct Chunk(bool Ok, bool Lead, Segment<T> Segment, long Number);
 
     /// <summary>Takes the next chunk. <paramref name="finishedOne"/> says the caller has finished the chunk it had.</summary>
+    /// <remarks>On a dedicated worker thread (an AsyncLoop) the hand-off's bookkeeping stays on it (design rule 104).</remarks>
     public async ValueTask<Chunk> TakeAsync(bool finishedOne, CancellationToken ct)
     {
         TaskCompletionSource<Chunk>? wait = null;
@@ -64,14 +65,14 @@ internal sealed class Dispatcher<T>
 
         if (wait is not null)
         {
-            var handed = await wait.Task.WaitAsync(ct).ConfigureAwait(false);
+            var handed = await wait.Task.WaitAsync(ct).ConfigureAwait(LoopContext.IsCurrent);
             if (!handed.Lead)
             {
                 return handed;
             }
         }
 
-        return await LeadAsync(ct).ConfigureAwait(false);
+        return await LeadAsync(ct).ConfigureAwait(LoopContext.IsCurrent);
     }
 
     private async ValueTask<Chunk> LeadAsync(CancellationToken ct)
@@ -80,7 +81,7 @@ internal sealed class Dispatcher<T>
         Segment<T> segment;
         while (!reader.TryRead(out segment))
         {
-            if (!await reader.WaitToReadAsync(ct).ConfigureAwait(false))
+            if (!await reader.WaitToReadAsync(ct).ConfigureAwait(LoopContext.IsCurrent))
             {
                 List<TaskCompletionSource<Chunk>> ended;
                 lock (_gate)

@@ -1,22 +1,26 @@
 using System.Diagnostics;
+using Braid.Structured;
 
 namespace Braid.Pipelines.Engine;
 
 /// <summary>
-/// One run of a pipeline: its cancellation, its workers, its failures and dead letters. Every worker
-/// is started through <see cref="StartWorker"/>, never throws out of its task (its failure is
-/// recorded here instead), and is awaited by <see cref="StopAsync"/>.
+/// One run of a pipeline: its task group, its failures and dead letters. The run is a
+/// <see cref="TaskGroup"/> (design rule 1): the stages are built in the group's body, every worker is a
+/// child of the group started through <see cref="StartWorker"/>, the run's token is the group's token,
+/// and <see cref="StopAsync"/> waits for the group. So no worker, and no call a worker has in flight,
+/// can outlive the run. A worker never throws out of its task: its failure is recorded here, with its
+/// stage, in the order failures happened (rule 61).
 /// </summary>
-internal sealed class RunContext : IDisposable
+internal sealed class RunContext
 {
     private readonly object _gate = new();
-    private readonly CancellationTokenSource _cts;
     private readonly List<StageCounters> _stages = [];
-    private readonly List<Task> _workers = [];
     private readonly List<StageFailure> _failures = [];
     private readonly List<DeadLetter> _deadLetters = [];
     private readonly long _start;
     private readonly Activity? _activity;
+    private TaskGroup? _group;
+    private Task _completion = Task.CompletedTask;
     private ITimer? _progressTimer;
     private long _deadLetterCount;
     private bool _completed;
@@ -27,8 +31,6 @@ internal sealed class RunContext : IDisposable
         Options = options;
         Time = options.TimeProvider;
         External = external;
-        _cts = CancellationTokenSource.CreateLinkedTokenSource(external);
-        Token = _cts.Token;
         _start = Time.GetTimestamp();
         _activity = PipelineTelemetry.Source.StartActivity("braid.pipeline.run");
         _activity?.SetTag("braid.pipeline.name", options.Name);
@@ -40,10 +42,34 @@ internal sealed class RunContext : IDisposable
 
     public CancellationToken External { get; }
 
-    /// <summary>Cancelled when the run must stop: a failure, the caller's token, or the consumer leaving early.</summary>
-    public CancellationToken Token { get; }
+    /// <summary>
+    /// The group's token, cancelled when the run must stop: a failure, the caller's token, an enclosing
+    /// scope or group, or the consumer leaving early.
+    /// </summary>
+    public CancellationToken Token { get; private set; }
 
-    public bool IsStopRequested => _cts.IsCancellationRequested;
+    public bool IsStopRequested => Token.IsCancellationRequested;
+
+    /// <summary>
+    /// Starts the run's group and builds the stages in its body, so that every worker they start is a
+    /// child of the group. Returns once every worker has started; never waits for one.
+    /// </summary>
+    /// <remarks>
+    /// The group links to the caller's token and to the enclosing scope or group, if any (design rule 13).
+    /// </remarks>
+    public void Run(Action build)
+    {
+        _completion = TaskGroup.RunAsync(
+            group =>
+            {
+                _group = group;
+                Token = group.CancellationToken;
+                build();
+                return Task.CompletedTask;
+            },
+            new TaskGroupOptions { Name = "pipeline " + Options.Name },
+            External);
+    }
 
     public StageCounters AddStage(string name, int workers, LinkBase? input)
     {
@@ -67,23 +93,34 @@ internal sealed class RunContext : IDisposable
         }
     }
 
-    /// <summary>Starts one worker of <paramref name="stage"/> on the pool or on a dedicated thread.</summary>
+    /// <summary>
+    /// Starts one worker of <paramref name="stage"/>, as a child of the run's group, on the pool or on a
+    /// dedicated thread. Call while the stages are built (<see cref="Run"/>).
+    /// </summary>
+    /// <remarks>
+    /// A worker goes to the pool (or its own thread), not inline as a plain child would: a stage never
+    /// runs in, or holds up, the thread that started the run. <c>Task.Run</c> gets no token: a worker
+    /// cancelled before it starts would never run <see cref="SuperviseAsync"/>, and its stage's output
+    /// would never be completed.
+    /// </remarks>
     public void StartWorker(StageCounters stage, Func<Task> body, WorkerKind kind)
     {
-        var task = kind == WorkerKind.DedicatedThreads
-            ? DedicatedThread.RunAsync(() => SuperviseAsync(stage, body), $"braid-{Options.Name}-{stage.Name}")
-            : Task.Run(() => SuperviseAsync(stage, body));
-        lock (_gate)
-        {
-            _workers.Add(task);
-        }
+        _group!.Start(kind == WorkerKind.DedicatedThreads
+            ? _ => DedicatedThread.RunAsync(() => SuperviseAsync(stage, body), $"braid-{Options.Name}-{stage.Name}")
+            : _ => Task.Run(() => SuperviseAsync(stage, body), CancellationToken.None));
     }
 
     /// <summary>Whether <paramref name="exception"/> is this run stopping, not a failure.</summary>
-    public bool IsStopping(Exception exception) => exception is OperationCanceledException && _cts.IsCancellationRequested;
+    public bool IsStopping(Exception exception) => exception is OperationCanceledException && Token.IsCancellationRequested;
 
     /// <summary>Records a failure (in order) and stops every stage.</summary>
     public void Fail(string stage, Exception exception)
+    {
+        RecordFailure(stage, exception);
+        Stop();
+    }
+
+    private void RecordFailure(string stage, Exception exception)
     {
         lock (_gate)
         {
@@ -96,7 +133,6 @@ internal sealed class RunContext : IDisposable
             ["exception.type"] = exception.GetType().FullName,
             ["exception.message"] = exception.Message,
         }));
-        Stop();
     }
 
     public void AddDeadLetter(DeadLetter letter)
@@ -125,18 +161,11 @@ internal sealed class RunContext : IDisposable
         }
     }
 
-    /// <summary>Asks every stage to stop; returns at once.</summary>
-    public void Stop()
-    {
-        try
-        {
-            _cts.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // Already stopped and disposed.
-        }
-    }
+    /// <summary>
+    /// Asks every stage to stop; returns at once. Cancels the group, quietly: a callback on the run's
+    /// token that throws is recorded by the group and reported with the run's failures.
+    /// </summary>
+    public void Stop() => _group?.Cancel("the pipeline run is stopping");
 
     public void StartProgress()
     {
@@ -189,23 +218,34 @@ internal sealed class RunContext : IDisposable
             stopping = _stopping ??= FinishAsync();
         }
 
-        await stopping.ConfigureAwait(false);
+        await stopping.ConfigureAwait(LoopContext.IsCurrent);
         ThrowIfFailed();
     }
 
     private async Task FinishAsync()
     {
-        Task[] workers;
-        lock (_gate)
+        try
         {
-            workers = [.. _workers];
+            // Workers never fault (SuperviseAsync records their failures): the group completes when the
+            // last has finished, cancelled if the outside cancelled it.
+            await _completion.ConfigureAwait(LoopContext.IsCurrent);
+        }
+        catch (OperationCanceledException)
+        {
+            // Thrown by ThrowIfFailed, after the failures.
+        }
+        catch (TaskGroupException groupFailures)
+        {
+            // What the group itself caught: a callback on the run's token that threw when it was cancelled.
+            for (var i = 0; i < groupFailures.InnerExceptions.Count; i++)
+            {
+                RecordFailure(groupFailures.ChildNames[i] ?? "run", groupFailures.InnerExceptions[i]);
+            }
         }
 
-        // Workers never fault: their failures are recorded by SuperviseAsync.
-        await Task.WhenAll(workers).ConfigureAwait(false);
         if (_progressTimer is not null)
         {
-            await _progressTimer.DisposeAsync().ConfigureAwait(false);
+            await _progressTimer.DisposeAsync().ConfigureAwait(LoopContext.IsCurrent);
         }
 
         lock (_gate)
@@ -233,6 +273,11 @@ internal sealed class RunContext : IDisposable
         }
 
         External.ThrowIfCancellationRequested();
+        if (_completion.IsCanceled)
+        {
+            // Cancelled by an enclosing scope or group: the results are cut short, and the caller must know.
+            throw new OperationCanceledException($"The pipeline run '{Options.Name}' was cancelled by an enclosing scope or group.", Token);
+        }
     }
 
     private async Task SuperviseAsync(StageCounters stage, Func<Task> body)
@@ -255,6 +300,4 @@ internal sealed class RunContext : IDisposable
             stage.WorkerStopped();
         }
     }
-
-    public void Dispose() => _cts.Dispose();
 }

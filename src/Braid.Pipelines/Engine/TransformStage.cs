@@ -181,7 +181,24 @@ internal sealed class TransformStage<TIn, TOut>
                                     // About to wait: send what is ready first, unless order forbids it.
                                     if (number < 0 && outbox.Count > 0)
                                     {
-                                        await outbox.FlushAsync(ct).ConfigureAwait(_capture);
+                                        try
+                                        {
+                                            await outbox.FlushAsync(ct).ConfigureAwait(_capture);
+                                        }
+                                        catch (Exception flushFailure)
+                                        {
+                                            // The call is in flight: never abandon it (rule 60).
+                                            var stopping = OnSendFailedWithCallInFlight(flushFailure);
+                                            await EndCallAsync(pending).ConfigureAwait(_capture);
+                                            if (stopping)
+                                            {
+                                                throw;
+                                            }
+
+                                            // Both failures are recorded, and recording one stopped the run.
+                                            ct.ThrowIfCancellationRequested();
+                                            throw;
+                                        }
                                     }
 
                                     result = await pending.ConfigureAwait(_capture);
@@ -311,6 +328,44 @@ internal sealed class TransformStage<TIn, TOut>
         }
 
         return holdsTurn;
+    }
+
+    /// <summary>
+    /// A send failed while the function's call for the next item is in flight (the worker sends what it
+    /// holds before it waits). The call is then awaited (<see cref="EndCallAsync"/>) before the worker
+    /// leaves, so the run ends only after it (rule 60). A send failure that is not the run stopping is
+    /// recorded first, so it stays before the call's own; recording it stops the run. Answers whether
+    /// the send failure is the run stopping.
+    /// </summary>
+    private bool OnSendFailedWithCallInFlight(Exception sendFailure)
+    {
+        var stopping = _run.IsStopping(sendFailure);
+        if (!stopping)
+        {
+            _run.Fail(_counters.Name, sendFailure);
+        }
+
+        return stopping;
+    }
+
+    /// <summary>
+    /// Waits for a call whose result can no longer be sent and records its failure unless it is the run
+    /// stopping. The call has the run's token, cancelled by now, so a cooperative function ends at once;
+    /// one that ignores the token holds the worker, as it would have held it had the stop come a moment
+    /// later. Abandoning it instead left the function running after the run returned, its failure unseen.
+    /// </summary>
+    private async ValueTask EndCallAsync(ValueTask<TOut> call)
+    {
+        try
+        {
+            await call.ConfigureAwait(_capture);
+        }
+        catch (Exception callFailure) when (!_run.IsStopping(callFailure))
+        {
+            // Its result could not be sent anyway: neither retried nor dead-lettered.
+            _counters.AddFailed();
+            _run.Fail(_counters.Name, callFailure);
+        }
     }
 
     private async ValueTask<bool> SendAsync(Outbox<TOut> outbox, long number, bool holdsTurn, CancellationToken ct)

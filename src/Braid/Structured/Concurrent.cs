@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using Braid.Loop;
 
 namespace Braid.Structured;
@@ -142,7 +140,7 @@ public static class Concurrent
     public static async Task<TOut[]> MapAsync<TIn, TOut>(IEnumerable<TIn> source, int maxConcurrency, Func<TIn, CancellationToken, ValueTask<TOut>> func, CancellationToken cancellationToken = default)
     {
         Validate(source, maxConcurrency, func);
-        using var map = new EnumerableMap<TIn, TOut>(source, func, writer: null);
+        var map = new EnumerableMap<TIn, TOut>(source, func, writer: null);
         await TaskGroup.RunAsync(
             group =>
             {
@@ -171,17 +169,13 @@ public static class Concurrent
     {
         Validate(source, maxConcurrency, func);
         var map = new AsyncEnumerableMap<TIn, TOut>(source, func, writer: null);
-        await using (map.ConfigureAwait(LoopSynchronizationContext.IsCurrent))
-        {
-            await TaskGroup.RunAsync(
-                group =>
-                {
-                    map.StartWorkers(group, maxConcurrency);
-                    return Task.CompletedTask;
-                },
-                cancellationToken).ConfigureAwait(LoopSynchronizationContext.IsCurrent);
-        }
-
+        await TaskGroup.RunAsync(
+            group =>
+            {
+                map.StartWorkers(group, maxConcurrency);
+                return Task.CompletedTask;
+            },
+            cancellationToken).ConfigureAwait(LoopSynchronizationContext.IsCurrent);
         return map.ToArray();
     }
 
@@ -205,11 +199,7 @@ public static class Concurrent
     public static IAsyncEnumerable<TOut> MapUnorderedAsync<TIn, TOut>(IEnumerable<TIn> source, int maxConcurrency, Func<TIn, CancellationToken, ValueTask<TOut>> func, CancellationToken cancellationToken = default)
     {
         Validate(source, maxConcurrency, func);
-        return StreamAsync<TOut>(
-            (group, writer) => new EnumerableMap<TIn, TOut>(source, func, writer).StartWorkers(group, maxConcurrency),
-            maxConcurrency,
-            cleanup: null,
-            cancellationToken);
+        return new UnorderedMap<TOut>(writer => new EnumerableMap<TIn, TOut>(source, func, writer), maxConcurrency, cancellationToken);
     }
 
     /// <summary>
@@ -218,7 +208,7 @@ public static class Concurrent
     /// </summary>
     /// <typeparam name="TIn">The item type.</typeparam>
     /// <typeparam name="TOut">The result type.</typeparam>
-    /// <param name="source">The items; enumerated once, under the group's token.</param>
+    /// <param name="source">The items; enumerated once per enumeration of the result, under the group's token.</param>
     /// <param name="maxConcurrency">The most calls in flight; at least 1.</param>
     /// <param name="func">The function; it receives a token cancelled on the first failure, when the consumer stops early, or from outside.</param>
     /// <param name="cancellationToken">Cancellation from outside (also taken from <c>WithCancellation</c>).</param>
@@ -227,81 +217,7 @@ public static class Concurrent
     public static IAsyncEnumerable<TOut> MapUnorderedAsync<TIn, TOut>(IAsyncEnumerable<TIn> source, int maxConcurrency, Func<TIn, CancellationToken, ValueTask<TOut>> func, CancellationToken cancellationToken = default)
     {
         Validate(source, maxConcurrency, func);
-        AsyncEnumerableMap<TIn, TOut>? map = null;
-        return StreamAsync<TOut>(
-            (group, writer) =>
-            {
-                map = new AsyncEnumerableMap<TIn, TOut>(source, func, writer);
-                map.StartWorkers(group, maxConcurrency);
-            },
-            maxConcurrency,
-            () => map?.DisposeAsync() ?? ValueTask.CompletedTask,
-            cancellationToken);
-    }
-
-    private static async IAsyncEnumerable<TOut> StreamAsync<TOut>(
-        Action<TaskGroup, ChannelWriter<TOut>> startWorkers,
-        int capacity,
-        Func<ValueTask>? cleanup,
-        CancellationToken outerToken,
-        [EnumeratorCancellation] CancellationToken enumeratorToken = default)
-    {
-        var channel = Channel.CreateBounded<TOut>(new BoundedChannelOptions(capacity) { SingleReader = true });
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(outerToken, enumeratorToken);
-        var run = RunAndCompleteAsync(startWorkers, channel.Writer, cleanup, stop.Token);
-        var drained = false;
-        try
-        {
-            // Drain loop (WaitToReadAsync + TryRead): no item lost to a cancelled read.
-            while (await channel.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(LoopSynchronizationContext.IsCurrent))
-            {
-                while (channel.Reader.TryRead(out var item))
-                {
-                    yield return item;
-                }
-            }
-
-            drained = true;
-        }
-        finally
-        {
-            if (!drained)
-            {
-                await stop.CancelAsync().ConfigureAwait(LoopSynchronizationContext.IsCurrent);
-            }
-
-            try
-            {
-                await run.ConfigureAwait(LoopSynchronizationContext.IsCurrent);
-            }
-            catch (OperationCanceledException) when (!drained && !outerToken.IsCancellationRequested && !enumeratorToken.IsCancellationRequested)
-            {
-                // The consumer stopped early and we cancelled the rest: that cancellation is ours.
-            }
-        }
-    }
-
-    private static async Task RunAndCompleteAsync<TOut>(Action<TaskGroup, ChannelWriter<TOut>> startWorkers, ChannelWriter<TOut> writer, Func<ValueTask>? cleanup, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await TaskGroup.RunAsync(
-                group =>
-                {
-                    startWorkers(group, writer);
-                    return Task.CompletedTask;
-                },
-                cancellationToken).ConfigureAwait(LoopSynchronizationContext.IsCurrent);
-        }
-        finally
-        {
-            if (cleanup is not null)
-            {
-                await cleanup().ConfigureAwait(LoopSynchronizationContext.IsCurrent);
-            }
-
-            writer.TryComplete();
-        }
+        return new UnorderedMap<TOut>(writer => new AsyncEnumerableMap<TIn, TOut>(source, func, writer), maxConcurrency, cancellationToken);
     }
 
     private static async Task CaptureOutcomeAsync<T>(Func<CancellationToken, Task<T>> operation, Outcome<T>[] outcomes, int index, CancellationToken cancellationToken)
