@@ -32,6 +32,14 @@ public sealed class WorkerPool<T> : IAsyncDisposable
     private readonly Task _workers;
     private bool _shutdownRequested;
     private bool _failuresObserved;
+
+    // Under _sync: the lifetime of _stop. Immediate shutdowns cancelling it right now (each awaits the
+    // callbacks); whether DisposeAsync asked for it to be disposed; whether it is. Whoever leaves last
+    // disposes it, so no ShutdownAsync ever cancels a disposed source (ObjectDisposedException) and
+    // DisposeAsync never pulls it from under callbacks still running.
+    private int _cancelling;
+    private bool _disposeRequested;
+    private bool _stopDisposed;
     private int _busy;
     private long _handled;
     private long _cancelled;
@@ -125,19 +133,26 @@ public sealed class WorkerPool<T> : IAsyncDisposable
     public async Task ShutdownAsync(bool immediate = false, CancellationToken cancellationToken = default)
     {
         var removed = _queue.Shutdown(immediate);
+        bool cancel;
         lock (_sync)
         {
             _shutdownRequested = true;
             _unprocessed.AddRange(removed);
+
+            // Once the source is disposed, every worker has exited: there is nothing left to cancel.
+            cancel = immediate && !_stopDisposed;
+            if (cancel)
+            {
+                _cancelling++;
+            }
         }
 
-        // Once every worker has exited (and DisposeAsync may have disposed the source) there is nothing to cancel.
-        if (immediate && !_workers.IsCompleted)
+        if (cancel)
         {
-            await _stop.CancelAsync().ConfigureAwait(false);
+            await CancelHandlersAsync().ConfigureAwait(false);
         }
 
-        await _workers.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await WaitForWorkersAsync(cancellationToken).ConfigureAwait(false);
         ThrowFailures();
     }
 
@@ -176,7 +191,17 @@ public sealed class WorkerPool<T> : IAsyncDisposable
         }
         finally
         {
-            _stop.Dispose();
+            bool dispose;
+            lock (_sync)
+            {
+                _disposeRequested = true;
+                dispose = TakeDisposalLocked();
+            }
+
+            if (dispose)
+            {
+                _stop.Dispose();
+            }
         }
     }
 
@@ -196,6 +221,78 @@ public sealed class WorkerPool<T> : IAsyncDisposable
                 Interlocked.Read(ref _cancelled),
                 queue.IsShutDown);
         }
+    }
+
+    // Cancels the handlers' token and waits for its callbacks. A callback that throws was registered
+    // by a handler on its token: its exception is a handler failure, kept like the others, and the
+    // shutdown still waits for every worker (it used to escape here, before the workers had exited,
+    // and DisposeAsync then disposed the source under them).
+    private async Task CancelHandlersAsync()
+    {
+        var cancelling = Task.CompletedTask;
+        try
+        {
+            cancelling = _stop.CancelAsync();
+            await cancelling.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Only the callbacks' exceptions, collected from the task: they are kept as failures.
+        catch (Exception) when (cancelling.Exception is { } errors)
+#pragma warning restore CA1031
+        {
+            lock (_sync)
+            {
+                _failures.AddRange(errors.Flatten().InnerExceptions);
+            }
+        }
+        finally
+        {
+            bool dispose;
+            lock (_sync)
+            {
+                _cancelling--;
+                dispose = TakeDisposalLocked();
+            }
+
+            if (dispose)
+            {
+                _stop.Dispose();
+            }
+        }
+    }
+
+    // Task.WaitAsync(token) would do, but it takes its registration off the token only after running
+    // the continuations it releases: a caller resumed by it could find it still on its token. This
+    // one is disposed before the wait ends.
+    private async Task WaitForWorkersAsync(CancellationToken cancellationToken)
+    {
+        if (!cancellationToken.CanBeCanceled || _workers.IsCompleted)
+        {
+            await _workers.ConfigureAwait(false);
+            return;
+        }
+
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (cancellationToken.UnsafeRegister(static s => ((TaskCompletionSource)s!).TrySetResult(), cancelled))
+        {
+            if (await Task.WhenAny(_workers, cancelled.Task).ConfigureAwait(false) != _workers)
+            {
+                throw new OperationCanceledException(cancellationToken);
+            }
+        }
+
+        await _workers.ConfigureAwait(false);
+    }
+
+    // Under _sync: whether the caller is the one to dispose _stop now (asked for, and nobody cancelling).
+    private bool TakeDisposalLocked()
+    {
+        if (!_disposeRequested || _cancelling > 0 || _stopDisposed)
+        {
+            return false;
+        }
+
+        _stopDisposed = true;
+        return true;
     }
 
     private void ThrowFailures()

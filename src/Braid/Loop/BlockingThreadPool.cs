@@ -17,7 +17,14 @@ internal sealed class BlockingThreadPool
     private readonly Queue<WorkItem> _queue = new();
     private readonly string _name;
     private int _threads;
+
+    // Threads waiting for work that no call has been promised yet. A call takes one (under the gate)
+    // the moment it is queued, and promises it a wake-up: counting an idle thread only once it woke
+    // let every call of a burst count the same one, queue behind it, and start no thread.
     private int _idle;
+
+    // Wake-ups promised to idle threads and not yet taken: any waiting thread may take one.
+    private int _wakeups;
     private int _busy;
     private int _peakBusy;
 
@@ -36,12 +43,12 @@ internal sealed class BlockingThreadPool
 
     public int MaxThreads { get; }
 
-    /// <summary>(threads alive, calls running now, most calls ever running at once, calls queued).</summary>
-    public (int Threads, int Busy, int PeakBusy, int Queued) GetStatistics()
+    /// <summary>(threads alive, calls running now, most calls ever running at once, calls queued, threads idle and unpromised).</summary>
+    public (int Threads, int Busy, int PeakBusy, int Queued, int Idle) GetStatistics()
     {
         lock (_gate)
         {
-            return (_threads, _busy, _peakBusy, _queue.Count);
+            return (_threads, _busy, _peakBusy, _queue.Count, _idle);
         }
     }
 
@@ -52,6 +59,10 @@ internal sealed class BlockingThreadPool
             _queue.Enqueue(new WorkItem(work, state));
             if (_idle > 0)
             {
+                // Promise this call an idle thread now, so that the next call of a burst finds one
+                // thread fewer and starts its own: N calls that wait for each other get N threads.
+                _idle--;
+                _wakeups++;
                 Monitor.Pulse(_gate);
                 return;
             }
@@ -68,6 +79,25 @@ internal sealed class BlockingThreadPool
         thread.UnsafeStart();
     }
 
+    // Under the gate: waits, counted idle, until a call promises a wake-up, and takes it; false when
+    // the idle timeout passed with none promised (the thread then leaves, no longer counted idle).
+    private bool WaitForWork()
+    {
+        _idle++;
+        while (_wakeups == 0)
+        {
+            // A promise made just as the wait timed out still counts: the pulse may have missed us.
+            if (!Monitor.Wait(_gate, IdleTimeoutMilliseconds) && _wakeups == 0)
+            {
+                _idle--;
+                return false;
+            }
+        }
+
+        _wakeups--;
+        return true;
+    }
+
     private void Worker()
     {
         while (true)
@@ -75,12 +105,11 @@ internal sealed class BlockingThreadPool
             WorkItem item;
             lock (_gate)
             {
+                // A thread woken for a call may find it taken by a thread that finished first: it
+                // then waits again, counted idle again. The calls are served all the same.
                 while (_queue.Count == 0)
                 {
-                    _idle++;
-                    var signalled = Monitor.Wait(_gate, IdleTimeoutMilliseconds);
-                    _idle--;
-                    if (!signalled && _queue.Count == 0)
+                    if (!WaitForWork())
                     {
                         _threads--;
                         return;

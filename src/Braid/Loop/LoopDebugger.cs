@@ -14,14 +14,36 @@ internal sealed class LoopDebugger(AsyncLoop loop, TimeSpan slowStepThreshold, T
 {
     private static FieldInfo? s_wrapperContinuation;
 
+    private const int MinimumPruneAt = 256;
+
     private readonly long _slowTicks = (long)(slowStepThreshold.TotalSeconds * Stopwatch.Frequency);
 
+    // Guards _tasks and _taskIds: the loop thread adds to them, the finalizer thread (which raises
+    // UnobservedTaskException) reads and removes.
+    private readonly Lock _gate = new();
+
     // Tasks whose continuations ran on the loop, weakly, so that an abandoned task can still be
-    // collected and its unobserved exception published.
-    private readonly List<WeakReference<Task>> _tasks = [];
+    // collected and its unobserved exception published. The references track resurrection: a task
+    // whose exception holder is being finalized is still found, so an entry whose task is gone is one
+    // whose fault, if any, has been published already. Pruned as the list doubles (see Prune), so it
+    // holds the loop's live tasks, not every task it ever ran.
+    private readonly List<(WeakReference<Task> Task, int Id)> _tasks = [];
     private readonly HashSet<int> _taskIds = [];
     private readonly List<(int Id, Exception Error)> _unobserved = [];
+    private int _pruneAt = MinimumPruneAt;
     private IDisposable? _listener;
+
+    /// <summary>How many tasks the debugger is tracking now (for tests: it must not grow with the tasks that finished).</summary>
+    internal int TrackedTaskCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _tasks.Count;
+            }
+        }
+    }
 
     public void Start()
     {
@@ -31,10 +53,9 @@ internal sealed class LoopDebugger(AsyncLoop loop, TimeSpan slowStepThreshold, T
 
     public void OnStep(in WorkItem item, long elapsedTicks)
     {
-        var task = FindTask(item);
-        if (task is not null && _taskIds.Add(task.Id))
+        if (FindTask(item) is { } task)
         {
-            _tasks.Add(new WeakReference<Task>(task));
+            Track(task);
         }
 
         if (elapsedTicks > _slowTicks)
@@ -66,15 +87,21 @@ internal sealed class LoopDebugger(AsyncLoop loop, TimeSpan slowStepThreshold, T
             {
                 foreach (var item in leftovers)
                 {
-                    if (FindTask(item) is { } task && _taskIds.Add(task.Id))
+                    if (FindTask(item) is { } task)
                     {
-                        _tasks.Add(new WeakReference<Task>(task));
+                        Track(task);
                     }
                 }
             }
 
             var reported = new HashSet<int>();
-            foreach (var weak in _tasks)
+            List<(WeakReference<Task> Task, int Id)> tracked;
+            lock (_gate)
+            {
+                tracked = [.. _tasks];
+            }
+
+            foreach (var (weak, _) in tracked)
             {
                 if (weak.TryGetTarget(out var task) && !task.IsCompleted && task != entry)
                 {
@@ -94,8 +121,13 @@ internal sealed class LoopDebugger(AsyncLoop loop, TimeSpan slowStepThreshold, T
             }
 
             // Abandoned faulted tasks publish their exception when collected: collect now, so that
-            // this loop's tasks are reported while we still listen.
-            _tasks.Clear();
+            // this loop's tasks are reported while we still listen. The ids stay, to be matched.
+            tracked.Clear();
+            lock (_gate)
+            {
+                _tasks.Clear();
+            }
+
             GC.Collect();
             GC.WaitForPendingFinalizers();
             GC.Collect();
@@ -120,10 +152,55 @@ internal sealed class LoopDebugger(AsyncLoop loop, TimeSpan slowStepThreshold, T
     private void ReportUnfinished(string name, int taskId) =>
         Report(BraidEventKind.UnfinishedTask, name, TimeSpan.Zero, $"unfinished task: {name} (task {taskId}) started on the loop and had not finished when the loop exited", null);
 
+    // Keeps the task, once, and now and then drops those that can no longer matter.
+    private void Track(Task task)
+    {
+        lock (_gate)
+        {
+            if (!_taskIds.Add(task.Id))
+            {
+                return;
+            }
+
+            _tasks.Add((new WeakReference<Task>(task, trackResurrection: true), task.Id));
+            if (_tasks.Count >= _pruneAt)
+            {
+                Prune();
+                _pruneAt = Math.Max(MinimumPruneAt, _tasks.Count * 2);
+            }
+        }
+    }
+
+    // Under _gate. Drops the tasks that finished without a fault (they will never be reported: not
+    // unfinished, and no exception to go unobserved) and those already collected (a fault they had
+    // was published when their exception holder was finalized). A faulted task stays while it lives,
+    // since its exception may yet go unobserved. Amortized O(1) per tracked task.
+    private void Prune()
+    {
+        _tasks.RemoveAll(entry =>
+        {
+            if (entry.Task.TryGetTarget(out var task) && !(task.IsCompleted && !task.IsFaulted))
+            {
+                return false;
+            }
+
+            _taskIds.Remove(entry.Id);
+            return true;
+        });
+    }
+
+    // On the finalizer thread, for any task in the process.
     private void OnUnobserved(object? sender, UnobservedTaskExceptionEventArgs e)
     {
-        if (sender is Task task && _taskIds.Contains(task.Id))
+        bool ours;
+        lock (_gate)
         {
+            ours = sender is Task task && _taskIds.Remove(task.Id);
+        }
+
+        if (ours)
+        {
+            var task = (Task)sender!;
             lock (_unobserved)
             {
                 _unobserved.Add((task.Id, e.Exception.InnerExceptions.Count == 1 ? e.Exception.InnerException! : e.Exception));

@@ -101,6 +101,7 @@ public static class ToThread
             catch (Exception ex)
 #pragma warning restore CA1031
             {
+                Unregister();
                 if (!TrySetException(ex))
                 {
                     BraidInstrumentation.Raise(new BraidEvent(BraidEventKind.UnobservedFault, _poolId, "ToThread", Message: "a blocking call whose wait was cancelled failed afterwards", Exception: ex));
@@ -110,6 +111,7 @@ public static class ToThread
                 return;
             }
 
+            Unregister();
             TrySetResult(result);
             Done();
         }
@@ -120,12 +122,12 @@ public static class ToThread
             Done();
         }
 
+        // Before the completion, which may resume the caller at once on another thread: the caller
+        // finds its token as it left it. Waits for an abandon running on another thread to finish.
+        private void Unregister() => _registration.Dispose();
+
         // The completion was posted to the loop (if any) before this: the loop never sees a moment
         // with neither the operation counted nor its continuation queued.
-        private void Done()
-        {
-            _registration.Dispose();
-            Interlocked.Exchange(ref _loop, null)?.EndOffLoopOperation();
-        }
+        private void Done() => Interlocked.Exchange(ref _loop, null)?.EndOffLoopOperation();
     }
 }

@@ -25,9 +25,19 @@ public sealed class VirtualClock : TimeProvider
     private static readonly DateTimeOffset DefaultStart = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     private readonly Lock _gate = new();
+
+    // Held by the thread advancing the clock for the whole advance, timer callbacks included (they run
+    // outside _gate, which they may need). Taken before _gate, never while holding it. It serialises
+    // advances: two threads that each advance 1 s move the clock 2 s, and timers never fire on two
+    // threads at once. It is reentrant, so a timer callback can advance the clock too.
+    private readonly Lock _advancing = new();
     private readonly DateTimeOffset _start;
     private readonly TimerQueue _timers = new();
     private long _now;
+
+    // Under _gate: where the advance in progress is headed (at most _now when none is). An advance
+    // started during another, from a timer callback, goes on from there, so the two compose.
+    private long _target;
     private long _nextSequence;
 
     /// <summary>Creates a clock that reads 2000-01-01T00:00:00Z until advanced.</summary>
@@ -104,18 +114,28 @@ public sealed class VirtualClock : TimeProvider
     /// way, in due-time order (creation order among equals), each with the clock reading its due time.
     /// </summary>
     /// <param name="delta">How far to move; zero fires the timers already due.</param>
-    /// <remarks>Completes synchronously; the callbacks run on the calling thread before it returns.</remarks>
+    /// <remarks>
+    /// <para>Completes synchronously; the callbacks run on the calling thread before it returns.</para>
+    /// <para>Advances are serialised and compose: an <see cref="Advance"/> on another thread waits for
+    /// the one in progress (its callbacks included) and then moves on from where it ended, so two
+    /// threads that each advance 1 s move the clock 2 s. One called from a timer callback moves the
+    /// clock <paramref name="delta"/> beyond where the advance in progress is headed.</para>
+    /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="delta"/> is negative.</exception>
     public void Advance(TimeSpan delta)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(delta, TimeSpan.Zero);
-        long target;
-        lock (_gate)
+        lock (_advancing)
         {
-            target = _now + delta.Ticks;
-        }
+            long target;
+            lock (_gate)
+            {
+                target = Math.Max(_target, _now) + delta.Ticks;
+                _target = target;
+            }
 
-        AdvanceTo(target);
+            AdvanceTo(target);
+        }
     }
 
     /// <summary>
@@ -145,32 +165,43 @@ public sealed class VirtualClock : TimeProvider
         }
 
         var node = new DelayNode();
-        var cancellation = node.PrepareCancellation(this, cancellationToken);
         var sequence = Interlocked.Increment(ref _nextSequence);
+
+        // Registered before the timer is armed: a timer that fires at once (another thread advancing)
+        // then always finds the registration to take back, and none is left on a long-lived token. A
+        // cancellation that comes first (even inline, here) keeps the timer from being armed at all.
+        var cancellation = node.RegisterCancellation(this, cancellationToken);
         lock (_gate)
         {
-            node.Arm(this, _now + delay.Ticks, sequence);
+            if (cancellation is null || cancellation.TryArmLocked())
+            {
+                node.Arm(this, _now + delay.Ticks, sequence);
+            }
         }
 
-        // Registered once armed, so that a cancellation arriving now finds the timer to take back.
-        cancellation?.Register();
-        return new ValueTask(node, 0);
+        return new ValueTask(node, DelayNode.Token);
     }
 
     /// <summary>Jumps to the earliest pending timer and fires everything due then; false when no timer is armed.</summary>
     internal bool TryJumpToNextTimer()
     {
-        long due;
-        lock (_gate)
+        lock (_advancing)
         {
-            if (!_timers.TryPeek(out _, out due))
+            long target;
+            lock (_gate)
             {
-                return false;
-            }
-        }
+                if (!_timers.TryPeek(out _, out var due))
+                {
+                    return false;
+                }
 
-        AdvanceTo(Math.Max(due, Volatile.Read(ref _now)));
-        return true;
+                target = Math.Max(due, _now);
+                _target = Math.Max(_target, target);
+            }
+
+            AdvanceTo(target);
+            return true;
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -298,62 +329,113 @@ public sealed class VirtualClock : TimeProvider
     /// object (80 bytes, no queue slot besides), awaited once. A continuation that captured a synchronization context is
     /// posted to it with the node itself as state, so firing allocates nothing.
     /// </summary>
-    private sealed class DelayNode : TimerEntry, IValueTaskSource
+    /// <remarks>
+    /// The outcome and the continuation meet through one compare-and-swap on <c>_continuation</c>, as in
+    /// the runtime's <c>ManualResetValueTaskSourceCore</c>: whichever of <see cref="Complete"/> and
+    /// <see cref="OnCompleted"/> comes second runs (or schedules) the continuation, so a timer that
+    /// fires between the awaiter's <c>IsCompleted</c> and <c>OnCompleted</c> cannot lose it. That core
+    /// is not used itself because it would cost this node 40 more bytes and every post to a loop a
+    /// tuple. The node is never reused, so one token suffices; being awaited once is enforced by the
+    /// outcome, which <see cref="GetResult"/> replaces with <c>Consumed</c>.
+    /// </remarks>
+    private sealed class DelayNode : TimerEntry, IValueTaskSource, IThreadPoolWorkItem
     {
-        private static readonly object Completed = new();
+        /// <summary>The token of every node's value task: a node backs one value task only.</summary>
+        public const short Token = 1;
+
+        private static readonly object Succeeded = new();
+        private static readonly object Consumed = new();
+        private static readonly Action<object?> CompletedSentinel = static _ => { };
         private static readonly SendOrPostCallback PostedContinuation = static s => ((DelayNode)s!).RunContinuation();
 
+        // null; CompletedSentinel once completed with no continuation yet; or the awaiter's continuation.
         private Action<object?>? _continuation;
         private object? _continuationState;
 
         // null, the SynchronizationContext or TaskScheduler to resume on, or an ExecutionContext pair.
         private object? _context;
 
-        // null while pending; Completed, or the OperationCanceledException; or, while pending and
-        // cancellable, the Cancellation that can take it back.
+        // null while pending; while pending and cancellable, the Cancellation that can take it back;
+        // then Succeeded or the OperationCanceledException; Consumed once the awaiter has read it.
         private object? _outcome;
 
-        public Cancellation? PrepareCancellation(VirtualClock clock, CancellationToken cancellationToken)
+        /// <summary>Registers the cancellation, before the timer is armed; null when the token cannot be cancelled.</summary>
+        public Cancellation? RegisterCancellation(VirtualClock clock, CancellationToken cancellationToken)
         {
             if (!cancellationToken.CanBeCanceled)
             {
                 return null;
             }
 
-            var cancellation = new Cancellation(this, clock, cancellationToken);
+            var cancellation = new Cancellation(this, clock);
             _outcome = cancellation;
+
+            // Runs the callback inline when the token was cancelled since the caller checked it.
+            cancellation.Registration = cancellationToken.UnsafeRegister(static (s, token) => ((Cancellation)s!).Cancel(token), cancellation);
             return cancellation;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Invoke()
         {
+            // The timer fired, so no cancellation completed the node: _outcome is still pending. The
+            // registration was made before the timer was armed (see DelayAsync): take it back.
             if (_outcome is Cancellation cancellation)
             {
-                cancellation.Registration.Dispose();
+                cancellation.Registration.Unregister();
             }
 
-            Complete(Completed);
+            Complete(Succeeded);
+        }
+
+        public ValueTaskSourceStatus GetStatus(short token)
+        {
+            ValidateToken(token);
+            var outcome = _outcome;
+            if (outcome is null or Cancellation)
+            {
+                return ValueTaskSourceStatus.Pending;
+            }
+
+            if (ReferenceEquals(outcome, Consumed))
+            {
+                throw AlreadyConsumed();
+            }
+
+            return outcome is OperationCanceledException ? ValueTaskSourceStatus.Canceled : ValueTaskSourceStatus.Succeeded;
         }
 
         public void GetResult(short token)
         {
-            if (_outcome is OperationCanceledException canceled)
+            ValidateToken(token);
+            var outcome = _outcome;
+            if (outcome is null or Cancellation)
+            {
+                throw new InvalidOperationException("The delay has not completed: await it instead of reading its result.");
+            }
+
+            if (ReferenceEquals(outcome, Consumed))
+            {
+                throw AlreadyConsumed();
+            }
+
+            _outcome = Consumed;
+            if (outcome is OperationCanceledException canceled)
             {
                 throw canceled;
             }
         }
 
-        public ValueTaskSourceStatus GetStatus(short token) => _outcome switch
-        {
-            null or Cancellation => ValueTaskSourceStatus.Pending,
-            OperationCanceledException => ValueTaskSourceStatus.Canceled,
-            _ => ValueTaskSourceStatus.Succeeded,
-        };
-
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
         {
+            ArgumentNullException.ThrowIfNull(continuation);
+            ValidateToken(token);
+            if (ReferenceEquals(_outcome, Consumed) || _continuation is { } registered && !ReferenceEquals(registered, CompletedSentinel))
+            {
+                throw AlreadyConsumed();
+            }
+
             object? context = null;
             if ((flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0)
             {
@@ -375,25 +457,55 @@ public sealed class VirtualClock : TimeProvider
             _continuationState = state;
             _context = context;
 
-            // Publish the continuation; if the outcome raced in first, run it now.
-            if (Interlocked.CompareExchange(ref _continuation, continuation, null) is not null)
+            // Publish the continuation; Complete then runs it.
+            var previous = Interlocked.CompareExchange(ref _continuation, continuation, null);
+            if (previous is null)
+            {
+                return;
+            }
+
+            if (!ReferenceEquals(previous, CompletedSentinel))
+            {
+                throw AlreadyConsumed();
+            }
+
+            // The outcome raced in between the awaiter's IsCompleted and this call: run the continuation
+            // supplied here. Never inline on the awaiter's stack (the runtime's rule too): a context
+            // posts or schedules it; without one, the thread pool runs it.
+            _continuation = continuation;
+            if (context is SynchronizationContext or TaskScheduler)
             {
                 Dispatch();
             }
+            else
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+            }
         }
+
+        // The thread pool's entry, for a continuation that came after the outcome.
+        void IThreadPoolWorkItem.Execute() => Dispatch();
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Complete(object outcome)
         {
             _outcome = outcome;
-            var previous = Interlocked.CompareExchange(ref _continuation, CompletedSentinel, null);
-            if (previous is not null)
+            if (Interlocked.CompareExchange(ref _continuation, CompletedSentinel, null) is not null)
             {
                 Dispatch();
             }
         }
 
-        private static readonly Action<object?> CompletedSentinel = static _ => { };
+        private static void ValidateToken(short token)
+        {
+            if (token != Token)
+            {
+                throw new InvalidOperationException("This value task does not belong to this delay.");
+            }
+        }
+
+        private static InvalidOperationException AlreadyConsumed()
+            => new("A VirtualClock.DelayAsync value task can be awaited once only; it has been awaited already.");
 
         // Both the continuation and the outcome are in: run it where it asked to run.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -425,32 +537,42 @@ public sealed class VirtualClock : TimeProvider
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void RunContinuation()
-        {
-            var continuation = _continuation;
-            if (ReferenceEquals(continuation, CompletedSentinel))
-            {
-                return;
-            }
-
-            continuation!(_continuationState);
-        }
+        private void RunContinuation() => _continuation!(_continuationState);
 
         private sealed record FlowingContext(ExecutionContext ExecutionContext, object? Inner);
 
-        public sealed class Cancellation(DelayNode node, VirtualClock clock, CancellationToken token)
+        /// <summary>A cancellable delay's registration, and whether its timer was armed.</summary>
+        public sealed class Cancellation(DelayNode node, VirtualClock clock)
         {
-            public CancellationTokenRegistration Registration { get; private set; }
+            // Under the clock's gate: the timer was armed, or the cancellation came before it was.
+            private bool _settled;
 
-            public void Register() => Registration = token.UnsafeRegister(static s => ((Cancellation)s!).Cancel(), this);
+            public CancellationTokenRegistration Registration { get; set; }
 
-            public void Cancel()
+            // Under the clock's gate, in DelayAsync: false when the cancellation came first.
+            public bool TryArmLocked()
+            {
+                if (_settled)
+                {
+                    return false;
+                }
+
+                _settled = true;
+                return true;
+            }
+
+            public void Cancel(CancellationToken token)
             {
                 lock (clock._gate)
                 {
                     if (!node.Disarm(clock))
                     {
-                        return; // already fired
+                        if (_settled)
+                        {
+                            return; // already fired
+                        }
+
+                        _settled = true; // before the timer was armed: it never will be
                     }
                 }
 

@@ -1,9 +1,13 @@
 using Braid.Channels;
+using Braid.Tests.Shared;
+using Xunit.Abstractions;
 
 namespace Braid.Tests.Channels;
 
-public sealed class WorkerPoolTests
+public sealed class WorkerPoolTests(ITestOutputHelper output)
 {
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);
+
     [Fact]
     public async Task Every_posted_item_is_handled_once_by_at_most_n_workers_at_a_time()
     {
@@ -210,6 +214,102 @@ public sealed class WorkerPoolTests
         gate.SetResult();
         await pool.ShutdownAsync().Within(); // graceful: both items are still handled
         Assert.Equal(2, handled);
+        await pool.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_cancellation_callback_that_throws_is_a_failure_and_dispose_still_waits_for_the_workers()
+    {
+        // A handler registers a callback on its token that throws, then waits for a gate, ignoring
+        // the cancellation. Disposing used to let the callback's exception escape at once, dispose the
+        // token source under the running worker, and make a later ShutdownAsync throw
+        // ObjectDisposedException.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var finished = 0;
+        var pool = new WorkerPool<int>(1, async (_, ct) =>
+        {
+            ct.Register(() => throw new InvalidDataException("callback failed"));
+            started.TrySetResult();
+            await gate.Task;
+            Volatile.Write(ref finished, 1);
+        });
+        await pool.PostAsync(1);
+        await started.Task.Within();
+
+        var disposing = pool.DisposeAsync().AsTask();
+
+        // The callbacks have run once the failure is recorded (or, before the fix, once dispose ended).
+        Assert.True(SpinWait.SpinUntil(() => pool.GetStatistics().Failed == 1 || disposing.IsCompleted, HangGuard), "the cancellation never completed");
+        Assert.False(disposing.IsCompleted, "DisposeAsync returned while a worker was still running");
+        var again = pool.ShutdownAsync(immediate: true);
+
+        gate.SetResult();
+        var error = await Assert.ThrowsAsync<AggregateException>(() => disposing.Within());
+        Assert.IsType<InvalidDataException>(Assert.Single(error.InnerExceptions));
+        Assert.Equal(1, Volatile.Read(ref finished));
+        var repeated = await Assert.ThrowsAsync<AggregateException>(() => again.Within());
+        Assert.IsType<InvalidDataException>(Assert.Single(repeated.InnerExceptions));
+
+        // After disposal: nothing to cancel, nothing disposed twice.
+        await Assert.ThrowsAsync<AggregateException>(() => pool.ShutdownAsync(immediate: true).Within());
+        await pool.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Shutdown_racing_dispose_never_touches_a_disposed_token_source()
+    {
+        var seed = Environment.TickCount;
+        output.WriteLine($"seed {seed}");
+        var random = new Random(seed);
+        for (var round = 0; round < 200; round++)
+        {
+            var pool = new WorkerPool<int>(2, async (_, ct) => await Task.Yield());
+            await pool.PostAsync(round);
+            var graceful = pool.ShutdownAsync();
+            using var start = new Barrier(2);
+            var immediate = Task.Run(async () =>
+            {
+                start.SignalAndWait(HangGuard);
+                for (var i = random.Next(3); i > 0; i--)
+                {
+                    await Task.Yield();
+                }
+
+                await pool.ShutdownAsync(immediate: true);
+            });
+            var dispose = Task.Run(async () =>
+            {
+                start.SignalAndWait(HangGuard);
+                await pool.DisposeAsync();
+            });
+            await Task.WhenAll(graceful, immediate, dispose).Within();
+        }
+    }
+
+    [Fact]
+    public async Task Pool_operations_leave_no_registration_on_their_token()
+    {
+        using var cts = new CancellationTokenSource();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pool = new WorkerPool<int>(1, async (_, ct) => await gate.Task, capacity: 1);
+
+        await pool.PostAsync(1, cts.Token); // taken by the worker
+        await pool.PostAsync(2, cts.Token); // fills the queue
+        var waitingPost = pool.PostAsync(3, cts.Token).AsTask(); // waits for room
+        var join = pool.JoinAsync(cts.Token).AsTask();
+        using var waitOnly = new CancellationTokenSource();
+        var cancelledJoin = pool.JoinAsync(waitOnly.Token).AsTask();
+        await waitOnly.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelledJoin.Within());
+        Assert.Equal(0, TokenRegistrations.Count(waitOnly));
+
+        gate.SetResult();
+        await waitingPost.Within();
+        await join.Within();
+        await pool.JoinAsync(cts.Token).Within();
+        await pool.ShutdownAsync(cancellationToken: cts.Token).Within();
+        Assert.Equal(0, TokenRegistrations.Count(cts));
         await pool.DisposeAsync();
     }
 

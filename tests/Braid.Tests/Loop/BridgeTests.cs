@@ -1,4 +1,5 @@
 using Braid.Loop;
+using Braid.Tests.Shared;
 using Braid.Time;
 
 namespace Braid.Tests.Loop;
@@ -86,6 +87,64 @@ public sealed class BridgeTests
         var sequence = new List<int>();
         await Task.WhenAll(Enumerable.Range(0, 20).Select(i => ToThread.RunAsync(single, () => { sequence.Add(i); return i; }, CancellationToken.None))).WaitAsync(HangGuard);
         Assert.Equal(Enumerable.Range(0, 20), sequence);
+    }
+
+    [Fact]
+    public async Task A_burst_of_calls_that_wait_for_each_other_gets_a_thread_each_even_with_a_thread_idle()
+    {
+        const int Calls = 8;
+        var pool = new BlockingThreadPool(Calls * 2, "test-burst");
+
+        // Warm: one thread, idle. It used to count as idle for every call of the burst, so the calls
+        // queued behind it and no thread was started for them.
+        Assert.Equal(1, await ToThread.RunAsync(pool, () => 1, CancellationToken.None).WaitAsync(HangGuard));
+        Assert.True(SpinWait.SpinUntil(() => pool.GetStatistics().Idle == 1, HangGuard), "the warm thread never went idle");
+
+        // Each call blocks until all have arrived: they can finish only if they run at once, on N threads.
+        // The barrier's timeout is only a hang guard: a call that times out fails the test.
+        using var barrier = new Barrier(Calls);
+        var calls = Enumerable.Range(0, Calls).Select(_ => ToThread.RunAsync(pool, () => barrier.SignalAndWait(HangGuard), CancellationToken.None)).ToList();
+        var met = await Task.WhenAll(calls).WaitAsync(HangGuard * 2);
+        Assert.All(met, Assert.True);
+        var stats = pool.GetStatistics();
+        Assert.Equal((Calls, Calls, 0), (stats.Threads, stats.PeakBusy, stats.Queued));
+    }
+
+    [Fact]
+    public async Task ToThread_calls_leave_no_registration_on_their_token()
+    {
+        var pool = new BlockingThreadPool(1, "test-leak");
+        using var cts = new CancellationTokenSource();
+
+        // Completed.
+        Assert.Equal(1, await ToThread.RunAsync(pool, () => 1, cts.Token).WaitAsync(HangGuard));
+        await Assert.ThrowsAsync<FormatException>(() => ToThread.RunAsync<int>(pool, () => throw new FormatException(), cts.Token).WaitAsync(HangGuard));
+        Assert.Equal(0, TokenRegistrations.Count(cts));
+
+        // Abandoned while running, and while queued behind it: both registrations go with the cancellation.
+        using var release = new ManualResetEventSlim();
+        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var own = new CancellationTokenSource();
+        var running = ToThread.RunAsync(
+            pool,
+            () =>
+            {
+                inside.SetResult();
+                return release.Wait(HangGuard);
+            },
+            own.Token);
+        var queued = ToThread.RunAsync(pool, () => true, own.Token);
+        await inside.Task.WaitAsync(HangGuard);
+        Assert.Equal(2, TokenRegistrations.Count(own));
+#pragma warning disable VSTHRD103 // Cancel synchronously: both waits are abandoned inside Cancel.
+        own.Cancel();
+#pragma warning restore VSTHRD103
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued);
+        Assert.Equal(0, TokenRegistrations.Count(own));
+        release.Set();
+        Assert.True(await ToThread.RunAsync(pool, () => true, cts.Token).WaitAsync(HangGuard)); // the thread is free again
+        Assert.Equal(0, TokenRegistrations.Count(cts));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 using Braid.Instrumentation;
 using Braid.Loop;
 
@@ -177,6 +178,57 @@ public sealed class DebugModeTests
     }
 
     [Fact]
+    public void The_debugger_does_not_keep_the_tasks_that_finished()
+    {
+        // 20,000 async methods resume on the loop and finish: the debugger tracked every one for the
+        // loop's life. It keeps the live ones (and faulted ones while they live) only.
+        const int Tasks = 20_000;
+        var peak = 0;
+        var (events, _) = RunDebug(async () =>
+        {
+            var debugger = DebuggerOf(AsyncLoop.Current!);
+            for (var i = 0; i < Tasks; i++)
+            {
+                await FinishesAsync();
+                peak = Math.Max(peak, debugger.TrackedTaskCount);
+            }
+        });
+
+        Assert.InRange(peak, 1, 1_000);
+        Assert.DoesNotContain(events, e => e.Kind is BraidEventKind.UnfinishedTask or BraidEventKind.UnobservedFault);
+
+        static async Task FinishesAsync() => await Task.Yield();
+    }
+
+    [Fact]
+    public void A_fault_nobody_observed_is_still_reported_after_many_finished_tasks_were_forgotten()
+    {
+        var (events, _) = RunDebug(async () =>
+        {
+            StartAndForget();
+            for (var i = 0; i < 2_000; i++)
+            {
+                await Task.Yield();
+                await FinishesAsync();
+            }
+        });
+
+        var report = Assert.Single(events, e => e.Kind == BraidEventKind.UnobservedFault);
+        Assert.IsType<InvalidOperationException>(report.Exception);
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        static void StartAndForget() => _ = FailsLaterAsync();
+
+        static async Task FailsLaterAsync()
+        {
+            await Task.Yield();
+            throw new InvalidOperationException("nobody looks at me");
+        }
+
+        static async Task FinishesAsync() => await Task.Yield();
+    }
+
+    [Fact]
     public void Debug_mode_follows_the_environment_variable_unless_set_explicitly()
     {
         var previous = Environment.GetEnvironmentVariable(AsyncLoopOptions.DebugEnvironmentVariable);
@@ -193,6 +245,11 @@ public sealed class DebugModeTests
             Environment.SetEnvironmentVariable(AsyncLoopOptions.DebugEnvironmentVariable, previous);
         }
     }
+
+    // The loop's debugger, which the loop keeps private.
+    private static LoopDebugger DebuggerOf(AsyncLoop loop)
+        => (LoopDebugger)(typeof(AsyncLoop).GetField("_debugger", BindingFlags.Instance | BindingFlags.NonPublic)?.GetValue(loop)
+            ?? throw new InvalidOperationException("AsyncLoop._debugger not found: update DebuggerOf."));
 
     private static (List<BraidEvent> Events, string Output) RunDebug(Func<Task> body, TimeSpan? threshold = null)
     {
