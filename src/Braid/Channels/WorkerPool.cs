@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Braid.Internal;
+using Braid.Loop;
 
 namespace Braid.Channels;
 
@@ -149,10 +150,10 @@ public sealed class WorkerPool<T> : IAsyncDisposable
 
         if (cancel)
         {
-            await CancelHandlersAsync().ConfigureAwait(false);
+            await CancelHandlersAsync().ConfigureAwait(LoopSynchronizationContext.IsCurrent);
         }
 
-        await WaitForWorkersAsync(cancellationToken).ConfigureAwait(false);
+        await WaitForWorkersAsync(cancellationToken).ConfigureAwait(LoopSynchronizationContext.IsCurrent);
         ThrowFailures();
     }
 
@@ -173,11 +174,11 @@ public sealed class WorkerPool<T> : IAsyncDisposable
         {
             if (!requested)
             {
-                await ShutdownAsync(immediate: true, CancellationToken.None).ConfigureAwait(false);
+                await ShutdownAsync(immediate: true, CancellationToken.None).ConfigureAwait(LoopSynchronizationContext.IsCurrent);
                 return;
             }
 
-            await _workers.ConfigureAwait(false);
+            await _workers.ConfigureAwait(LoopSynchronizationContext.IsCurrent);
             bool observed;
             lock (_sync)
             {
@@ -227,13 +228,34 @@ public sealed class WorkerPool<T> : IAsyncDisposable
     // by a handler on its token: its exception is a handler failure, kept like the others, and the
     // shutdown still waits for every worker (it used to escape here, before the workers had exited,
     // and DisposeAsync then disposed the source under them).
+    //
+    // On an AsyncLoop the token is cancelled synchronously, on the loop: CancelAsync would run the callbacks on
+    // the thread pool, where the loop cannot see them, and an autojumping clock moved on before the handlers
+    // saw their cancellation (design rule 104). The wakes those callbacks cause are loop steps (rule 36).
     private async Task CancelHandlersAsync()
     {
         var cancelling = Task.CompletedTask;
         try
         {
-            cancelling = _stop.CancelAsync();
-            await cancelling.ConfigureAwait(false);
+            if (LoopSynchronizationContext.IsCurrent)
+            {
+#pragma warning disable VSTHRD103 // Cancel, not CancelAsync, on purpose: see above.
+                _stop.Cancel();
+#pragma warning restore VSTHRD103
+            }
+            else
+            {
+                cancelling = _stop.CancelAsync();
+                await cancelling.ConfigureAwait(false);
+            }
+        }
+        catch (AggregateException errors) when (cancelling.IsCompleted && cancelling.Exception is null)
+        {
+            // Cancel() threw the callbacks' exceptions itself.
+            lock (_sync)
+            {
+                _failures.AddRange(errors.Flatten().InnerExceptions);
+            }
         }
 #pragma warning disable CA1031 // Only the callbacks' exceptions, collected from the task: they are kept as failures.
         catch (Exception) when (cancelling.Exception is { } errors)
@@ -267,20 +289,20 @@ public sealed class WorkerPool<T> : IAsyncDisposable
     {
         if (!cancellationToken.CanBeCanceled || _workers.IsCompleted)
         {
-            await _workers.ConfigureAwait(false);
+            await _workers.ConfigureAwait(LoopSynchronizationContext.IsCurrent);
             return;
         }
 
         var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using (cancellationToken.UnsafeRegister(static s => ((TaskCompletionSource)s!).TrySetResult(), cancelled))
         {
-            if (await Task.WhenAny(_workers, cancelled.Task).ConfigureAwait(false) != _workers)
+            if (await Task.WhenAny(_workers, cancelled.Task).ConfigureAwait(LoopSynchronizationContext.IsCurrent) != _workers)
             {
                 throw new OperationCanceledException(cancellationToken);
             }
         }
 
-        await _workers.ConfigureAwait(false);
+        await _workers.ConfigureAwait(LoopSynchronizationContext.IsCurrent);
     }
 
     // Under _sync: whether the caller is the one to dispose _stop now (asked for, and nobody cancelling).

@@ -335,3 +335,39 @@ public sealed class WorkerPoolTests(ITestOutputHelper output)
         }
     }
 }
+
+/// <summary>A worker pool on an autojumping loop: an immediate shutdown cancels handlers before any virtual time passes (rule 36, rule 104).</summary>
+public sealed class WorkerPoolOnLoopTests
+{
+    [Fact]
+    public void An_immediate_shutdown_on_an_autojumping_loop_cancels_the_handlers_with_no_time_passing() =>
+        Braid.Testing.LoopTest.Run(async clock =>
+        {
+            for (var round = 0; round < 20; round++)
+            {
+                var start = clock.Elapsed;
+                var cancelled = 0;
+                var pool = new WorkerPool<int>(2, async (_, ct) =>
+                {
+                    try
+                    {
+                        await clock.DelayAsync(TimeSpan.FromSeconds(10), ct);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        cancelled++;
+                        throw;
+                    }
+                });
+                await pool.PostAsync(1);
+                await pool.PostAsync(2);
+                await Braid.Testing.LoopTest.WaitAllTasksBlockedAsync();
+
+                await pool.ShutdownAsync(immediate: true);
+                await pool.DisposeAsync();
+                Assert.Equal(2, cancelled);
+                Assert.Equal(start, clock.Elapsed);
+                Assert.Equal(2L, pool.GetStatistics().Cancelled);
+            }
+        });
+}
