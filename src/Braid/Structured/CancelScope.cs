@@ -388,14 +388,21 @@ public sealed class CancelScope : IAmbientScope
             failure = ExceptionDispatchInfo.Capture(exception);
         }
 
-        if (scope.BeginCloseAsync() is { } cancelsRunning)
+        await scope.ExitAsync(fail, failure).ConfigureAwait(LoopSynchronizationContext.IsCurrent);
+        return scope;
+    }
+
+    // The exit both RunCoreAsync forms share: wait for a cancellation still running this scope's callbacks,
+    // then close and report (the body's failure, a fail scope's deadline, callback failures; rule 110).
+    private async ValueTask ExitAsync(bool fail, ExceptionDispatchInfo? failure)
+    {
+        if (BeginCloseAsync() is { } cancelsRunning)
         {
             await cancelsRunning.ConfigureAwait(LoopSynchronizationContext.IsCurrent);
         }
 
-        scope.EndClose();
-        scope.AfterExit(fail, failure);
-        return scope;
+        EndClose();
+        AfterExit(fail, failure);
     }
 
     private static async Task<CancelScopeResult<T>> RunCoreAsync<T>(CancelScope scope, Func<CancelScope, Task<T>> body, bool fail)
@@ -418,13 +425,7 @@ public sealed class CancelScope : IAmbientScope
             failure = ExceptionDispatchInfo.Capture(exception);
         }
 
-        if (scope.BeginCloseAsync() is { } cancelsRunning)
-        {
-            await cancelsRunning.ConfigureAwait(LoopSynchronizationContext.IsCurrent);
-        }
-
-        scope.EndClose();
-        scope.AfterExit(fail, failure);
+        await scope.ExitAsync(fail, failure).ConfigureAwait(LoopSynchronizationContext.IsCurrent);
         return result;
     }
 

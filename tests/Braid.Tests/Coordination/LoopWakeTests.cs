@@ -3,6 +3,7 @@ using Braid.Coordination;
 using Braid.Loop;
 using Braid.Structured;
 using Braid.Testing;
+using Braid.Tests.Support;
 using Braid.Time;
 
 namespace Braid.Tests.Coordination;
@@ -211,7 +212,7 @@ public class LoopWakeTests
             {
                 // A timer far ahead: if the loop ever looked idle while a wake was pending, autojump would fire it.
                 using var tripwire = new CancellationTokenSource();
-                var tripped = TripAsync(clock, tripwire.Token);
+                var tripped = ContractLoop.TripAsync(clock, tripwire.Token);
 
                 var (wait, releaseAll) = kind.Create();
                 var order = new List<int>();
@@ -426,18 +427,5 @@ public class LoopWakeTests
     {
         await wait();
         order.Add(index);
-    }
-
-    private static async Task<bool> TripAsync(VirtualClock clock, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await clock.DelayAsync(TimeSpan.FromHours(1), cancellationToken);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
     }
 }

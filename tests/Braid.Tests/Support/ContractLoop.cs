@@ -62,7 +62,8 @@ internal static class ContractLoop
         return Task.CompletedTask;
     }
 
-    private static async Task<bool> TripAsync(VirtualClock clock, CancellationToken cancellationToken)
+    /// <summary>Waits an hour of virtual time unless cancelled: true if it ran out (time moved), false if cancelled.</summary>
+    public static async Task<bool> TripAsync(VirtualClock clock, CancellationToken cancellationToken)
     {
         try
         {
