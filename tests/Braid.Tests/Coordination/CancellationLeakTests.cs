@@ -246,6 +246,17 @@ public sealed class CancellationLeakTests
             }
         });
 
+    [Fact]
+    public void FromThread_Run_leaves_no_registration_once_it_returns() =>
+        Braid.Testing.LoopTest.Run(async _ =>
+        {
+            using var longLived = new CancellationTokenSource();
+            var loop = AsyncLoop.Current!;
+            var result = await ToThread.RunAsync(() => FromThread.Run(loop, () => Task.FromResult(42), longLived.Token));
+            Assert.Equal(42, result);
+            Assert.Equal(0, TokenRegistrations.Count(longLived));
+        });
+
     private static async Task Use<TReleaser>(ValueTask<TReleaser> pending)
         where TReleaser : IDisposable => (await pending).Dispose();
 
