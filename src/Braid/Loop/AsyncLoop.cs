@@ -352,6 +352,7 @@ public sealed class AsyncLoop
     private void RunStep(in WorkItem item)
     {
         var debug = _debugger is not null;
+        var step = debug ? LoopDebugger.Resolve(item) : null;
         var start = debug ? Stopwatch.GetTimestamp() : Environment.TickCount64;
         _inStep = true;
         try
@@ -373,7 +374,7 @@ public sealed class AsyncLoop
         if (debug)
         {
             var elapsed = Stopwatch.GetTimestamp() - start;
-            _debugger!.OnStep(item, elapsed);
+            _debugger!.OnStep(step, elapsed);
             elapsedTicks = Stopwatch.GetElapsedTime(0, elapsed).Ticks;
         }
         else

@@ -51,9 +51,20 @@ internal sealed class LoopDebugger(AsyncLoop loop, TimeSpan slowStepThreshold, T
         TaskScheduler.UnobservedTaskException += OnUnobserved;
     }
 
-    public void OnStep(in WorkItem item, long elapsedTicks)
+    /// <summary>
+    /// What a step will run, resolved before it runs: a waiter's wake step (rule 36) resumes its awaiter's
+    /// continuation, which the waiter forgets once the awaiter has read its result.
+    /// </summary>
+    public static object? Resolve(in WorkItem item) => item.State switch
     {
-        if (FindTask(item) is { } task)
+        ILoopStepOwner owner => owner.ContinuationTarget,
+        Delegate posted => posted,
+        _ => item.Callback,
+    };
+
+    public void OnStep(object? step, long elapsedTicks)
+    {
+        if (FindTask(step) is { } task)
         {
             Track(task);
         }
@@ -61,7 +72,7 @@ internal sealed class LoopDebugger(AsyncLoop loop, TimeSpan slowStepThreshold, T
         if (elapsedTicks > _slowTicks)
         {
             var duration = Stopwatch.GetElapsedTime(0, elapsedTicks);
-            var method = Describe(item);
+            var method = Describe(step);
             Report(BraidEventKind.SlowStep, method, duration, string.Create(
                 CultureInfo.InvariantCulture,
                 $"slow step: {method} held the loop for {duration.TotalMilliseconds:F1} ms (threshold {TimeSpan.FromSeconds((double)_slowTicks / Stopwatch.Frequency).TotalMilliseconds:F0} ms)"),
@@ -87,7 +98,7 @@ internal sealed class LoopDebugger(AsyncLoop loop, TimeSpan slowStepThreshold, T
             {
                 foreach (var item in leftovers)
                 {
-                    if (FindTask(item) is { } task)
+                    if (FindTask(Resolve(item)) is { } task)
                     {
                         Track(task);
                     }
@@ -221,8 +232,8 @@ internal sealed class LoopDebugger(AsyncLoop loop, TimeSpan slowStepThreshold, T
     }
 
 #pragma warning disable VSTHRD200 // Finds a task object; it does not start or await anything.
-    private static Task? FindTask(in WorkItem item)
-        => Unwrap(item.State as Delegate ?? item.Callback)?.Target as Task;
+    private static Task? FindTask(object? step)
+        => step as Task ?? Unwrap(step as Delegate)?.Target as Task;
 #pragma warning restore VSTHRD200
 
     // With the runtime's task event source on, continuations are wrapped; find the state machine inside.
@@ -237,9 +248,14 @@ internal sealed class LoopDebugger(AsyncLoop loop, TimeSpan slowStepThreshold, T
         return d;
     }
 
-    internal static string Describe(in WorkItem item)
+    internal static string Describe(object? step)
     {
-        var d = Unwrap(item.State as Delegate ?? item.Callback);
+        if (step is Task resumed)
+        {
+            return DescribeTask(resumed);
+        }
+
+        var d = Unwrap(step as Delegate);
         if (d is null)
         {
             return "(unknown)";

@@ -38,6 +38,41 @@ public sealed class DebugModeTests
     }
 
     [Fact]
+    public void A_slow_step_woken_by_a_lock_hand_off_is_reported_with_the_waiting_method()
+    {
+        var (events, _) = RunDebug(
+            async () =>
+            {
+                var gate = new Braid.Coordination.AsyncLock();
+                var holder = await gate.LockAsync();
+                var waiter = TakeTheLockThenHoldTheLoopAsync(gate);
+                await Task.Yield();
+                holder.Dispose(); // the waiter's wake is a loop step (design rule 36)
+                await waiter;
+            },
+            threshold: TimeSpan.FromMilliseconds(1));
+
+        // The step that held the loop is named after the method the hand-off resumed, not the wake's plumbing.
+        // (The entry point's first step may be slow too, with the JIT and debug mode's listener starting.)
+        Assert.Contains(events, e => e.Kind == BraidEventKind.SlowStep
+            && e.Duration >= TimeSpan.FromMilliseconds(20)
+            && e.Name!.Contains(nameof(TakeTheLockThenHoldTheLoopAsync), StringComparison.Ordinal));
+        Assert.DoesNotContain(events, e => e.Name?.Contains("Waiter", StringComparison.Ordinal) == true);
+
+        static async Task TakeTheLockThenHoldTheLoopAsync(Braid.Coordination.AsyncLock gate)
+        {
+            using (await gate.LockAsync())
+            {
+                var start = Stopwatch.GetTimestamp();
+                while (Stopwatch.GetElapsedTime(start) < TimeSpan.FromMilliseconds(20))
+                {
+                    Thread.SpinWait(100);
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Fast_steps_are_not_reported()
     {
         var (events, _) = RunDebug(async () => await Task.Yield(), threshold: TimeSpan.FromSeconds(30));

@@ -38,7 +38,7 @@ namespace Braid.Internal.Waiters;
 /// </list>
 /// </remarks>
 /// <typeparam name="T">What a successful wait returns.</typeparam>
-internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThreadPoolWorkItem
+internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThreadPoolWorkItem, ILoopStepOwner
 {
     private static readonly Action<object?, CancellationToken> CancelCallback = static (state, token) =>
     {
@@ -66,6 +66,10 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
     // Written by OnCompleted on the loop's own thread, read by the completing step on that thread: an awaiter
     // on the loop resumes inline in the step; any other awaiter is dispatched away from it.
     private bool _awaitedOnLoop;
+
+    // What the awaiter registered (its async method's box, or its delegate), for debug mode only: a wake step
+    // is named after the code it resumes. Written with _awaitedOnLoop, on the loop's thread; cleared on reuse.
+    private object? _continuationTarget;
 
     /// <summary>Creates a node that returns to <paramref name="pool"/> after its result was read (or to nowhere if null).</summary>
     internal Waiter(WaiterPool<T>? pool)
@@ -226,6 +230,9 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
     }
 
     /// <inheritdoc />
+    object? ILoopStepOwner.ContinuationTarget => _continuationTarget;
+
+    /// <inheritdoc />
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 
     /// <inheritdoc />
@@ -237,6 +244,7 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
             // step ends, so there is no race with it. The continuation will run inside that step; capturing the
             // loop's context would only post it a second time.
             _awaitedOnLoop = true;
+            _continuationTarget = state ?? continuation;
             if ((flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0
                 && SynchronizationContext.Current is LoopSynchronizationContext context
                 && ReferenceEquals(context.Loop, loop))
@@ -285,6 +293,7 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
         _owner = null;
         _failOnResult = null;
         _awaitedOnLoop = false;
+        _continuationTarget = null;
         _core.RunContinuationsAsynchronously = _completesAtOnce;
         Loop = null;
         Tag = 0;
