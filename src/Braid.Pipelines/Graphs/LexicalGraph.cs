@@ -8,7 +8,12 @@ namespace Braid.Pipelines.Graphs;
 /// A directed graph of words and synsets: a word points to each synset it belongs to (synonymy), a
 /// synset points to its hypernyms. Graphs built from separate groups of synsets merge into one.
 /// </summary>
-/// <remarks>Not thread-safe: build one per worker and merge them under a lock.</remarks>
+/// <remarks>
+/// <para>Not thread-safe: build one per worker and merge them under a lock.</para>
+/// <para>The graph does not depend on the order of building and merging: a word spelled differently in
+/// several synsets (<c>Hegira</c>, <c>hegira</c>) is one node whose label is its spelling in the synset
+/// with the lowest id (part of speech, then offset), so any number of workers writes the same file.</para>
+/// </remarks>
 public sealed class LexicalGraph
 {
     private readonly Dictionary<string, Node> _nodes = new(StringComparer.Ordinal);
@@ -28,18 +33,20 @@ public sealed class LexicalGraph
         var graph = new LexicalGraph();
         foreach (var synset in synsets)
         {
-            graph.AddNode(synset.Id, synset.Words.Count > 0 ? synset.Words[0].Replace('_', ' ') : synset.Id, "synset", known: true);
-            foreach (var word in synset.Words)
+            var label = synset.Words.Count > 0 ? synset.Words[0].Replace('_', ' ') : synset.Id;
+            graph.AddNode(synset.Id, new Node(label, "synset", Known: true, synset.Id, 0));
+            for (var position = 0; position < synset.Words.Count; position++)
             {
+                var word = synset.Words[position];
                 var wordId = "w:" + word.ToLowerInvariant();
-                graph.AddNode(wordId, word.Replace('_', ' '), "word", known: true);
+                graph.AddNode(wordId, new Node(word.Replace('_', ' '), "word", Known: true, synset.Id, position));
                 graph.AddEdge(wordId, synset.Id, "synonym");
             }
 
             foreach (var hypernym in synset.Hypernyms)
             {
                 // The hypernym may belong to another group: a placeholder node, named when merged.
-                graph.AddNode(hypernym, hypernym, "synset", known: false);
+                graph.AddNode(hypernym, new Node(hypernym, "synset", Known: false, hypernym, 0));
                 graph.AddEdge(synset.Id, hypernym, "hypernym");
             }
         }
@@ -47,14 +54,17 @@ public sealed class LexicalGraph
         return graph;
     }
 
-    /// <summary>Adds every node and edge of <paramref name="other"/> to this graph; a known node's label wins over a placeholder's.</summary>
+    /// <summary>
+    /// Adds every node and edge of <paramref name="other"/> to this graph; a known node's label wins over a
+    /// placeholder's, and of two known labels the one from the lower synset id wins, whichever came first.
+    /// </summary>
     /// <param name="other">The graph to merge in; not changed.</param>
     public void Merge(LexicalGraph other)
     {
         ArgumentNullException.ThrowIfNull(other);
         foreach (var (id, node) in other._nodes)
         {
-            AddNode(id, node.Label, node.Kind, node.Known);
+            AddNode(id, node);
         }
 
         foreach (var (edge, kind) in other._edges)
@@ -228,15 +238,29 @@ public sealed class LexicalGraph
 
     private static XmlWriterSettings Settings() => new() { Async = true, Indent = true, Encoding = new UTF8Encoding(false), CloseOutput = false };
 
-    private void AddNode(string id, string label, string kind, bool known)
+    private void AddNode(string id, Node node)
     {
-        if (!_nodes.TryGetValue(id, out var existing) || (known && !existing.Known))
+        if (!_nodes.TryGetValue(id, out var existing) || node.Precedes(existing))
         {
-            _nodes[id] = new Node(label, kind, known);
+            _nodes[id] = node;
         }
     }
 
     private void AddEdge(string from, string to, string kind) => _edges.TryAdd((from, to), kind);
 
-    private readonly record struct Node(string Label, string Kind, bool Known);
+    // Source and Position say where the label came from: the synset and the word's place in it. Keeping the
+    // first label seen made the label of a word spelled two ways depend on which worker merged first.
+    private readonly record struct Node(string Label, string Kind, bool Known, string Source, int Position)
+    {
+        public bool Precedes(Node other)
+        {
+            if (Known != other.Known)
+            {
+                return Known;
+            }
+
+            var bySource = string.CompareOrdinal(Source, other.Source);
+            return bySource < 0 || (bySource == 0 && Position < other.Position);
+        }
+    }
 }
