@@ -1,7 +1,7 @@
 using System.Xml.Linq;
-using Braid.Pipelines.Graphs;
+using Braid.Lab.Graphs;
 
-namespace Braid.Pipelines.Tests.Graphs;
+namespace Braid.Lab.Tests.Graphs;
 
 /// <summary>
 /// The written graph is a function of the data alone: neither the order in which group graphs are merged
