@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using Braid.Pipelines.Engine;
 
@@ -81,19 +82,23 @@ public sealed class PipelineBuilder<T> : IAsyncEnumerable<T>
     /// </summary>
     /// <param name="size">Items per batch, at least 1.</param>
     /// <param name="maxDelay">How long a partial batch may wait, or <see langword="null"/> to wait for a full batch or the end.</param>
-    /// <param name="capacity">The stage's input buffer, in items.</param>
-    public PipelineBuilder<T[]> Batch(int size, TimeSpan? maxDelay = null, int capacity = 1024)
+    /// <param name="options">The stage's <see cref="StageOptions.Name"/> and <see cref="StageOptions.Capacity"/>; the stage has one worker, so other workers, dedicated threads, a rate limit, retries or an error policy are refused.</param>
+    /// <exception cref="ArgumentException"><paramref name="options"/> asks for something a one-worker stage cannot do.</exception>
+    public PipelineBuilder<T[]> Batch(int size, TimeSpan? maxDelay = null, StageOptions? options = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
         ValidateDelay(maxDelay, nameof(maxDelay));
-        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        var index = _stages;
-        return Then<T[]>(capacity, 1, (run, input, output) =>
-        {
-            var counters = run.AddStage($"batch#{index}", 1, input);
-            new BatchStage<T>(size, maxDelay, run, counters, input, output).Start();
-        });
+        return Accumulate<T[]>("batch", options, (run, counters, input, output) =>
+            new BatchStage<T>(size, maxDelay, run, counters, input, output).Start());
     }
+
+    /// <summary>Adds a batch stage with an input buffer of <paramref name="capacity"/> items (the first form of <see cref="Batch(int, TimeSpan?, StageOptions?)"/>).</summary>
+    /// <param name="size">Items per batch, at least 1.</param>
+    /// <param name="maxDelay">How long a partial batch may wait, or <see langword="null"/>.</param>
+    /// <param name="capacity">The stage's input buffer, in items; the same as <see cref="StageOptions.Capacity"/>.</param>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public PipelineBuilder<T[]> Batch(int size, TimeSpan? maxDelay, int capacity) =>
+        Batch(size, maxDelay, new StageOptions { Capacity = capacity });
 
     /// <summary>
     /// Adds a stage that groups items by key with bounded memory. A group is emitted when it holds
@@ -106,20 +111,18 @@ public sealed class PipelineBuilder<T> : IAsyncEnumerable<T>
     /// <param name="maxAge">How long a group may stay open, or <see langword="null"/>.</param>
     /// <param name="maxOpenGroups">The most groups held at once, at least 1.</param>
     /// <param name="comparer">Compares keys (default: the key type's equality).</param>
+    /// <param name="options">The stage's <see cref="StageOptions.Name"/> and <see cref="StageOptions.Capacity"/>; the stage has one worker, so other workers, dedicated threads, a rate limit, retries or an error policy are refused.</param>
     /// <typeparam name="TKey">The key's type.</typeparam>
-    public PipelineBuilder<Group<TKey, T>> GroupBy<TKey>(Func<T, TKey> keySelector, int maxGroupSize = 1024, TimeSpan? maxAge = null, int maxOpenGroups = 1024, IEqualityComparer<TKey>? comparer = null)
+    /// <exception cref="ArgumentException"><paramref name="options"/> asks for something a one-worker stage cannot do.</exception>
+    public PipelineBuilder<Group<TKey, T>> GroupBy<TKey>(Func<T, TKey> keySelector, int maxGroupSize = 1024, TimeSpan? maxAge = null, int maxOpenGroups = 1024, IEqualityComparer<TKey>? comparer = null, StageOptions? options = null)
         where TKey : notnull
     {
         ArgumentNullException.ThrowIfNull(keySelector);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxGroupSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxOpenGroups, 1);
         ValidateDelay(maxAge, nameof(maxAge));
-        var index = _stages;
-        return Then<Group<TKey, T>>(1024, 1, (run, input, output) =>
-        {
-            var counters = run.AddStage($"group-by#{index}", 1, input);
-            new GroupByStage<TKey, T>(keySelector, maxGroupSize, maxAge, maxOpenGroups, comparer, run, counters, input, output).Start();
-        });
+        return Accumulate<Group<TKey, T>>("group-by", options, (run, counters, input, output) =>
+            new GroupByStage<TKey, T>(keySelector, maxGroupSize, maxAge, maxOpenGroups, comparer, run, counters, input, output).Start());
     }
 
     /// <summary>
@@ -127,25 +130,25 @@ public sealed class PipelineBuilder<T> : IAsyncEnumerable<T>
     /// (pyper's <c>join</c>): for aggregations, sorting, windows. One worker.
     /// </summary>
     /// <param name="function">Receives the stream of all items (its enumeration is cancelled when the run stops).</param>
+    /// <param name="options">The stage's <see cref="StageOptions.Name"/> and <see cref="StageOptions.Capacity"/>; the stage has one worker, so other workers, dedicated threads, a rate limit, retries or an error policy are refused.</param>
     /// <typeparam name="TOut">The type of the results.</typeparam>
-    public PipelineBuilder<TOut> Join<TOut>(Func<IAsyncEnumerable<T>, IAsyncEnumerable<TOut>> function)
+    /// <exception cref="ArgumentException"><paramref name="options"/> asks for something a one-worker stage cannot do.</exception>
+    public PipelineBuilder<TOut> Join<TOut>(Func<IAsyncEnumerable<T>, IAsyncEnumerable<TOut>> function, StageOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(function);
-        var index = _stages;
-        return Then<TOut>(1024, 1, (run, input, output) =>
-        {
-            var counters = run.AddStage($"join#{index}", 1, input);
-            new JoinStage<T, TOut>(function, run, counters, input, output).Start();
-        });
+        return Accumulate<TOut>("join", options, (run, counters, input, output) =>
+            new JoinStage<T, TOut>(function, run, counters, input, output).Start());
     }
 
     /// <summary>Adds a stage whose function consumes the whole stream and returns one result (an aggregate).</summary>
     /// <param name="aggregate">Receives the stream of all items and the run's token.</param>
+    /// <param name="options">The stage's options, as for <see cref="Join{TOut}(Func{IAsyncEnumerable{T}, IAsyncEnumerable{TOut}}, StageOptions?)"/>.</param>
     /// <typeparam name="TOut">The type of the result.</typeparam>
-    public PipelineBuilder<TOut> Join<TOut>(Func<IAsyncEnumerable<T>, CancellationToken, ValueTask<TOut>> aggregate)
+    /// <exception cref="ArgumentException"><paramref name="options"/> asks for something a one-worker stage cannot do.</exception>
+    public PipelineBuilder<TOut> Join<TOut>(Func<IAsyncEnumerable<T>, CancellationToken, ValueTask<TOut>> aggregate, StageOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(aggregate);
-        return Join(items => One(aggregate, items, default));
+        return Join(items => One(aggregate, items, default), options);
     }
 
     /// <summary>
@@ -243,6 +246,17 @@ public sealed class PipelineBuilder<T> : IAsyncEnumerable<T>
             var counters = run.AddStage(name, options.Workers, input);
             new TransformStage<T, TOut>(kind, function, options, run, counters, input, output).Start();
         });
+    }
+
+    // Batch, group-by and join: one worker that sees the whole stream in order. Their options are
+    // validated like a transform's, and refused where they ask for what one worker cannot do (rule 73).
+    private PipelineBuilder<TOut> Accumulate<TOut>(string kindName, StageOptions? options, Action<RunContext, StageCounters, Link<T>, Link<TOut>> start)
+    {
+        options ??= new StageOptions();
+        options.Validate();
+        options.ValidateSingleWorker(kindName);
+        var name = options.Name ?? $"{kindName}#{_stages}";
+        return Then<TOut>(options.Capacity, 1, (run, input, output) => start(run, run.AddStage(name, 1, input), input, output));
     }
 
     private PipelineBuilder<TOut> Then<TOut>(int capacity, int workers, Action<RunContext, Link<T>, Link<TOut>> start)

@@ -42,6 +42,29 @@ public sealed record StageOptions
     /// <summary>Overrides the pipeline's <see cref="PipelineOptions.ErrorPolicy"/> for this stage.</summary>
     public ErrorPolicy? ErrorPolicy { get; init; }
 
+    /// <summary>
+    /// What a batch, group-by or join stage takes from these options: its <see cref="Name"/> and
+    /// <see cref="Capacity"/>. Such a stage has one worker, which sees the whole stream in order
+    /// (so <see cref="Ordered"/> changes nothing) and runs no per-item function, so more workers,
+    /// dedicated threads, a rate limit, retries or an error policy are refused when the stage is added
+    /// rather than silently ignored.
+    /// </summary>
+    /// <param name="stage">The stage's kind, for the message.</param>
+    /// <exception cref="ArgumentException">A setting the stage cannot honour.</exception>
+    internal void ValidateSingleWorker(string stage)
+    {
+        var refused = Workers != 1 ? $"{nameof(Workers)} = {Workers}"
+            : WorkerKind != WorkerKind.Tasks ? $"{nameof(WorkerKind)} = {WorkerKind}"
+            : RateLimit is not null ? nameof(RateLimit)
+            : Retry is not null ? nameof(Retry)
+            : ErrorPolicy is not null ? nameof(ErrorPolicy)
+            : null;
+        if (refused is not null)
+        {
+            throw new ArgumentException($"a {stage} stage runs one worker and no per-item function; it takes only Name and Capacity, not {refused}", "options");
+        }
+    }
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(Workers, 1, nameof(Workers));

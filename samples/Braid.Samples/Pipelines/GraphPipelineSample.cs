@@ -1,4 +1,4 @@
-using Braid.Pipelines.Graphs;
+using Braid.Lab.Graphs;
 
 namespace Braid.Samples.Pipelines;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Braid.Lab.Graphs;
 using Braid.Pipelines;
-using Braid.Pipelines.Graphs;
 using Spectre.Console;
 
 namespace Braid.Cli.Commands;

@@ -14,7 +14,7 @@ namespace Braid.Cli.Commands;
 /// </summary>
 /// <remarks>
 /// Counters come from two places. <see cref="Report"/> receives the pipeline's statistics snapshots
-/// (<see cref="Braid.Pipelines.Graphs.GraphPipelineOptions.OnProgress"/>: every second, and once more with the final
+/// (<see cref="Braid.Lab.Graphs.GraphPipelineOptions.OnProgress"/>: every second, and once more with the final
 /// counts when the run ends); they give workers, buffers and the totals. The graph pipeline reports once
 /// a second, so between snapshots the panel reads the per-stage item counters of the
 /// <c>Braid.Pipelines</c> meter (<see cref="PipelineTelemetry"/>), which move with every transferred

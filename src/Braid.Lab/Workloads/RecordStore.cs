@@ -10,7 +10,7 @@ internal readonly record struct CityRecord(int Id, long GeonameId, string Name, 
 /// The io workload's store: an SQLite database in WAL mode written by a single writer task that drains
 /// a bounded channel and commits in batches. Microsoft.Data.Sqlite's async methods run synchronously,
 /// so concurrent writers would only contend for SQLite's lock; one writer with batched transactions is
-/// the design that scales (ARCHITECTURE.md §6). Producers wait when the channel is full (backpressure).
+/// the design that scales (docs/design.md rule 88). Producers wait when the channel is full (backpressure).
 /// </summary>
 internal sealed class RecordStore : IAsyncDisposable
 {

@@ -1,4 +1,6 @@
-namespace Braid.Pipelines.Graphs;
+using Braid.Pipelines;
+
+namespace Braid.Lab.Graphs;
 
 /// <summary>What <see cref="GraphPipeline.RunAsync"/> built.</summary>
 /// <param name="Synsets">Synsets streamed.</param>

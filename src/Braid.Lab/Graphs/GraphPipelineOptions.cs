@@ -1,4 +1,6 @@
-namespace Braid.Pipelines.Graphs;
+using Braid.Pipelines;
+
+namespace Braid.Lab.Graphs;
 
 /// <summary>What <see cref="GraphPipeline"/> reads, how it groups and builds, and where it writes.</summary>
 public sealed record GraphPipelineOptions

@@ -1,7 +1,7 @@
 using System.Xml.Linq;
-using Braid.Pipelines.Graphs;
+using Braid.Lab.Graphs;
 
-namespace Braid.Pipelines.Tests.Graphs;
+namespace Braid.Lab.Tests.Graphs;
 
 public sealed class LexicalGraphTests
 {

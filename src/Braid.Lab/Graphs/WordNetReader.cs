@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 
-namespace Braid.Pipelines.Graphs;
+namespace Braid.Lab.Graphs;
 
 /// <summary>
 /// Streams synsets from WordNet's <c>data.noun</c>, <c>data.verb</c>, <c>data.adj</c> and <c>data.adv</c>

@@ -1,7 +1,8 @@
 using System.Runtime.CompilerServices;
 using Braid.Coordination;
+using Braid.Pipelines;
 
-namespace Braid.Pipelines.Graphs;
+namespace Braid.Lab.Graphs;
 
 /// <summary>
 /// The book's graph pipeline: stream WordNet synsets, group them by key, build a small graph per

@@ -1,24 +1,37 @@
 using System.Globalization;
 using System.Text;
 using System.Xml;
+using QuikGraph;
+using QuikGraph.Algorithms.ConnectedComponents;
 
-namespace Braid.Pipelines.Graphs;
+namespace Braid.Lab.Graphs;
 
 /// <summary>
 /// A directed graph of words and synsets: a word points to each synset it belongs to (synonymy), a
-/// synset points to its hypernyms. Graphs built from separate groups of synsets merge into one.
+/// synset points to its hypernyms. Graphs built from separate groups of synsets merge into one. The
+/// structure and its connected components are QuikGraph's, as the book's version builds on networkx;
+/// this type adds WordNet's labels and the GEXF and GraphML writers.
 /// </summary>
-/// <remarks>Not thread-safe: build one per worker and merge them under a lock.</remarks>
+/// <remarks>
+/// <para>Not thread-safe: build one per worker and merge them under a lock.</para>
+/// <para>The graph does not depend on the order of building and merging: a word spelled differently in
+/// several synsets (<c>Hegira</c>, <c>hegira</c>) is one node whose label is its spelling in the synset
+/// with the lowest id (part of speech, then offset), so any number of workers writes the same file.</para>
+/// </remarks>
 public sealed class LexicalGraph
 {
+    // No parallel edges: a word listed twice in a synset, or a hypernym named twice, is one edge.
+    private readonly AdjacencyGraph<string, TaggedEdge<string, string>> _graph = new(allowParallelEdges: false);
     private readonly Dictionary<string, Node> _nodes = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string From, string To), string> _edges = [];
 
     /// <summary>The number of nodes (words and synsets).</summary>
-    public int NodeCount => _nodes.Count;
+    public int NodeCount => _graph.VertexCount;
 
     /// <summary>The number of distinct edges.</summary>
-    public int EdgeCount => _edges.Count;
+    public int EdgeCount => _graph.EdgeCount;
+
+    /// <summary>The graph itself, for QuikGraph's algorithms: vertices are node ids, an edge's tag is its kind.</summary>
+    public IVertexAndEdgeListGraph<string, TaggedEdge<string, string>> Graph => _graph;
 
     /// <summary>Builds the graph of one group of synsets: their words, synonym edges and hypernym edges.</summary>
     /// <param name="synsets">The group.</param>
@@ -28,18 +41,20 @@ public sealed class LexicalGraph
         var graph = new LexicalGraph();
         foreach (var synset in synsets)
         {
-            graph.AddNode(synset.Id, synset.Words.Count > 0 ? synset.Words[0].Replace('_', ' ') : synset.Id, "synset", known: true);
-            foreach (var word in synset.Words)
+            var label = synset.Words.Count > 0 ? synset.Words[0].Replace('_', ' ') : synset.Id;
+            graph.AddNode(synset.Id, new Node(label, "synset", Known: true, synset.Id, 0));
+            for (var position = 0; position < synset.Words.Count; position++)
             {
+                var word = synset.Words[position];
                 var wordId = "w:" + word.ToLowerInvariant();
-                graph.AddNode(wordId, word.Replace('_', ' '), "word", known: true);
+                graph.AddNode(wordId, new Node(word.Replace('_', ' '), "word", Known: true, synset.Id, position));
                 graph.AddEdge(wordId, synset.Id, "synonym");
             }
 
             foreach (var hypernym in synset.Hypernyms)
             {
                 // The hypernym may belong to another group: a placeholder node, named when merged.
-                graph.AddNode(hypernym, hypernym, "synset", known: false);
+                graph.AddNode(hypernym, new Node(hypernym, "synset", Known: false, hypernym, 0));
                 graph.AddEdge(synset.Id, hypernym, "hypernym");
             }
         }
@@ -47,68 +62,37 @@ public sealed class LexicalGraph
         return graph;
     }
 
-    /// <summary>Adds every node and edge of <paramref name="other"/> to this graph; a known node's label wins over a placeholder's.</summary>
+    /// <summary>
+    /// Adds every node and edge of <paramref name="other"/> to this graph; a known node's label wins over a
+    /// placeholder's, and of two known labels the one from the lower synset id wins, whichever came first.
+    /// </summary>
     /// <param name="other">The graph to merge in; not changed.</param>
     public void Merge(LexicalGraph other)
     {
         ArgumentNullException.ThrowIfNull(other);
         foreach (var (id, node) in other._nodes)
         {
-            AddNode(id, node.Label, node.Kind, node.Known);
+            AddNode(id, node);
         }
 
-        foreach (var (edge, kind) in other._edges)
+        foreach (var edge in other._graph.Edges)
         {
-            _edges.TryAdd(edge, kind);
+            AddEdge(edge.Source, edge.Target, edge.Tag);
         }
     }
 
     /// <summary>The number of nodes in the largest weakly connected component (edges taken both ways).</summary>
     public int LargestComponentSize()
     {
-        var index = new Dictionary<string, int>(_nodes.Count, StringComparer.Ordinal);
-        foreach (var id in _nodes.Keys)
+        var components = new WeaklyConnectedComponentsAlgorithm<string, TaggedEdge<string, string>>(_graph);
+        components.Compute();
+        var sizes = new int[components.ComponentCount];
+        foreach (var component in components.Components.Values)
         {
-            index[id] = index.Count;
+            sizes[component]++;
         }
 
-        var parent = new int[index.Count];
-        for (var i = 0; i < parent.Length; i++)
-        {
-            parent[i] = i;
-        }
-
-        foreach (var (from, to) in _edges.Keys)
-        {
-            var a = Find(parent, index[from]);
-            var b = Find(parent, index[to]);
-            if (a != b)
-            {
-                parent[a] = b;
-            }
-        }
-
-        var sizes = new Dictionary<int, int>();
-        var largest = 0;
-        for (var i = 0; i < parent.Length; i++)
-        {
-            var root = Find(parent, i);
-            sizes[root] = sizes.GetValueOrDefault(root) + 1;
-            largest = Math.Max(largest, sizes[root]);
-        }
-
-        return largest;
-
-        static int Find(int[] parent, int i)
-        {
-            while (parent[i] != i)
-            {
-                parent[i] = parent[parent[i]];
-                i = parent[i];
-            }
-
-            return i;
-        }
+        return sizes.Length == 0 ? 0 : sizes.Max();
     }
 
     /// <summary>Writes the graph as GEXF 1.3 (Gephi), nodes and edges sorted by id so equal graphs give equal files.</summary>
@@ -154,7 +138,7 @@ public sealed class LexicalGraph
         await xml.WriteEndElementAsync().ConfigureAwait(false);
         await xml.WriteStartElementAsync(null, "edges", null).ConfigureAwait(false);
         var number = 0;
-        foreach (var ((from, to), kind) in SortedEdges())
+        foreach (var (from, to, kind) in SortedEdges())
         {
             cancellationToken.ThrowIfCancellationRequested();
             await xml.WriteStartElementAsync(null, "edge", null).ConfigureAwait(false);
@@ -201,7 +185,7 @@ public sealed class LexicalGraph
             await xml.WriteEndElementAsync().ConfigureAwait(false);
         }
 
-        foreach (var ((from, to), kind) in SortedEdges())
+        foreach (var (from, to, kind) in SortedEdges())
         {
             cancellationToken.ThrowIfCancellationRequested();
             await xml.WriteStartElementAsync(null, "edge", ns).ConfigureAwait(false);
@@ -223,20 +207,41 @@ public sealed class LexicalGraph
         }
     }
 
-    private IEnumerable<KeyValuePair<(string From, string To), string>> SortedEdges() =>
-        _edges.OrderBy(e => e.Key.From, StringComparer.Ordinal).ThenBy(e => e.Key.To, StringComparer.Ordinal);
+    private IEnumerable<(string From, string To, string Kind)> SortedEdges() =>
+        _graph.Edges.Select(e => (e.Source, e.Target, e.Tag))
+            .OrderBy(e => e.Source, StringComparer.Ordinal).ThenBy(e => e.Target, StringComparer.Ordinal);
 
     private static XmlWriterSettings Settings() => new() { Async = true, Indent = true, Encoding = new UTF8Encoding(false), CloseOutput = false };
 
-    private void AddNode(string id, string label, string kind, bool known)
+    private void AddNode(string id, Node node)
     {
-        if (!_nodes.TryGetValue(id, out var existing) || (known && !existing.Known))
+        if (!_nodes.TryGetValue(id, out var existing))
         {
-            _nodes[id] = new Node(label, kind, known);
+            _nodes[id] = node;
+            _graph.AddVertex(id);
+        }
+        else if (node.Precedes(existing))
+        {
+            _nodes[id] = node;
         }
     }
 
-    private void AddEdge(string from, string to, string kind) => _edges.TryAdd((from, to), kind);
+    // Both ends are nodes already: Build adds them first, and Merge adds every node before any edge.
+    private void AddEdge(string from, string to, string kind) => _graph.AddEdge(new TaggedEdge<string, string>(from, to, kind));
 
-    private readonly record struct Node(string Label, string Kind, bool Known);
+    // Source and Position say where the label came from: the synset and the word's place in it. Keeping the
+    // first label seen made the label of a word spelled two ways depend on which worker merged first.
+    private readonly record struct Node(string Label, string Kind, bool Known, string Source, int Position)
+    {
+        public bool Precedes(Node other)
+        {
+            if (Known != other.Known)
+            {
+                return Known;
+            }
+
+            var bySource = string.CompareOrdinal(Source, other.Source);
+            return bySource < 0 || (bySource == 0 && Position < other.Position);
+        }
+    }
 }

@@ -1,4 +1,4 @@
-namespace Braid.Pipelines.Graphs;
+namespace Braid.Lab.Graphs;
 
 /// <summary>One WordNet synset (a set of synonyms) as read from a <c>data.*</c> file.</summary>
 /// <param name="Id">The part of speech and the byte offset, e.g. <c>n00001740</c>; unique across the files.</param>

@@ -1,4 +1,4 @@
-namespace Braid.Pipelines.Graphs;
+namespace Braid.Lab.Graphs;
 
 /// <summary>The file format of a written graph.</summary>
 public enum GraphFormat
