@@ -1,5 +1,6 @@
 using System.Globalization;
 using Braid.Lab;
+using Braid.Lab.Output;
 using Spectre.Console;
 
 namespace Braid.Cli.Commands;
@@ -7,11 +8,11 @@ namespace Braid.Cli.Commands;
 /// <summary>Renders a lab run in the terminal: live progress while it runs, then the table, the timeline, the findings; writes the requested files.</summary>
 internal static class LabConsole
 {
-    public static async Task<int> RunAsync(LabOptions options, List<(string Path, Func<LabResults, string> Render)> outputs, bool showProgress, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(LabOptions options, List<(string Path, Func<LabResults, string> Render)> outputs, bool showProgress, IAnsiConsole? console, CancellationToken cancellationToken)
     {
         try
         {
-            return await RunCoreAsync(options, outputs, showProgress, cancellationToken);
+            return await RunCoreAsync(options, outputs, showProgress, console, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -22,9 +23,9 @@ internal static class LabConsole
         }
     }
 
-    private static async Task<int> RunCoreAsync(LabOptions options, List<(string Path, Func<LabResults, string> Render)> outputs, bool showProgress, CancellationToken cancellationToken)
+    private static async Task<int> RunCoreAsync(LabOptions options, List<(string Path, Func<LabResults, string> Render)> outputs, bool showProgress, IAnsiConsole? console, CancellationToken cancellationToken)
     {
-        var console = AnsiConsole.Console;
+        console ??= AnsiConsole.Console;
         if (Console.IsOutputRedirected && console.Profile.Width < 150)
         {
             // Redirected output has no terminal width; the table needs about 150 columns to stay legible.
@@ -87,9 +88,9 @@ internal static class LabConsole
                 await LabReports.WriteFileAsync(path, render(results), CancellationToken.None);
                 console.MarkupLine(Markup.Escape("wrote " + path));
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (OutputFile.IsFileError(e))
             {
-                await Console.Error.WriteLineAsync($"braid lab: cannot write {path}: {e.Message}");
+                await Console.Error.WriteLineAsync($"braid lab: cannot write {path}: {OutputFile.Reason(e)}");
                 return CliRunner.BadInput;
             }
         }
