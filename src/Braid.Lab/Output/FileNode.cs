@@ -24,7 +24,7 @@ internal static partial class FileNode
     /// <summary>The node at <paramref name="path"/>; null when nothing is there (or this platform has no stat).</summary>
     public static Info? Stat(string path)
     {
-        if (!OperatingSystem.IsLinux())
+        if (!IsKnownLayout)
         {
             return File.Exists(path) ? new Info(true, 0, 0, 0) : null;
         }
@@ -42,10 +42,14 @@ internal static partial class FileNode
     }
 
     /// <summary>Gives <paramref name="path"/> the owner of the file it replaces; false when the system refuses (only root may give files away).</summary>
-    public static bool SetOwner(string path, uint owner, uint group) => OperatingSystem.IsLinux() && chown(path, owner, group) == 0;
+    public static bool SetOwner(string path, uint owner, uint group) => IsKnownLayout && chown(path, owner, group) == 0;
 
     /// <summary>This process's effective user id.</summary>
-    public static uint EffectiveUser => OperatingSystem.IsLinux() ? geteuid() : 0;
+    public static uint EffectiveUser => IsKnownLayout ? geteuid() : 0;
+
+    // Linux on x86-64 or arm64, whose stat layouts are read below; elsewhere every file counts as regular.
+    internal static bool IsKnownLayout =>
+        OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
 
     private static int CallStat(string path, byte[] buffer)
     {

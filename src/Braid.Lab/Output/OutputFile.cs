@@ -129,14 +129,16 @@ public static class OutputFile
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            if (existing is { } target && OperatingSystem.IsLinux())
+            if (existing is { } target && FileNode.IsKnownLayout && OperatingSystem.IsLinux())
             {
-                File.SetUnixFileMode(temporary, (UnixFileMode)target.Mode);
                 if (target.Owner != FileNode.EffectiveUser || target.Group != FileNode.Stat(temporary)?.Group)
                 {
                     // Only root may give a file away; anyone else keeps the new file as theirs, as an editor does.
                     FileNode.SetOwner(temporary, target.Owner, target.Group);
                 }
+
+                // After chown, which clears the set-user-id and set-group-id bits.
+                File.SetUnixFileMode(temporary, (UnixFileMode)target.Mode);
             }
 
             File.Move(temporary, real, overwrite: true);

@@ -150,6 +150,16 @@ public sealed class LabCommandTests
         }
     }
 
+    [Fact]
+    public async Task A_report_on_standard_output_is_the_only_thing_there()
+    {
+        var (exit, stdout, stderr) = await RunAsync("lab --quick -w cpu -m sequential --tasks 2 --no-progress --json -");
+        Assert.True(exit == 0, stderr);
+        using var results = System.Text.Json.JsonDocument.Parse(stdout); // the table went to stderr
+        Assert.Equal("sequential", results.RootElement.GetProperty("models")[0].GetProperty("model").GetString());
+        Assert.Contains("timeline (shared axis", stderr, StringComparison.Ordinal);
+    }
+
     private static bool IsLabWorker(int pid)
     {
         try
