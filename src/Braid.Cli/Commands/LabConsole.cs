@@ -62,15 +62,13 @@ internal static class LabConsole
         }
         else if (showProgress)
         {
-            // No terminal to animate: one line on stderr when a model starts and about once a second.
-            var last = (Model: "", Repeat: 0, At: 0L);
+            // No terminal to animate: one line on stderr when a model starts, about once a second, and when it is done.
+            var lines = new ProgressLines(options.Repeats);
             var progress = new DirectProgress(p =>
             {
-                var now = Environment.TickCount64;
-                if (p.Model != last.Model || p.Repeat != last.Repeat || now - last.At >= 1000)
+                if (lines.Next(p, Environment.TickCount64) is { } line)
                 {
-                    last = (p.Model, p.Repeat, now);
-                    Console.Error.WriteLine(Invariant($"braid lab: {p.Model} {p.Done}/{p.Total}"));
+                    Console.Error.WriteLine(line);
                 }
             });
             results = await LabRunner.RunAsync(options, progress, cancellationToken);
