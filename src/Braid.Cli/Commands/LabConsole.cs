@@ -42,22 +42,15 @@ internal static class LabConsole
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                 .StartAsync(async context =>
                 {
-                    var bars = new Dictionary<string, ProgressTask>();
-                    var progress = new DirectProgress(p =>
+                    var bars = new LiveBars(context, options.Repeats);
+                    try
                     {
-                        lock (bars)
-                        {
-                            var key = p.Model + "#" + p.Repeat;
-                            if (!bars.TryGetValue(key, out var bar))
-                            {
-                                bar = context.AddTask(Markup.Escape(options.Repeats > 1 ? $"{p.Model} ({p.Repeat})" : p.Model), maxValue: p.Total);
-                                bars[key] = bar;
-                            }
-
-                            bar.Value = p.Done;
-                        }
-                    });
-                    return await LabRunner.RunAsync(options, progress, cancellationToken);
+                        return await LabRunner.RunAsync(options, new DirectProgress(bars.Report), cancellationToken);
+                    }
+                    finally
+                    {
+                        bars.StopAll();
+                    }
                 });
         }
         else if (showProgress)
