@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Runtime.InteropServices;
 
 namespace Braid.Cli;
 
@@ -10,18 +11,71 @@ internal static class CliRunner
     public const int BadInput = 2;
 
     /// <summary>Parses <paramref name="args"/> and runs the chosen command; a parse error prints one line (the first error) and returns <see cref="BadInput"/>.</summary>
-    public static async Task<int> InvokeAsync(RootCommand root, string[] args)
+    /// <param name="root">The command tree (<see cref="BraidCommand.CreateRoot"/>).</param>
+    /// <param name="args">The command line, without the program.</param>
+    /// <param name="stdout">Where output goes (default: the console); tests pass a writer to run the tree in-process.</param>
+    /// <param name="stderr">Where errors and warnings go (default: the console).</param>
+    /// <param name="cancellationToken">Stops the command, as Ctrl-C does.</param>
+    /// <returns>The exit code.</returns>
+    public static async Task<int> InvokeAsync(Command root, string[] args, TextWriter? stdout = null, TextWriter? stderr = null, CancellationToken cancellationToken = default)
     {
+        stderr ??= Console.Error;
         var parsed = root.Parse(args);
+        if (UnknownCommand(parsed) is { } unknown)
+        {
+            await stderr.WriteAsync(CommandList(root, $"braid: unknown command '{unknown}'"));
+            return BadInput;
+        }
+
         if (parsed.Errors.Count > 0)
         {
-            await Console.Error.WriteLineAsync(ErrorLine(parsed, args));
+            await stderr.WriteLineAsync(ErrorLine(parsed, args));
             return BadInput;
         }
 
         // Ctrl-C / SIGTERM cancel the action's token; the action then has this long to stop cleanly and
-        // write what it measured (the lab kills its worker processes and writes its reports).
-        return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
+        // write what it measured (the lab kills its worker processes and writes its reports). In-process
+        // callers pass their own token and no handler is installed.
+        var configuration = new InvocationConfiguration
+        {
+            ProcessTerminationTimeout = stdout is null ? TimeSpan.FromSeconds(30) : null,
+            Output = stdout ?? Console.Out,
+            Error = stderr,
+        };
+        // SIGHUP (the terminal closed, or 'kill -HUP') stops a run as Ctrl-C does: files written, temporary
+        // stores removed. System.CommandLine handles only SIGINT and SIGTERM.
+        using var hangUp = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var registration = stdout is null && !OperatingSystem.IsWindows()
+            ? PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                context.Cancel = true; // the run ends itself, then the process exits with its code
+                hangUp.Cancel();
+            })
+            : null;
+        return await parsed.InvokeAsync(configuration, hangUp.Token);
+    }
+
+    /// <summary><paramref name="first"/>, then the visible commands with their descriptions' first sentence, then where to read more; every line ends with a newline.</summary>
+    internal static string CommandList(Command root, string first)
+    {
+        var commands = root.Subcommands.Where(c => !c.Hidden).ToList();
+        var width = commands.Max(c => c.Name.Length);
+        var lines = new List<string> { first, "commands:" };
+        lines.AddRange(commands.Select(c => $"  {c.Name.PadRight(width)}  {Summary(c.Description)}"));
+        lines.Add("run 'braid COMMAND --help' for a command's options");
+        return string.Concat(lines.Select(l => l + "\n"));
+    }
+
+    // A first token that is not a command (or is an option the root does not have): 'braid frobnicate',
+    // 'braid help', 'braid LAB' (commands are lower case), 'braid --frob'.
+    private static string? UnknownCommand(ParseResult parsed) =>
+        parsed.CommandResult == parsed.RootCommandResult && parsed.UnmatchedTokens.Count > 0 ? parsed.UnmatchedTokens[0] : null;
+
+    private static string Summary(string? description)
+    {
+        var text = description ?? "";
+        var end = text.IndexOfAny(['.', ':']);
+        return end < 0 ? text : text[..end];
     }
 
     /// <summary>

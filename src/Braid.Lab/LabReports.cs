@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Braid.Lab.Output;
 using Braid.Lab.Reports;
 
 namespace Braid.Lab;
@@ -67,58 +68,16 @@ public static class LabReports
         return rows;
     }
 
-    /// <summary>Checks that a file can be written at <paramref name="path"/>, without leaving anything there.</summary>
+    /// <summary>Checks that a file can be written at <paramref name="path"/>, without leaving anything there (<see cref="OutputFile.Check"/>).</summary>
     /// <param name="path">The output path.</param>
     /// <returns>Null when it can, otherwise one sentence saying why not.</returns>
-    public static string? CheckWritable(string path)
-    {
-        try
-        {
-            var full = Path.GetFullPath(path);
-            if (Directory.Exists(full))
-            {
-                return $"{path} is a directory";
-            }
+    public static string? CheckWritable(string path) => OutputFile.Check(path);
 
-            var directory = Path.GetDirectoryName(full)!;
-            if (!Directory.Exists(directory))
-            {
-                return $"cannot write {path}: the directory {directory} does not exist";
-            }
-
-            var probe = Path.Combine(directory, $".braid-probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
-            using (File.Create(probe, 1, FileOptions.DeleteOnClose))
-            {
-            }
-
-            return null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            return $"cannot write {path}: {e.Message}";
-        }
-    }
-
-    /// <summary>Writes <paramref name="content"/> to a temporary file beside <paramref name="path"/>, then renames it: a reader never sees a partial file.</summary>
+    /// <summary>Writes <paramref name="content"/> to <paramref name="path"/> as <see cref="OutputFile"/> does: atomically for a regular file, in place for a special one, <c>-</c> to standard output.</summary>
     /// <param name="path">The output path.</param>
     /// <param name="content">The text to write (UTF-8).</param>
     /// <param name="cancellationToken">Cancels the write; the temporary file is removed.</param>
     /// <returns>A task that completes when the file is in place.</returns>
-    public static async Task WriteFileAsync(string path, string content, CancellationToken cancellationToken = default)
-    {
-        var full = Path.GetFullPath(path);
-        var temporary = full + string.Create(CultureInfo.InvariantCulture, $".{Environment.ProcessId}.tmp");
-        try
-        {
-            await File.WriteAllTextAsync(temporary, content, new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary))
-            {
-                File.Delete(temporary);
-            }
-        }
-    }
+    public static Task WriteFileAsync(string path, string content, CancellationToken cancellationToken = default) =>
+        OutputFile.WriteAsync(path, content, cancellationToken);
 }

@@ -2,7 +2,7 @@ using System.Reflection;
 
 namespace Braid.Cli.Tests;
 
-/// <summary>Design rule 103: the layering is enforced by a test, not by hope.</summary>
+/// <summary>docs/design.md rule 103: the layering is enforced by a test, not by hope.</summary>
 public sealed class LayeringTests
 {
     // Which Braid assemblies each Braid assembly may reference. Anything not listed is forbidden.

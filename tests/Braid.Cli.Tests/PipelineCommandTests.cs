@@ -128,7 +128,7 @@ public sealed class PipelineCommandTests : IDisposable
         Assert.Equal(string.Empty, stdout);
         Assert.StartsWith("braid pipeline: cannot write", Assert.Single(Lines(stderr)), StringComparison.Ordinal);
 
-        var (dirCode, _, dirError) = await RunAsync(Args(Fixture, _temp, 2));
+        var (dirCode, _, dirError) = await RunAsync([.. Args(Fixture, _temp, 2), "--format", "gexf"]);
         Assert.Equal(2, dirCode);
         Assert.Contains("is a directory", Assert.Single(Lines(dirError)), StringComparison.Ordinal);
     }

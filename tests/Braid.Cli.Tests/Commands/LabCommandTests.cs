@@ -103,8 +103,11 @@ public sealed class LabCommandTests
         }
     }
 
-    [Fact]
-    public async Task Ctrl_c_ends_the_workers_and_still_writes_what_was_measured()
+    // SIGHUP (a closed terminal) ends a run as Ctrl-C does (issue 12).
+    [Theory]
+    [InlineData("INT")]
+    [InlineData("HUP")]
+    public async Task Ctrl_c_or_a_hang_up_ends_the_workers_and_still_writes_what_was_measured(string signal)
     {
         var directory = Directory.CreateTempSubdirectory("braid-cli-test-").FullName;
         try
@@ -118,7 +121,7 @@ public sealed class LabCommandTests
             {
                 if (line.StartsWith("braid lab: processes ", StringComparison.Ordinal) && !line.EndsWith(" 0/400", StringComparison.Ordinal))
                 {
-                    using var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                    using var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
                     await kill.WaitForExitAsync();
                     break;
                 }
@@ -139,11 +142,22 @@ public sealed class LabCommandTests
             var workers = models[1].GetProperty("workers").EnumerateArray().Select(w => w.GetProperty("processId").GetInt32()).ToList();
             Assert.Equal(2, workers.Count);
             Assert.All(workers, pid => Assert.False(IsLabWorker(pid), $"worker {pid} outlived the run"));
+            Assert.Equal(["r.json"], Directory.GetFileSystemEntries(directory).Select(Path.GetFileName)); // no temporary file
         }
         finally
         {
             Directory.Delete(directory, true);
         }
+    }
+
+    [Fact]
+    public async Task A_report_on_standard_output_is_the_only_thing_there()
+    {
+        var (exit, stdout, stderr) = await RunAsync("lab --quick -w cpu -m sequential --tasks 2 --no-progress --json -");
+        Assert.True(exit == 0, stderr);
+        using var results = System.Text.Json.JsonDocument.Parse(stdout); // the table went to stderr
+        Assert.Equal("sequential", results.RootElement.GetProperty("models")[0].GetProperty("model").GetString());
+        Assert.Contains("timeline (shared axis", stderr, StringComparison.Ordinal);
     }
 
     private static bool IsLabWorker(int pid)
