@@ -55,6 +55,7 @@ public static class LabRunner
 
             var setupMs = Stopwatch.GetElapsedTime(setupStart).TotalMilliseconds;
             var runs = new List<ModelRun>();
+            var runChecks = new List<string>();
             var rssMethod = ProcessStats.TryResetPeakRss()
                 ? "VmHWM of /proc/self/status, reset through /proc/self/clear_refs before each model, and the largest VmRSS sample"
                 : "the largest VmRSS sample of /proc/self/status (the peak mark cannot be reset here)";
@@ -73,6 +74,11 @@ public static class LabRunner
                     {
                         var run = await RunModelAsync(model, repeat, options, fixture.Spec, sampler, progress, cancellationToken).ConfigureAwait(false);
                         repeats.Add(run);
+                        if (CheckRun(run, repeat, repeats[0], options) is { } failure)
+                        {
+                            runChecks.Add(failure);
+                        }
+
                         if (run.Result.Status == "cancelled")
                         {
                             cancelled = true;
@@ -97,7 +103,7 @@ public static class LabRunner
                 }
             }
 
-            return Assemble(options, startedAt, cancelled, runs, fixture?.Checks ?? [], new LabOverhead
+            return Assemble(options, startedAt, cancelled, runs, [.. fixture?.Checks ?? [], .. runChecks], new LabOverhead
             {
                 RecordingNsPerTask = Math.Round(recordingNs, 1),
                 SamplerPeriodMs = Sampler.Period.TotalMilliseconds,
@@ -165,13 +171,56 @@ public static class LabRunner
             PooledConnections = options.PooledConnections,
             Seed = options.Seed,
             Cancelled = cancelled,
-            ResultsAgree = disagreements.Count == 0 && completed.Count > 0,
+            ResultsAgree = disagreements.Count == 0,
             Disagreements = disagreements,
             Checks = checks,
             Overhead = overhead,
             Models = models,
         };
         return results with { Findings = Narrative.Explain(results) };
+    }
+
+    /// <summary>
+    /// Checks one run (one repeat of one model) on its own: it completed, it failed exactly the tasks the
+    /// seed makes the server fail (none without <c>--failure-rate</c>), it stored one row per success,
+    /// and a repeat computed what the model's first run did. A cancelled run is not checked: what it
+    /// did not do is not a failure. Returns the failure, or null.
+    /// </summary>
+    private static string? CheckRun(ModelRun run, int repeat, ModelRun first, LabOptions options)
+    {
+        var r = run.Result;
+        var which = options.Repeats > 1 ? string.Create(CultureInfo.InvariantCulture, $"{r.Model} (repeat {repeat})") : r.Model;
+        if (r.Status == "cancelled")
+        {
+            return null;
+        }
+
+        if (r.Status != "completed")
+        {
+            return $"FAILED: {which} did not complete: {r.Error}";
+        }
+
+        var injected = options.Workload is LabWorkload.Io or LabWorkload.Mixed
+            ? Enumerable.Range(0, options.Tasks).Count(i => Deterministic.Fails(options.Seed, i, options.FailureRate))
+            : 0;
+        var unexpected = Enumerable.Range(0, run.Values.Length)
+            .Where(i => !run.Values[i].StartsWith("ok:", StringComparison.Ordinal) && !(injected > 0 && Deterministic.Fails(options.Seed, i, options.FailureRate)))
+            .ToList();
+        if (unexpected.Count > 0)
+        {
+            var i = unexpected[0];
+            return string.Create(CultureInfo.InvariantCulture,
+                $"FAILED: {which}: {unexpected.Count} of {r.Tasks.Count + r.TasksNotRun} tasks failed that the workload did not make fail ({injected} injected by --failure-rate); first: task {i}: {Shorten(run.Values[i])}");
+        }
+
+        if (r.StoredRows is { } rows && rows != r.TasksOk)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"FAILED: {which}: the store holds {rows} rows for {r.TasksOk} tasks that succeeded");
+        }
+
+        return repeat > 1 && first.Result.Status == "completed" && r.Digest != first.Result.Digest
+            ? string.Create(CultureInfo.InvariantCulture, $"FAILED: {which} computed other results than its first run (digest {r.Digest} vs {first.Result.Digest})")
+            : null;
     }
 
     private static string Shorten(string value) => value.Length <= 60 ? value : value[..57] + "...";
@@ -296,7 +345,8 @@ public static class LabRunner
             InvoluntaryContextSwitches = usage.InvoluntarySwitches + workers.Sum(w => w.InvoluntaryContextSwitches),
             AllocatedBytes = usage.AllocatedBytes + workers.Sum(w => w.AllocatedBytes),
             TasksOk = ok,
-            TasksFailed = log.Count - ok,
+            TasksFailed = records.Count - ok,
+            TasksNotRun = log.Count - records.Count,
             StoredRows = stored,
             Digest = Digest(values),
             Workers = workers,
@@ -313,7 +363,7 @@ public static class LabRunner
         async Task RunProcessesAsync()
         {
             var command = options.WorkerCommand ?? LabWorker.DefaultCommand();
-            var rows = await ProcessModel.RunAsync(options, spec, log, command, workers, cancellationToken).ConfigureAwait(false);
+            var rows = await ProcessModel.RunAsync($"{name}-{repeat}", options, spec, log, command, workers, cancellationToken).ConfigureAwait(false);
             stored = spec.HasStore ? rows : null;
         }
     }

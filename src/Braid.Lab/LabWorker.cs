@@ -58,7 +58,7 @@ public static class LabWorker
             return 2;
         }
 
-        var session = LabFixture.OpenSession(job.Spec, $"processes-w{job.Worker}");
+        var session = LabFixture.OpenSession(job.Spec, job.Store);
         await using (session.ConfigureAwait(false))
         {
             var done = 0;

@@ -70,8 +70,11 @@ public sealed record ModelResult
     /// <summary>Tasks that produced a result.</summary>
     public int TasksOk { get; init; }
 
-    /// <summary>Tasks that failed, were not run, or were lost with a worker.</summary>
+    /// <summary>Tasks that ran and failed, or were lost with a worker.</summary>
     public int TasksFailed { get; init; }
+
+    /// <summary>Tasks that never started because the run was cancelled first; neither ok nor failed.</summary>
+    public int TasksNotRun { get; init; }
 
     /// <summary>Rows the store held after the model (io and mixed), or null for workloads without a store.</summary>
     public long? StoredRows { get; init; }

@@ -17,8 +17,9 @@ namespace Braid.Lab.Models;
 internal static class ProcessModel
 {
     /// <summary>Runs the model; <paramref name="results"/> receives one entry per worker started, even when the run is cancelled or fails.</summary>
+    /// <remarks><paramref name="run"/> names this run (model and repeat): each worker's store is named after it.</remarks>
     public static async Task<long> RunAsync(
-        LabOptions options, WorkloadSpec spec, TaskLog log, IReadOnlyList<string> command, List<WorkerResult> results, CancellationToken cancellationToken)
+        string run, LabOptions options, WorkloadSpec spec, TaskLog log, IReadOnlyList<string> command, List<WorkerResult> results, CancellationToken cancellationToken)
     {
         var count = Math.Min(options.Workers, log.Count);
         var workers = new Worker[count];
@@ -41,7 +42,7 @@ internal static class ProcessModel
             var runs = new Task[count];
             for (var k = 0; k < count; k++)
             {
-                var job = new WorkerJob { Worker = k, Spec = spec, Indices = workers[k].Indices, CrashAfter = options.WorkerCrashAfter };
+                var job = new WorkerJob { Worker = k, Spec = spec, Indices = workers[k].Indices, Store = $"{run}-w{k}", CrashAfter = options.WorkerCrashAfter };
                 runs[k] = workers[k].RunAsync(job, log, cancellationToken);
             }
 

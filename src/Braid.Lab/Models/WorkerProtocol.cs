@@ -12,6 +12,12 @@ internal sealed record WorkerJob
 
     public required int[] Indices { get; init; }
 
+    /// <summary>
+    /// The worker's store name, unique per model run (model, repeat and worker), so that no repeat
+    /// writes into a store an earlier one filled (design rule 85).
+    /// </summary>
+    public required string Store { get; init; }
+
     /// <summary>Test hook: exit with code 3 after this many tasks, without a "done" line.</summary>
     public int? CrashAfter { get; init; }
 }

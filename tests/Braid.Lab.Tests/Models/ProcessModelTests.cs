@@ -18,7 +18,24 @@ public sealed class ProcessModelTests
             Assert.Contains("exited with code 3 after 2 of 6 tasks; 4 tasks counted failed", w.Error, StringComparison.Ordinal);
         });
         Assert.Contains("exited with code 3", processes.Error, StringComparison.Ordinal);
+        Assert.False(results.AllChecksPassed); // lost tasks are failed checks: the command exits non-zero
+        Assert.Contains(results.Checks, c => c.StartsWith("FAILED: processes: 8 of 12 tasks failed that the workload did not make fail (0 injected", StringComparison.Ordinal));
         Assert.All(processes.Tasks.Where(t => !t.Ok), t => Assert.StartsWith("lost: worker", t.Error, StringComparison.Ordinal));
+        Assert.Empty(LabTestSupport.ChildWorkers());
+    }
+
+    [Fact]
+    public async Task Every_repeat_of_the_processes_model_gets_a_fresh_store_and_succeeds()
+    {
+        // Issue 12: the workers of repeat 2 wrote into repeat 1's stores, every insert broke the primary
+        // key, and 2 of 200 tasks came back ok (ChannelClosedException) while the run still passed.
+        var options = LabTestSupport.Small(LabWorkload.Io, LabModel.Processes) with { Repeats = 2 };
+        var results = await LabRunner.RunAsync(options);
+        var processes = Assert.Single(results.Models);
+        Assert.Equal(2, processes.RepeatWallMs.Count);
+        Assert.Equal(options.Tasks, processes.TasksOk);
+        Assert.Equal(options.Tasks, processes.StoredRows);
+        Assert.True(results.AllChecksPassed, string.Join("; ", results.Checks));
         Assert.Empty(LabTestSupport.ChildWorkers());
     }
 
