@@ -111,6 +111,7 @@ public static class LabRunner
                 SamplerMs = Math.Round(sampler.SamplingMs, 3),
                 SetupMs = Math.Round(setupMs, 3),
                 RssMethod = rssMethod,
+                CpuMethod = CpuMethod,
             });
         }
         finally
@@ -121,6 +122,11 @@ public static class LabRunner
             }
         }
     }
+
+    private const string CpuMethod =
+        "getrusage(RUSAGE_SELF) over the model's run (every thread, exited ones included), minus the runtime's tiered-compilation thread and the lab's sampler "
+        + "(per-thread utime and stime from /proc/self/task/*/stat, in 10 ms ticks; reported as runtimeCpuMs); the record server runs in its own process and is not counted; "
+        + "the processes model adds its workers' own getrusage; jitMs is the runtime's JIT compilation time during the model, on any thread (JitInfo)";
 
     private static LabResults Assemble(LabOptions options, DateTimeOffset startedAt, bool cancelled, List<ModelRun> runs, IReadOnlyList<string> fixtureChecks, LabOverhead overhead)
     {
@@ -258,6 +264,7 @@ public static class LabRunner
         var hwmReset = ProcessStats.TryResetPeakRss();
         sampler.Reset();
         var before = ProcessStats.Take();
+        var jitBefore = System.Runtime.JitInfo.GetCompilationTime(currentThread: false).TotalMilliseconds;
         var t0 = Stopwatch.GetTimestamp();
         try
         {
@@ -292,7 +299,9 @@ public static class LabRunner
 
         var t1 = Stopwatch.GetTimestamp();
         var usage = ProcessStats.Take().Minus(before);
+        var jitMs = System.Runtime.JitInfo.GetCompilationTime(currentThread: false).TotalMilliseconds - jitBefore;
         var (sampledRss, peakThreads) = sampler.Peaks();
+        var (runtimeUserMs, runtimeSystemMs) = sampler.RuntimeCpu();
         var peakRss = hwmReset ? Math.Max(ProcessStats.ReadStatus().Hwm, sampledRss) : sampledRss;
         progress?.Report(new LabProgress(name, repeat, log.Done, log.Count));
 
@@ -336,8 +345,10 @@ public static class LabRunner
             LatencyP95Ms = latency.P95Ms,
             LatencyP99Ms = latency.P99Ms,
             LatencyMaxMs = latency.MaxMs,
-            UserCpuMs = Math.Round(usage.UserCpuMs + workers.Sum(w => w.UserCpuMs), 3),
-            SystemCpuMs = Math.Round(usage.SystemCpuMs + workers.Sum(w => w.SystemCpuMs), 3),
+            UserCpuMs = Math.Round(Math.Max(0, usage.UserCpuMs - runtimeUserMs) + workers.Sum(w => w.UserCpuMs), 3),
+            SystemCpuMs = Math.Round(Math.Max(0, usage.SystemCpuMs - runtimeSystemMs) + workers.Sum(w => w.SystemCpuMs), 3),
+            RuntimeCpuMs = Math.Round(runtimeUserMs + runtimeSystemMs, 3),
+            JitMs = Math.Round(jitMs, 3),
             PeakRssBytes = peakRss,
             WorkersPeakRssBytes = workers.Sum(w => w.PeakRssBytes),
             PeakThreads = peakThreads,

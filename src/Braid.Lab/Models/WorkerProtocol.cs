@@ -23,6 +23,27 @@ internal sealed record WorkerJob
 }
 
 /// <summary>
+/// The job line that makes a worker process serve the io workload's records instead of running tasks:
+/// <c>{"server": {...}}</c>. The server answers until its stdin closes (the parent ended it, or died).
+/// </summary>
+internal sealed record ServerJob
+{
+    public required double LatencyMs { get; init; }
+
+    public required double JitterMs { get; init; }
+
+    public required double FailureRate { get; init; }
+
+    public required int Seed { get; init; }
+}
+
+/// <summary>The envelope of a <see cref="ServerJob"/>.</summary>
+internal sealed record ServerJobLine
+{
+    public required ServerJob Server { get; init; }
+}
+
+/// <summary>
 /// One line a worker writes to stdout: <c>task</c> (one result, Stopwatch timestamps on the machine's
 /// monotonic clock, which every process shares) or <c>done</c> (the worker's own resource figures).
 /// </summary>

@@ -52,7 +52,7 @@ public sealed class ProcessModelTests
                 // after the model stopped, must not overwrite what was seen.)
                 if (p.Done >= 1 && sawWorkers is null)
                 {
-                    sawWorkers = LabTestSupport.ChildWorkers().Count == 2;
+                    sawWorkers = LabTestSupport.ChildWorkers().Count == 3; // two workers and the record server
                     return true;
                 }
 
@@ -60,7 +60,7 @@ public sealed class ProcessModelTests
             },
             cancel);
         var results = await LabRunner.RunAsync(options, progress, cancel.Token);
-        Assert.True(sawWorkers == true, "two worker processes were alive while the model ran");
+        Assert.True(sawWorkers == true, "two worker processes and the record server were alive while the model ran");
         Assert.True(results.Cancelled);
         Assert.Equal("cancelled", Assert.Single(results.Models).Status);
         Assert.InRange(results.Models[0].TasksOk, 1, 399);
