@@ -244,10 +244,10 @@ internal static class ProcessModel
             {
                 lock (_stderr)
                 {
-                    _stderr.Append(buffer, 0, read);
-                    if (_stderr.Length > 4096)
+                    // Keep the beginning: an unhandled exception's message comes first, its stack after.
+                    if (_stderr.Length < 4096)
                     {
-                        _stderr.Remove(0, _stderr.Length - 4096);
+                        _stderr.Append(buffer, 0, Math.Min(read, 4096 - _stderr.Length));
                     }
                 }
             }
@@ -257,9 +257,11 @@ internal static class ProcessModel
         {
             lock (_stderr)
             {
-                var text = _stderr.ToString().Trim();
-                var lines = text.Split('\n');
-                return string.Join(" / ", lines.TakeLast(3)).Trim();
+                // The exception's message, not a fragment of its stack: the runtime's and the command
+                // line's handlers both start with "Unhandled exception"; stack lines start with "at" or "---".
+                var lines = _stderr.ToString().Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+                var unhandled = lines.FirstOrDefault(l => l.StartsWith("Unhandled exception", StringComparison.OrdinalIgnoreCase));
+                return unhandled ?? string.Join(" / ", lines.Where(l => !l.StartsWith("at ", StringComparison.Ordinal) && !l.StartsWith("---", StringComparison.Ordinal)).Take(3));
             }
         }
     }

@@ -40,6 +40,32 @@ public sealed class ProcessModelTests
     }
 
     [Fact]
+    public async Task A_worker_that_throws_is_reported_with_the_exception_message_not_its_stack()
+    {
+        // A store left where worker 1 will open its own makes that worker throw before its first task.
+        var directory = Directory.CreateTempSubdirectory("braid-lab-test-").FullName;
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory, "store-processes-1-w1.db"), "");
+            var options = LabTestSupport.Small(LabWorkload.Io, LabModel.Processes) with { WorkDirectory = directory };
+            var results = await LabRunner.RunAsync(options);
+            var processes = Assert.Single(results.Models);
+            var crashed = processes.Workers.Single(w => w.Worker == 1);
+            Assert.NotEqual(0, crashed.ExitCode);
+            Assert.Contains("stderr: Unhandled exception: System.InvalidOperationException: the store ", crashed.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain(" at Braid.", crashed.Error, StringComparison.Ordinal);
+            Assert.Contains(results.Findings, f => f.Contains("The 1 that finished held", StringComparison.Ordinal) && f.Contains("the others died before reporting theirs", StringComparison.Ordinal));
+            Assert.DoesNotContain(results.Findings, f => f.Contains("0.0 MB", StringComparison.Ordinal));
+            Assert.False(results.AllChecksPassed);
+            Assert.Empty(LabTestSupport.ChildWorkers());
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Cancelling_the_processes_model_leaves_no_child_process()
     {
         using var cancel = new CancellationTokenSource();
