@@ -239,7 +239,22 @@ public static class LabRunner
         await using (session.ConfigureAwait(false))
         {
             WarmUpBlocking(session, cancellationToken);
-            _ = await session.RunAsync(Math.Min(1, spec.Tasks - 1), cancellationToken).ConfigureAwait(false);
+            if (spec.Tasks == 1)
+            {
+                // One index only, and a store keeps it once: the async form warms up in a store of its own.
+                var single = LabFixture.OpenSession(spec, "warmup-async");
+                await using (single.ConfigureAwait(false))
+                {
+                    _ = await single.RunAsync(0, cancellationToken).ConfigureAwait(false);
+                    _ = await single.CompleteAsync().ConfigureAwait(false);
+                }
+            }
+
+            // A burst of concurrent async tasks (distinct indices: the warm-up store keeps each once),
+            // so that the record server's process, started cold, has accepted several connections at
+            // once before the first concurrent model asks it to.
+            var burst = Enumerable.Range(1, Math.Max(0, Math.Min(8, spec.Tasks - 1))).Select(i => session.RunAsync(i, cancellationToken).AsTask()).ToList();
+            await Task.WhenAll(burst).ConfigureAwait(false);
             _ = await session.CompleteAsync().ConfigureAwait(false);
         }
     }
