@@ -98,6 +98,16 @@ public sealed partial class LabReportsTests(LabRunFixture run) : IClassFixture<L
         Assert.Equal(3, events.Count(e => e.GetProperty("ph").GetString() == "X" && e.GetProperty("pid").GetInt32() == 2));
     }
 
+    [Fact]
+    public void The_html_says_how_cpu_was_measured_and_claims_no_agreement_when_nothing_completed()
+    {
+        Assert.Contains("CPU time: getrusage(RUSAGE_SELF)", LabReports.ToHtml(run.Results), StringComparison.Ordinal);
+        var cancelled = run.Results with { Cancelled = true, Findings = [], Models = [run.Results.Models[0] with { Status = "cancelled" }] };
+        var html = LabReports.ToHtml(cancelled);
+        Assert.Contains("No model completed: nothing was compared.", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("completed models produced the same results", html, StringComparison.Ordinal);
+    }
+
     /// <summary>Writes the trace to a file the way the command does, and reads its events back.</summary>
     private static async Task<List<JsonElement>> WrittenTraceAsync(LabResults results)
     {
