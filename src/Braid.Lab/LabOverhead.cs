@@ -20,4 +20,7 @@ public sealed record LabOverhead
 
     /// <summary>How peak memory is measured on this machine.</summary>
     public string RssMethod { get; init; } = "";
+
+    /// <summary>How the models' CPU time is measured, and what is left out of it.</summary>
+    public string CpuMethod { get; init; } = "";
 }

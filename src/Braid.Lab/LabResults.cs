@@ -54,8 +54,15 @@ public sealed record LabResults
     /// <summary>True when the run was cancelled (Ctrl-C); the models that ran, fully or partly, are kept.</summary>
     public bool Cancelled { get; init; }
 
-    /// <summary>Whether every completed model produced the same results as the first one.</summary>
+    /// <summary>Whether every completed model produced the same results as the first one (true when fewer than two completed: nothing disagrees).</summary>
     public bool ResultsAgree { get; init; }
+
+    /// <summary>
+    /// No disagreement and no <c>FAILED</c> check: every run of every model completed (or was
+    /// cancelled), failed only the tasks the seed injected, stored one row per success, and repeated its
+    /// first run's results. A command should exit non-zero when this is false.
+    /// </summary>
+    public bool AllChecksPassed => ResultsAgree && !Checks.Any(c => c.StartsWith("FAILED", StringComparison.Ordinal));
 
     /// <summary>One line per model whose results differ from the first completed model's.</summary>
     public IReadOnlyList<string> Disagreements { get; init; } = [];

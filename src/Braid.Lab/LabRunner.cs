@@ -55,6 +55,7 @@ public static class LabRunner
 
             var setupMs = Stopwatch.GetElapsedTime(setupStart).TotalMilliseconds;
             var runs = new List<ModelRun>();
+            var runChecks = new List<string>();
             var rssMethod = ProcessStats.TryResetPeakRss()
                 ? "VmHWM of /proc/self/status, reset through /proc/self/clear_refs before each model, and the largest VmRSS sample"
                 : "the largest VmRSS sample of /proc/self/status (the peak mark cannot be reset here)";
@@ -73,6 +74,11 @@ public static class LabRunner
                     {
                         var run = await RunModelAsync(model, repeat, options, fixture.Spec, sampler, progress, cancellationToken).ConfigureAwait(false);
                         repeats.Add(run);
+                        if (CheckRun(run, repeat, repeats[0], options) is { } failure)
+                        {
+                            runChecks.Add(failure);
+                        }
+
                         if (run.Result.Status == "cancelled")
                         {
                             cancelled = true;
@@ -97,7 +103,7 @@ public static class LabRunner
                 }
             }
 
-            return Assemble(options, startedAt, cancelled, runs, fixture?.Checks ?? [], new LabOverhead
+            return Assemble(options, startedAt, cancelled, runs, [.. fixture?.Checks ?? [], .. runChecks], new LabOverhead
             {
                 RecordingNsPerTask = Math.Round(recordingNs, 1),
                 SamplerPeriodMs = Sampler.Period.TotalMilliseconds,
@@ -105,6 +111,7 @@ public static class LabRunner
                 SamplerMs = Math.Round(sampler.SamplingMs, 3),
                 SetupMs = Math.Round(setupMs, 3),
                 RssMethod = rssMethod,
+                CpuMethod = CpuMethod,
             });
         }
         finally
@@ -115,6 +122,11 @@ public static class LabRunner
             }
         }
     }
+
+    private const string CpuMethod =
+        "getrusage(RUSAGE_SELF) over the model's run (every thread, exited ones included), minus the runtime's tiered-compilation thread and the lab's sampler "
+        + "(per-thread utime and stime from /proc/self/task/*/stat, in 10 ms ticks; reported as runtimeCpuMs); the record server runs in its own process and is not counted; "
+        + "the processes model adds its workers' own getrusage; jitMs is the runtime's JIT compilation time during the model, on any thread (JitInfo)";
 
     private static LabResults Assemble(LabOptions options, DateTimeOffset startedAt, bool cancelled, List<ModelRun> runs, IReadOnlyList<string> fixtureChecks, LabOverhead overhead)
     {
@@ -165,13 +177,56 @@ public static class LabRunner
             PooledConnections = options.PooledConnections,
             Seed = options.Seed,
             Cancelled = cancelled,
-            ResultsAgree = disagreements.Count == 0 && completed.Count > 0,
+            ResultsAgree = disagreements.Count == 0,
             Disagreements = disagreements,
             Checks = checks,
             Overhead = overhead,
             Models = models,
         };
         return results with { Findings = Narrative.Explain(results) };
+    }
+
+    /// <summary>
+    /// Checks one run (one repeat of one model) on its own: it completed, it failed exactly the tasks the
+    /// seed makes the server fail (none without <c>--failure-rate</c>), it stored one row per success,
+    /// and a repeat computed what the model's first run did. A cancelled run is not checked: what it
+    /// did not do is not a failure. Returns the failure, or null.
+    /// </summary>
+    private static string? CheckRun(ModelRun run, int repeat, ModelRun first, LabOptions options)
+    {
+        var r = run.Result;
+        var which = options.Repeats > 1 ? string.Create(CultureInfo.InvariantCulture, $"{r.Model} (repeat {repeat})") : r.Model;
+        if (r.Status == "cancelled")
+        {
+            return null;
+        }
+
+        if (r.Status != "completed")
+        {
+            return $"FAILED: {which} did not complete: {r.Error}";
+        }
+
+        var injected = options.Workload is LabWorkload.Io or LabWorkload.Mixed
+            ? Enumerable.Range(0, options.Tasks).Count(i => Deterministic.Fails(options.Seed, i, options.FailureRate))
+            : 0;
+        var unexpected = Enumerable.Range(0, run.Values.Length)
+            .Where(i => !run.Values[i].StartsWith("ok:", StringComparison.Ordinal) && !(injected > 0 && Deterministic.Fails(options.Seed, i, options.FailureRate)))
+            .ToList();
+        if (unexpected.Count > 0)
+        {
+            var i = unexpected[0];
+            return string.Create(CultureInfo.InvariantCulture,
+                $"FAILED: {which}: {unexpected.Count} of {r.Tasks.Count + r.TasksNotRun} tasks failed that the workload did not make fail ({injected} injected by --failure-rate); first: task {i}: {Shorten(run.Values[i])}");
+        }
+
+        if (r.StoredRows is { } rows && rows != r.TasksOk)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"FAILED: {which}: the store holds {rows} rows for {r.TasksOk} tasks that succeeded");
+        }
+
+        return repeat > 1 && first.Result.Status == "completed" && r.Digest != first.Result.Digest
+            ? string.Create(CultureInfo.InvariantCulture, $"FAILED: {which} computed other results than its first run (digest {r.Digest} vs {first.Result.Digest})")
+            : null;
     }
 
     private static string Shorten(string value) => value.Length <= 60 ? value : value[..57] + "...";
@@ -184,7 +239,22 @@ public static class LabRunner
         await using (session.ConfigureAwait(false))
         {
             WarmUpBlocking(session, cancellationToken);
-            _ = await session.RunAsync(Math.Min(1, spec.Tasks - 1), cancellationToken).ConfigureAwait(false);
+            if (spec.Tasks == 1)
+            {
+                // One index only, and a store keeps it once: the async form warms up in a store of its own.
+                var single = LabFixture.OpenSession(spec, "warmup-async");
+                await using (single.ConfigureAwait(false))
+                {
+                    _ = await single.RunAsync(0, cancellationToken).ConfigureAwait(false);
+                    _ = await single.CompleteAsync().ConfigureAwait(false);
+                }
+            }
+
+            // A burst of concurrent async tasks (distinct indices: the warm-up store keeps each once),
+            // so that the record server's process, started cold, has accepted several connections at
+            // once before the first concurrent model asks it to.
+            var burst = Enumerable.Range(1, Math.Max(0, Math.Min(8, spec.Tasks - 1))).Select(i => session.RunAsync(i, cancellationToken).AsTask()).ToList();
+            await Task.WhenAll(burst).ConfigureAwait(false);
             _ = await session.CompleteAsync().ConfigureAwait(false);
         }
     }
@@ -209,6 +279,7 @@ public static class LabRunner
         var hwmReset = ProcessStats.TryResetPeakRss();
         sampler.Reset();
         var before = ProcessStats.Take();
+        var jitBefore = System.Runtime.JitInfo.GetCompilationTime(currentThread: false).TotalMilliseconds;
         var t0 = Stopwatch.GetTimestamp();
         try
         {
@@ -243,7 +314,9 @@ public static class LabRunner
 
         var t1 = Stopwatch.GetTimestamp();
         var usage = ProcessStats.Take().Minus(before);
+        var jitMs = System.Runtime.JitInfo.GetCompilationTime(currentThread: false).TotalMilliseconds - jitBefore;
         var (sampledRss, peakThreads) = sampler.Peaks();
+        var (runtimeUserMs, runtimeSystemMs) = sampler.RuntimeCpu();
         var peakRss = hwmReset ? Math.Max(ProcessStats.ReadStatus().Hwm, sampledRss) : sampledRss;
         progress?.Report(new LabProgress(name, repeat, log.Done, log.Count));
 
@@ -287,8 +360,10 @@ public static class LabRunner
             LatencyP95Ms = latency.P95Ms,
             LatencyP99Ms = latency.P99Ms,
             LatencyMaxMs = latency.MaxMs,
-            UserCpuMs = Math.Round(usage.UserCpuMs + workers.Sum(w => w.UserCpuMs), 3),
-            SystemCpuMs = Math.Round(usage.SystemCpuMs + workers.Sum(w => w.SystemCpuMs), 3),
+            UserCpuMs = Math.Round(Math.Max(0, usage.UserCpuMs - runtimeUserMs) + workers.Sum(w => w.UserCpuMs), 3),
+            SystemCpuMs = Math.Round(Math.Max(0, usage.SystemCpuMs - runtimeSystemMs) + workers.Sum(w => w.SystemCpuMs), 3),
+            RuntimeCpuMs = Math.Round(runtimeUserMs + runtimeSystemMs, 3),
+            JitMs = Math.Round(jitMs, 3),
             PeakRssBytes = peakRss,
             WorkersPeakRssBytes = workers.Sum(w => w.PeakRssBytes),
             PeakThreads = peakThreads,
@@ -296,7 +371,8 @@ public static class LabRunner
             InvoluntaryContextSwitches = usage.InvoluntarySwitches + workers.Sum(w => w.InvoluntaryContextSwitches),
             AllocatedBytes = usage.AllocatedBytes + workers.Sum(w => w.AllocatedBytes),
             TasksOk = ok,
-            TasksFailed = log.Count - ok,
+            TasksFailed = records.Count - ok,
+            TasksNotRun = log.Count - records.Count,
             StoredRows = stored,
             Digest = Digest(values),
             Workers = workers,
@@ -313,7 +389,7 @@ public static class LabRunner
         async Task RunProcessesAsync()
         {
             var command = options.WorkerCommand ?? LabWorker.DefaultCommand();
-            var rows = await ProcessModel.RunAsync(options, spec, log, command, workers, cancellationToken).ConfigureAwait(false);
+            var rows = await ProcessModel.RunAsync($"{name}-{repeat}", options, spec, log, command, workers, cancellationToken).ConfigureAwait(false);
             stored = spec.HasStore ? rows : null;
         }
     }

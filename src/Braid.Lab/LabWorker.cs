@@ -45,6 +45,12 @@ public static class LabWorker
         WorkerJob? job;
         try
         {
+            if (line is not null && line.StartsWith("{\"server\":", StringComparison.Ordinal))
+            {
+                var server = JsonSerializer.Deserialize<ServerJobLine>(line, WorkerProtocol.Json);
+                return server is null ? 2 : await ServeAsync(server.Server, input, output, cancellationToken).ConfigureAwait(false);
+            }
+
             job = line is null ? null : JsonSerializer.Deserialize<WorkerJob>(line, WorkerProtocol.Json);
         }
         catch (JsonException)
@@ -58,7 +64,7 @@ public static class LabWorker
             return 2;
         }
 
-        var session = LabFixture.OpenSession(job.Spec, $"processes-w{job.Worker}");
+        var session = LabFixture.OpenSession(job.Spec, job.Store);
         await using (session.ConfigureAwait(false))
         {
             var done = 0;
@@ -105,6 +111,29 @@ public static class LabWorker
             };
             await output.WriteLineAsync(JsonSerializer.Serialize(final, WorkerProtocol.Json).AsMemory(), cancellationToken).ConfigureAwait(false);
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// Serves the io workload's records from this process, so that the server's CPU time is not
+    /// counted as the models' (the parent measures itself with getrusage). Writes one line with the
+    /// address, then answers until its input closes: the parent closes it, or dies and the kernel does.
+    /// </summary>
+    private static async Task<int> ServeAsync(ServerJob job, TextReader input, TextWriter output, CancellationToken cancellationToken)
+    {
+        var server = await RecordServer.StartAsync(
+            TimeSpan.FromMilliseconds(job.LatencyMs), TimeSpan.FromMilliseconds(job.JitterMs), job.FailureRate, job.Seed, cancellationToken).ConfigureAwait(false);
+        await using (server.ConfigureAwait(false))
+        {
+            var ready = new WorkerMessage { Type = "listening", Value = server.Address };
+            await output.WriteLineAsync(JsonSerializer.Serialize(ready, WorkerProtocol.Json).AsMemory(), cancellationToken).ConfigureAwait(false);
+            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            while (await input.ReadLineAsync(cancellationToken).ConfigureAwait(false) is not null)
+            {
+                // Nothing more is expected; the end of the input is the signal to stop.
+            }
         }
 
         return 0;

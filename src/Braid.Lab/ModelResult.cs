@@ -43,11 +43,21 @@ public sealed record ModelResult
     /// <summary>Largest per-task latency, in milliseconds.</summary>
     public double LatencyMaxMs { get; init; }
 
-    /// <summary>CPU time in user mode, in milliseconds (getrusage).</summary>
+    /// <summary>The model's CPU time in user mode, in milliseconds: getrusage of this process without <see cref="RuntimeCpuMs"/>, plus the workers' own.</summary>
     public double UserCpuMs { get; init; }
 
-    /// <summary>CPU time in kernel mode, in milliseconds (getrusage).</summary>
+    /// <summary>The model's CPU time in kernel mode, in milliseconds, measured as <see cref="UserCpuMs"/> is.</summary>
     public double SystemCpuMs { get; init; }
+
+    /// <summary>
+    /// CPU time (user and kernel) of the runtime's tiered-compilation thread and the lab's sampler
+    /// during the model, in milliseconds: not the model's work, so left out of <see cref="UserCpuMs"/>
+    /// and <see cref="SystemCpuMs"/>.
+    /// </summary>
+    public double RuntimeCpuMs { get; init; }
+
+    /// <summary>Time the runtime spent compiling methods during the model, on any thread, in milliseconds (<c>JitInfo.GetCompilationTime</c>).</summary>
+    public double JitMs { get; init; }
 
     /// <summary>This process's peak resident memory during the model, in bytes (VmHWM after resetting it, or the largest VmRSS sample).</summary>
     public long PeakRssBytes { get; init; }
@@ -70,8 +80,11 @@ public sealed record ModelResult
     /// <summary>Tasks that produced a result.</summary>
     public int TasksOk { get; init; }
 
-    /// <summary>Tasks that failed, were not run, or were lost with a worker.</summary>
+    /// <summary>Tasks that ran and failed, or were lost with a worker.</summary>
     public int TasksFailed { get; init; }
+
+    /// <summary>Tasks that never started because the run was cancelled first; neither ok nor failed.</summary>
+    public int TasksNotRun { get; init; }
 
     /// <summary>Rows the store held after the model (io and mixed), or null for workloads without a store.</summary>
     public long? StoredRows { get; init; }

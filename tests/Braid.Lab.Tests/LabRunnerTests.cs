@@ -16,6 +16,7 @@ public sealed class LabRunnerTests(ITestOutputHelper output)
 
         Assert.Equal(Enum.GetValues<LabModel>().Length, results.Models.Count);
         Assert.True(results.ResultsAgree, string.Join("; ", results.Disagreements));
+        Assert.True(results.AllChecksPassed, string.Join("; ", results.Checks)); // injected failures are expected ones
         var expectedFailures = Enumerable.Range(0, options.Tasks).Count(i => Braid.Lab.Workloads.Deterministic.Fails(options.Seed, i, options.FailureRate));
         Assert.InRange(expectedFailures, 1, options.Tasks - 1); // the seed must exercise both paths
         foreach (var model in results.Models.AsEnumerable())
@@ -98,6 +99,12 @@ public sealed class LabRunnerTests(ITestOutputHelper output)
         Assert.Equal("cancelled", sequential.Status);
         Assert.InRange(sequential.TasksOk, 3, 199);
         Assert.Equal(sequential.TasksOk, sequential.Tasks.Count);
+
+        // Tasks that never started are neither ok nor failed, and nothing disagrees with nothing.
+        Assert.Equal(0, sequential.TasksFailed);
+        Assert.Equal(200 - sequential.TasksOk, sequential.TasksNotRun);
+        Assert.True(results.ResultsAgree);
+        Assert.Empty(results.Disagreements);
     }
 
     [Fact]

@@ -18,6 +18,7 @@ internal sealed class Sampler : IDisposable
     private int _peakThreads;
     private long _samples;
     private long _sampleTicks;
+    private readonly RuntimeThreads _runtime = new();
 
     public Sampler()
     {
@@ -37,6 +38,16 @@ internal sealed class Sampler : IDisposable
         {
             _peakRss = rss;
             _peakThreads = threads;
+            _runtime.Reset();
+        }
+    }
+
+    /// <summary>The CPU time the runtime's tiered-compilation thread and this sampler used since <see cref="Reset"/> (see <see cref="RuntimeThreads"/>).</summary>
+    public (double UserMs, double SystemMs) RuntimeCpu()
+    {
+        lock (_gate)
+        {
+            return _runtime.Used();
         }
     }
 
@@ -73,6 +84,12 @@ internal sealed class Sampler : IDisposable
         {
             _peakRss = Math.Max(_peakRss, rss);
             _peakThreads = Math.Max(_peakThreads, threads);
+
+            // Every 10th sample (50 ms): often enough that a tiering thread exiting loses little.
+            if (Interlocked.Read(ref _samples) % 10 == 0)
+            {
+                _runtime.Read();
+            }
         }
 
         Interlocked.Increment(ref _samples);

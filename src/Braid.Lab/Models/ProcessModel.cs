@@ -17,8 +17,9 @@ namespace Braid.Lab.Models;
 internal static class ProcessModel
 {
     /// <summary>Runs the model; <paramref name="results"/> receives one entry per worker started, even when the run is cancelled or fails.</summary>
+    /// <remarks><paramref name="run"/> names this run (model and repeat): each worker's store is named after it.</remarks>
     public static async Task<long> RunAsync(
-        LabOptions options, WorkloadSpec spec, TaskLog log, IReadOnlyList<string> command, List<WorkerResult> results, CancellationToken cancellationToken)
+        string run, LabOptions options, WorkloadSpec spec, TaskLog log, IReadOnlyList<string> command, List<WorkerResult> results, CancellationToken cancellationToken)
     {
         var count = Math.Min(options.Workers, log.Count);
         var workers = new Worker[count];
@@ -41,7 +42,7 @@ internal static class ProcessModel
             var runs = new Task[count];
             for (var k = 0; k < count; k++)
             {
-                var job = new WorkerJob { Worker = k, Spec = spec, Indices = workers[k].Indices, CrashAfter = options.WorkerCrashAfter };
+                var job = new WorkerJob { Worker = k, Spec = spec, Indices = workers[k].Indices, Store = $"{run}-w{k}", CrashAfter = options.WorkerCrashAfter };
                 runs[k] = workers[k].RunAsync(job, log, cancellationToken);
             }
 
@@ -243,10 +244,10 @@ internal static class ProcessModel
             {
                 lock (_stderr)
                 {
-                    _stderr.Append(buffer, 0, read);
-                    if (_stderr.Length > 4096)
+                    // Keep the beginning: an unhandled exception's message comes first, its stack after.
+                    if (_stderr.Length < 4096)
                     {
-                        _stderr.Remove(0, _stderr.Length - 4096);
+                        _stderr.Append(buffer, 0, Math.Min(read, 4096 - _stderr.Length));
                     }
                 }
             }
@@ -256,9 +257,11 @@ internal static class ProcessModel
         {
             lock (_stderr)
             {
-                var text = _stderr.ToString().Trim();
-                var lines = text.Split('\n');
-                return string.Join(" / ", lines.TakeLast(3)).Trim();
+                // The exception's message, not a fragment of its stack: the runtime's and the command
+                // line's handlers both start with "Unhandled exception"; stack lines start with "at" or "---".
+                var lines = _stderr.ToString().Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+                var unhandled = lines.FirstOrDefault(l => l.StartsWith("Unhandled exception", StringComparison.OrdinalIgnoreCase));
+                return unhandled ?? string.Join(" / ", lines.Where(l => !l.StartsWith("at ", StringComparison.Ordinal) && !l.StartsWith("---", StringComparison.Ordinal)).Take(3));
             }
         }
     }

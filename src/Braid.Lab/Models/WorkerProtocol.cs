@@ -12,8 +12,35 @@ internal sealed record WorkerJob
 
     public required int[] Indices { get; init; }
 
+    /// <summary>
+    /// The worker's store name, unique per model run (model, repeat and worker), so that no repeat
+    /// writes into a store an earlier one filled (design rule 85).
+    /// </summary>
+    public required string Store { get; init; }
+
     /// <summary>Test hook: exit with code 3 after this many tasks, without a "done" line.</summary>
     public int? CrashAfter { get; init; }
+}
+
+/// <summary>
+/// The job line that makes a worker process serve the io workload's records instead of running tasks:
+/// <c>{"server": {...}}</c>. The server answers until its stdin closes (the parent ended it, or died).
+/// </summary>
+internal sealed record ServerJob
+{
+    public required double LatencyMs { get; init; }
+
+    public required double JitterMs { get; init; }
+
+    public required double FailureRate { get; init; }
+
+    public required int Seed { get; init; }
+}
+
+/// <summary>The envelope of a <see cref="ServerJob"/>.</summary>
+internal sealed record ServerJobLine
+{
+    public required ServerJob Server { get; init; }
 }
 
 /// <summary>

@@ -64,10 +64,20 @@ internal static class HtmlReport
             html.Append(F($"<li class=\"{(check.StartsWith("ok", StringComparison.Ordinal) ? "ok" : "bad")}\">{E(check)}</li>"));
         }
 
-        html.Append(F($"<li>{(results.ResultsAgree ? "All completed models produced the same results." : "Results differ: " + E(string.Join("; ", results.Disagreements)))}</li>"));
+        var completed = results.Models.Count(m => m.Status == "completed");
+        var agreement = !results.ResultsAgree ? "Results differ: " + E(string.Join("; ", results.Disagreements))
+            : completed >= 2 ? F($"All {completed} completed models produced the same results.")
+            : completed == 1 ? "Only one model completed: there was no other to compare its results with."
+            : "No model completed: nothing was compared.";
+        html.Append(F($"<li>{agreement}</li>"));
         var o = results.Overhead;
         html.Append(F($"<li>Harness: recording a task costs {o.RecordingNsPerTask:0} ns; the sampler took {o.SamplerSamples} samples every {o.SamplerPeriodMs} ms ({o.SamplerMs:0.0} ms in all, on its own thread); setup took {Narrative.Ms(o.SetupMs)}, outside every model.</li>"));
         html.Append(F($"<li>Peak memory: {E(o.RssMethod)}.</li>"));
+        if (o.CpuMethod.Length > 0)
+        {
+            html.Append(F($"<li>CPU time: {E(o.CpuMethod)}.</li>"));
+        }
+
         html.Append("</ul></body></html>\n");
         return html.ToString();
     }

@@ -9,6 +9,15 @@ internal static class Narrative
     {
         var lines = new List<string>();
         var done = results.Models.Where(m => m.Status == "completed").ToList();
+        var cancelled = results.Models.FirstOrDefault(m => m.Status == "cancelled");
+        if (results.Cancelled)
+        {
+            var skipped = results.Models.Count == 0 ? "before any model ran" : cancelled is null
+                ? F($"after {done.Count} completed {Plural(done.Count, "model", "models")}")
+                : F($"during {cancelled.Model}, which ran {cancelled.TasksOk + cancelled.TasksFailed} of {results.Tasks} tasks ({cancelled.TasksOk} ok, {cancelled.TasksFailed} failed; {cancelled.TasksNotRun} never started, counted neither)");
+            lines.Add(F($"The run was cancelled {skipped}; the models after it did not run."));
+        }
+
         if (done.Count == 0)
         {
             lines.Add("No model completed, so there is nothing to compare.");
@@ -20,7 +29,9 @@ internal static class Narrative
         var slowest = done.MaxBy(m => m.WallMs)!;
         lines.Add(sequential is not null && fastest != sequential
             ? F($"The {fastest.Model} model finished {results.Tasks} {results.Workload} tasks in {Ms(fastest.WallMs)}, {sequential.WallMs / fastest.WallMs:0.#}x faster than running them one after another ({Ms(sequential.WallMs)}).")
-            : F($"The fastest model was {fastest.Model} ({Ms(fastest.WallMs)}); the slowest was {slowest.Model} ({Ms(slowest.WallMs)})."));
+            : done.Count == 1
+                ? F($"The {fastest.Model} model finished {results.Tasks} {results.Workload} tasks in {Ms(fastest.WallMs)}.")
+                : F($"The fastest model was {fastest.Model} ({Ms(fastest.WallMs)}); the slowest was {slowest.Model} ({Ms(slowest.WallMs)})."));
 
         if (results.Workload is "io" or "mixed" && results.LatencyMs > 0)
         {
@@ -39,14 +50,18 @@ internal static class Narrative
         var pool = done.FirstOrDefault(m => m.Model == "pool");
         if (pool is not null && sequential is not null && results.Workload is not "cpu")
         {
-            lines.Add(F($"The thread pool with blocking I/O, {results.Concurrency} tasks at a time, reached {sequential.WallMs / pool.WallMs:0.#}x with a peak of {pool.PeakThreads} threads: every task in flight holds a blocked thread, which async avoids by not blocking at all."));
+            // Only HTTP waits are truly asynchronous here: Microsoft.Data.Sqlite's async calls complete
+            // synchronously, so for db the async models block their threads just the same.
+            var lesson = results.Workload is "db"
+                ? "every task in flight holds a blocked thread, and async does no better here: Microsoft.Data.Sqlite's async calls complete synchronously, so they block too"
+                : "every task in flight holds a blocked thread, where an awaited HTTP request holds none (the store's SQLite writer still blocks its one thread)";
+            lines.Add(F($"The thread pool with blocking I/O, {results.Concurrency} tasks at a time, reached {sequential.WallMs / pool.WallMs:0.#}x with a peak of {pool.PeakThreads} threads: {lesson}."));
         }
 
         var processes = done.FirstOrDefault(m => m.Model == "processes");
         if (processes is not null && processes.Workers.Count > 0)
         {
-            var startup = processes.Workers.Average(w => w.StartupMs);
-            lines.Add(F($"The {processes.Workers.Count} worker processes needed {startup:0} ms on average to start before their first task and together held {Mb(processes.WorkersPeakRssBytes)} at peak; they pay off only when the work outweighs that start-up."));
+            lines.Add(Processes(results, processes));
         }
 
         if (results.Workload is "cpu")
@@ -60,14 +75,60 @@ internal static class Narrative
         var failures = done.Where(m => m.TasksFailed > 0).ToList();
         if (failures.Count > 0)
         {
-            lines.Add(F($"{failures[0].TasksFailed} of {results.Tasks} tasks failed under {failures[0].Model}{(results.FailureRate > 0 ? F($" (failure rate {results.FailureRate:0.##})") : "")}; each failure was reported per task and none stopped the run."));
+            var failed = failures[0];
+            var died = failed.Workers.Where(w => w.Error is not null).Select(w => w.Error).ToList();
+            lines.Add(died.Count > 0
+                ? F($"{failed.TasksFailed} of {results.Tasks} tasks failed under {failed.Model} because {Plural(died.Count, "a worker", "workers")} died: {string.Join("; ", died)}.")
+                : F($"{failed.TasksFailed} of {results.Tasks} tasks failed under {failed.Model}{(results.FailureRate > 0 ? F($" (failure rate {results.FailureRate:0.##})") : "")}; each failure was reported per task and none stopped the run."));
         }
 
         lines.Add(results.ResultsAgree
-            ? F($"All {done.Count} completed models produced the same results (digest {done[0].Digest}).")
+            ? done.Count == 1
+                ? F($"Only {done[0].Model} completed, so there was no other model to compare its results with (digest {done[0].Digest}).")
+                : F($"All {done.Count} completed models produced the same results (digest {done[0].Digest}).")
             : "The models did NOT all produce the same results: " + string.Join("; ", results.Disagreements) + ".");
         return lines;
     }
+
+    /// <summary>
+    /// What the processes model's time went to: each worker runs its block of tasks one after another,
+    /// so for waiting work the run is (tasks / workers) waits in turn; start-up is said with its share.
+    /// Memory is said only for workers that reported it (a worker that died reports none).
+    /// </summary>
+    private static string Processes(LabResults results, ModelResult processes)
+    {
+        var workers = processes.Workers;
+        var started = workers.Where(w => w.TasksReturned > 0).ToList();
+        var startup = started.Count > 0 ? started.Average(w => w.StartupMs) : 0;
+        var blocks = workers.Select(w => w.TasksGiven).Distinct().Order().ToList();
+        var block = blocks.Count == 1 ? F($"{blocks[0]}") : F($"{blocks[0]} to {blocks[^1]}");
+        var text = F($"The {workers.Count} worker {Plural(workers.Count, "process", "processes")} each ran {block} tasks one after another with blocking I/O, so the model took {Ms(processes.WallMs)}");
+        text += results.Workload is "io" or "mixed" && results.LatencyMs > 0
+            ? F($": each worker waited for its requests in turn, at most {workers.Count} at a time.")
+            : ".";
+        if (started.Count > 0)
+        {
+            text += F($" Starting a worker took {startup:0} ms on average ({100 * startup / Math.Max(processes.WallMs, 1):0}% of the wall time).");
+        }
+
+        var reported = workers.Where(w => w.PeakRssBytes > 0).ToList();
+        if (reported.Count == workers.Count)
+        {
+            text += F($" Together they held {Mb(processes.WorkersPeakRssBytes)} at peak.");
+        }
+        else if (reported.Count > 0)
+        {
+            text += F($" The {reported.Count} that finished held {Mb(reported.Sum(w => w.PeakRssBytes))} at peak; the others died before reporting theirs.");
+        }
+        else
+        {
+            text += " No worker lived to report its memory.";
+        }
+
+        return text;
+    }
+
+    private static string Plural(int count, string one, string many) => count == 1 ? one : many;
 
     internal static string Ms(double ms) => ms >= 1000 ? F($"{ms / 1000:0.00} s") : F($"{ms:0.0} ms");
 

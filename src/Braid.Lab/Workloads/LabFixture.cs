@@ -5,9 +5,9 @@ namespace Braid.Lab.Workloads;
 /// <summary>What the workload needs before any model runs (the record server, the datasets, the db file), and the work sessions built on it.</summary>
 internal sealed class LabFixture : IAsyncDisposable
 {
-    private readonly RecordServer? _server;
+    private readonly RecordServerProcess? _server;
 
-    private LabFixture(WorkloadSpec spec, RecordServer? server, IReadOnlyList<string> checks)
+    private LabFixture(WorkloadSpec spec, RecordServerProcess? server, IReadOnlyList<string> checks)
     {
         Spec = spec;
         _server = server;
@@ -23,11 +23,12 @@ internal sealed class LabFixture : IAsyncDisposable
     {
         _ = CityData.Instance; // load the dataset once, outside every model
         var checks = new List<string>();
-        RecordServer? server = null;
+        RecordServerProcess? server = null;
         string? database = null;
         if (options.Workload is LabWorkload.Io or LabWorkload.Mixed)
         {
-            server = await RecordServer.StartAsync(options.Latency, options.Jitter, options.FailureRate, options.Seed, cancellationToken).ConfigureAwait(false);
+            // In its own process: the server's CPU is then not counted as the models' (design rule 83).
+            server = await RecordServerProcess.StartAsync(options.WorkerCommand ?? LabWorker.DefaultCommand(), options, cancellationToken).ConfigureAwait(false);
         }
 
         if (options.Workload is LabWorkload.Cpu or LabWorkload.Mixed)

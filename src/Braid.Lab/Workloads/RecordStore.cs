@@ -22,6 +22,13 @@ internal sealed class RecordStore : IAsyncDisposable
 
     public RecordStore(string path)
     {
+        // A store is fresh or it is a bug: a second run writing into a filled store fails every insert
+        // on the primary key, and the writer's error then closes the channel under every producer.
+        if (File.Exists(path))
+        {
+            throw new InvalidOperationException($"the store {path} already exists; every model run needs a fresh one");
+        }
+
         Path = path;
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         _connection.Open();

@@ -71,12 +71,99 @@ public sealed partial class LabReportsTests(LabRunFixture run) : IClassFixture<L
     }
 
     [Fact]
-    public void The_trace_has_one_complete_event_per_task()
+    public async Task The_written_trace_nests_on_every_thread_and_has_one_slice_per_task()
     {
-        using var trace = JsonDocument.Parse(LabReports.ToTrace(run.Results));
-        var events = trace.RootElement.GetProperty("traceEvents").EnumerateArray().ToList();
-        Assert.Equal(run.Results.Models.Sum(m => m.Tasks.Count), events.Count(e => e.GetProperty("ph").GetString() == "X"));
+        var events = await WrittenTraceAsync(run.Results);
+        AssertPerfettoNesting(events, run.Results.Models.Sum(m => m.Tasks.Count));
         Assert.Contains(events, e => e.GetProperty("ph").GetString() == "M" && e.GetProperty("args").GetProperty("name").GetString() == "braid lab: processes");
+    }
+
+    [Fact]
+    public async Task Overlapping_tasks_on_one_thread_become_async_slices_and_sequential_ones_complete_events()
+    {
+        // Issue 12: async, async-bounded and the loop run many tasks at once on one thread; as complete
+        // events on that thread they overlapped without nesting, which Perfetto cannot draw.
+        static TaskRecord Task(int index, string lane, double start, double end) => new() { Index = index, Lane = lane, StartMs = start, EndMs = end, Ok = true };
+        var results = run.Results with
+        {
+            Models =
+            [
+                new ModelResult { Model = "async", Status = "completed", Tasks = [Task(0, "t1", 0, 10), Task(1, "t1", 1, 5), Task(2, "t1", 2, 12.0004)] },
+                new ModelResult { Model = "sequential", Status = "completed", Tasks = [Task(0, "t2", 0, 1.00049), Task(1, "t2", 1.0005, 2), Task(2, "t2", 2, 2)] },
+            ],
+        };
+        var events = await WrittenTraceAsync(results);
+        AssertPerfettoNesting(events, 6);
+        Assert.Equal(3, events.Count(e => e.GetProperty("ph").GetString() == "b" && e.GetProperty("pid").GetInt32() == 1));
+        Assert.Equal(3, events.Count(e => e.GetProperty("ph").GetString() == "X" && e.GetProperty("pid").GetInt32() == 2));
+    }
+
+    [Fact]
+    public void The_html_says_how_cpu_was_measured_and_claims_no_agreement_when_nothing_completed()
+    {
+        Assert.Contains("CPU time: getrusage(RUSAGE_SELF)", LabReports.ToHtml(run.Results), StringComparison.Ordinal);
+        var cancelled = run.Results with { Cancelled = true, Findings = [], Models = [run.Results.Models[0] with { Status = "cancelled" }] };
+        var html = LabReports.ToHtml(cancelled);
+        Assert.Contains("No model completed: nothing was compared.", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("completed models produced the same results", html, StringComparison.Ordinal);
+    }
+
+    /// <summary>Writes the trace to a file the way the command does, and reads its events back.</summary>
+    private static async Task<List<JsonElement>> WrittenTraceAsync(LabResults results)
+    {
+        var directory = Directory.CreateTempSubdirectory("braid-lab-trace-").FullName;
+        try
+        {
+            var path = Path.Combine(directory, "lab.trace.json");
+            await LabReports.WriteFileAsync(path, LabReports.ToTrace(results));
+            using var trace = JsonDocument.Parse(await File.ReadAllTextAsync(path));
+            return [.. trace.RootElement.GetProperty("traceEvents").EnumerateArray().Select(e => e.Clone())];
+        }
+        finally
+        {
+            Directory.Delete(directory, true);
+        }
+    }
+
+    /// <summary>
+    /// What a thread track needs: its complete events nest (each one inside the one still open, or after
+    /// it); async slices pair one begin with one end per (process, category, id); every task is one slice.
+    /// </summary>
+    private static void AssertPerfettoNesting(List<JsonElement> events, int tasks)
+    {
+        static string Ph(JsonElement e) => e.GetProperty("ph").GetString()!;
+        var complete = events.Where(e => Ph(e) == "X").ToList();
+        foreach (var track in complete.GroupBy(e => (e.GetProperty("pid").GetInt32(), e.GetProperty("tid").GetInt32())))
+        {
+            var open = new Stack<(double Start, double End)>();
+            foreach (var e in track.OrderBy(e => e.GetProperty("ts").GetDouble()).ThenByDescending(e => e.GetProperty("dur").GetDouble()))
+            {
+                var start = e.GetProperty("ts").GetDouble();
+                var end = start + e.GetProperty("dur").GetDouble();
+                while (open.Count > 0 && open.Peek().End <= start)
+                {
+                    open.Pop();
+                }
+
+                if (open.TryPeek(out var outer))
+                {
+                    Assert.True(end <= outer.End, $"pid {track.Key.Item1} tid {track.Key.Item2}: [{start}, {end}] overlaps [{outer.Start}, {outer.End}] without nesting");
+                }
+
+                open.Push((start, end));
+            }
+        }
+
+        var asyncSlices = events.Where(e => Ph(e) is "b" or "e")
+            .GroupBy(e => (e.GetProperty("pid").GetInt32(), e.GetProperty("cat").GetString(), e.GetProperty("id").GetString()))
+            .ToList();
+        Assert.All(asyncSlices, slice =>
+        {
+            var begin = Assert.Single(slice, e => Ph(e) == "b");
+            var end = Assert.Single(slice, e => Ph(e) == "e");
+            Assert.True(end.GetProperty("ts").GetDouble() >= begin.GetProperty("ts").GetDouble());
+        });
+        Assert.Equal(tasks, complete.Count + asyncSlices.Count);
     }
 
     [Fact]
@@ -85,9 +172,14 @@ public sealed partial class LabReportsTests(LabRunFixture run) : IClassFixture<L
         var rows = LabReports.TerminalTimeline(run.Results, 40);
         Assert.Equal(run.Results.Models.Select(m => m.Model), rows.Select(r => r.Model));
         Assert.All(rows, r => Assert.Equal(40, r.Bar.Length));
-        var sequential = rows.Single(r => r.Model == "sequential").Bar;
-        var asyncRow = rows.Single(r => r.Model == "async").Bar;
-        Assert.True(sequential.Count(c => c != ' ') > asyncRow.Count(c => c != ' '), "sequential spans more of the shared axis than async");
+        // The axis is shared: a model that took longer spans more of it (compared on the measured wall
+        // times, not on which model ought to be slower, which a loaded machine can upset).
+        var cells = run.Results.Models.ToDictionary(m => m.Model, m => rows.Single(r => r.Model == m.Model).Bar.Count(c => c != ' '));
+        var byWall = run.Results.Models.OrderBy(m => m.WallMs).ToList();
+        Assert.All(byWall.Zip(byWall.Skip(1)), pair => Assert.True(
+            cells[pair.First.Model] <= cells[pair.Second.Model] + 1,
+            $"{pair.Second.Model} ({pair.Second.WallMs} ms) spans {cells[pair.Second.Model]} cells, {pair.First.Model} ({pair.First.WallMs} ms) {cells[pair.First.Model]}"));
+        Assert.True(cells[byWall[^1].Model] > cells[byWall[0].Model], "the longest model spans more than the shortest");
     }
 
     [Fact]
