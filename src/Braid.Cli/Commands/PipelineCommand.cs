@@ -208,27 +208,10 @@ internal static class PipelineCommand
         return summary;
     }
 
-    // GraphPipeline.RunAsync would write the file itself, truncating it first: the graph is built, then
-    // written through OutputFile (a temporary file renamed over the target; special files in place).
-    private static async Task<GraphSummary> RunAndWriteAsync(GraphPipelineOptions options, string output, CancellationToken cancellationToken)
-    {
-        var (graph, statistics) = await GraphPipeline.BuildAsync(options, cancellationToken);
-        await OutputFile.WriteAsync(
-            output,
-            async (stream, ct) =>
-            {
-                await using var writer = new StreamWriter(stream, leaveOpen: true);
-                await (options.Format == GraphFormat.GraphML ? graph.WriteGraphMLAsync(writer, ct) : graph.WriteGexfAsync(writer, ct));
-            },
-            cancellationToken);
-        return new GraphSummary(
-            statistics.Stages[0].ItemsOut,
-            statistics.Stages.Single(s => s.Name == "build").ItemsOut,
-            graph.NodeCount,
-            graph.EdgeCount,
-            graph.LargestComponentSize(),
-            statistics);
-    }
+    // The graph is built, then written through OutputFile (a temporary file renamed over the target;
+    // special files and '-' in place), so an interrupted run leaves the previous file whole.
+    private static async Task<GraphSummary> RunAndWriteAsync(GraphPipelineOptions options, string output, CancellationToken cancellationToken) =>
+        await GraphPipeline.RunAsync(options with { OutputPath = output }, cancellationToken);
 
     // The format is the --format option or the output's extension; when both are given they agree.
     private static GraphFormat? ChooseFormat(string output, string? format)

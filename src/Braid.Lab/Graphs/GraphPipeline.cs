@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Braid.Coordination;
+using Braid.Lab.Output;
 using Braid.Pipelines;
 
 namespace Braid.Lab.Graphs;
@@ -68,24 +69,30 @@ public static class GraphPipeline
         return (global, statistics);
     }
 
-    /// <summary>Writes <paramref name="graph"/> to <paramref name="path"/> in <paramref name="format"/>.</summary>
+    /// <summary>
+    /// Writes <paramref name="graph"/> to <paramref name="path"/> in <paramref name="format"/> through
+    /// <see cref="OutputFile"/> (design rule 97): a regular file is replaced whole, never truncated first, so an
+    /// interrupted write leaves the previous file; <c>-</c> is standard output.
+    /// </summary>
     /// <param name="graph">The graph.</param>
-    /// <param name="path">The file, created or replaced.</param>
+    /// <param name="path">The file, created or replaced, or <c>-</c>.</param>
     /// <param name="format">GEXF or GraphML.</param>
-    /// <param name="cancellationToken">Stops the writing.</param>
-    public static async Task WriteAsync(LexicalGraph graph, string path, GraphFormat format, CancellationToken cancellationToken = default)
+    /// <param name="cancellationToken">Stops the writing; the target is then left as it was.</param>
+    public static Task WriteAsync(LexicalGraph graph, string path, GraphFormat format, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(graph);
-        var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
-        await using (stream.ConfigureAwait(false))
-        {
-            var writer = new StreamWriter(stream);
-            await using (writer.ConfigureAwait(false))
+        return OutputFile.WriteAsync(
+            path,
+            async (stream, ct) =>
             {
-                var writing = format == GraphFormat.GraphML ? graph.WriteGraphMLAsync(writer, cancellationToken) : graph.WriteGexfAsync(writer, cancellationToken);
-                await writing.ConfigureAwait(false);
-            }
-        }
+                var writer = new StreamWriter(stream, leaveOpen: true);
+                await using (writer.ConfigureAwait(false))
+                {
+                    var writing = format == GraphFormat.GraphML ? graph.WriteGraphMLAsync(writer, ct) : graph.WriteGexfAsync(writer, ct);
+                    await writing.ConfigureAwait(false);
+                }
+            },
+            cancellationToken);
     }
 
     private static string FirstLetter(Synset synset) =>
