@@ -43,6 +43,38 @@ internal static class AmbientScope
     }
 
     /// <summary>
+    /// Makes <paramref name="scope"/> the ambient link until the returned switch is disposed, to run a body or
+    /// a child in it (design rule 13). Setting an <see cref="AsyncLocal{T}"/> allocates, so when
+    /// <paramref name="scope"/> already is the ambient link (a child started from its group's body or from a
+    /// sibling) nothing is switched and nothing is allocated.
+    /// </summary>
+    public static ChainSwitch Enter(IAmbientScope scope)
+    {
+        var previous = Current;
+        if (ReferenceEquals(previous, scope))
+        {
+            return default;
+        }
+
+        Current = scope;
+        return new ChainSwitch(previous);
+    }
+
+    /// <summary>Restores the ambient link <see cref="Enter"/> replaced, if it replaced one.</summary>
+    internal readonly ref struct ChainSwitch(IAmbientScope? previous)
+    {
+        private readonly bool _switched = true;
+
+        public void Dispose()
+        {
+            if (_switched)
+            {
+                Current = previous;
+            }
+        }
+    }
+
+    /// <summary>
     /// The clock a new scope or group inherits (design rule 17): the enclosing link's, else the current
     /// loop's, else the system clock.
     /// </summary>

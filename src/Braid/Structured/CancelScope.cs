@@ -431,15 +431,9 @@ public sealed class CancelScope : IAmbientScope
 
     private Task InvokeBodyAsync(Func<CancelScope, Task> body)
     {
-        var previous = AmbientScope.Current;
-        AmbientScope.Current = this;
-        try
+        using (AmbientScope.Enter(this))
         {
             return body(this) ?? throw new InvalidOperationException($"The body of {this} returned a null task.");
-        }
-        finally
-        {
-            AmbientScope.Current = previous;
         }
     }
 

@@ -189,32 +189,20 @@ public sealed class TaskGroup : IAmbientScope
         ArgumentNullException.ThrowIfNull(child);
         Enter(name);
 
-        // The child runs in the group's chain, not its caller's (design rule 13). Setting an AsyncLocal
-        // allocates, so the switch is skipped when the group already is the ambient scope: the common
-        // case, a child started from the body or from a sibling, stays free.
-        var previous = AmbientScope.Current;
-        var switched = !ReferenceEquals(previous, this);
-        if (switched)
-        {
-            AmbientScope.Current = this;
-        }
-
+        // The child runs in the group's chain, not its caller's (design rule 13); free when the caller
+        // already is in it (the body or a sibling), see AmbientScope.Enter.
         Task task;
-        try
+        using (AmbientScope.Enter(this))
         {
-            task = child(_token) ?? throw new InvalidOperationException($"Child {Describe(name)} of {this} returned a null task.");
-        }
-#pragma warning disable CA1031 // A child's synchronous exception is one of its failures, reported by the group.
-        catch (Exception exception)
-#pragma warning restore CA1031
-        {
-            task = Task.FromException(exception);
-        }
-        finally
-        {
-            if (switched)
+            try
             {
-                AmbientScope.Current = previous;
+                task = child(_token) ?? throw new InvalidOperationException($"Child {Describe(name)} of {this} returned a null task.");
+            }
+#pragma warning disable CA1031 // A child's synchronous exception is one of its failures, reported by the group.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                task = Task.FromException(exception);
             }
         }
 
@@ -240,29 +228,18 @@ public sealed class TaskGroup : IAmbientScope
     {
         ArgumentNullException.ThrowIfNull(child);
         Enter(name);
-        var previous = AmbientScope.Current;
-        var switched = !ReferenceEquals(previous, this); // As in Start: free from the body or a sibling.
-        if (switched)
-        {
-            AmbientScope.Current = this;
-        }
-
         Task<T> task;
-        try
+        using (AmbientScope.Enter(this))
         {
-            task = child(_token) ?? throw new InvalidOperationException($"Child {Describe(name)} of {this} returned a null task.");
-        }
-#pragma warning disable CA1031 // A child's synchronous exception is one of its failures, reported by the group.
-        catch (Exception exception)
-#pragma warning restore CA1031
-        {
-            task = Task.FromException<T>(exception);
-        }
-        finally
-        {
-            if (switched)
+            try
             {
-                AmbientScope.Current = previous;
+                task = child(_token) ?? throw new InvalidOperationException($"Child {Describe(name)} of {this} returned a null task.");
+            }
+#pragma warning disable CA1031 // A child's synchronous exception is one of its failures, reported by the group.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                task = Task.FromException<T>(exception);
             }
         }
 
@@ -305,29 +282,18 @@ public sealed class TaskGroup : IAmbientScope
         // The child runs in the group's chain. Until it has started, the caller's token cancels it
         // too, so its link in the chain is the signal, whose token is the child's.
         IAmbientScope scope = cancellationToken.CanBeCanceled ? signal : this;
-        var previous = AmbientScope.Current;
-        var switched = !ReferenceEquals(previous, scope);
-        if (switched)
-        {
-            AmbientScope.Current = scope;
-        }
-
         Task task;
-        try
+        using (AmbientScope.Enter(scope))
         {
-            task = child(signal, signal.ChildToken) ?? throw new InvalidOperationException($"Child {Describe(name)} of {this} returned a null task.");
-        }
-#pragma warning disable CA1031 // A child's synchronous exception is routed to StartAsync's caller or to the group.
-        catch (Exception exception)
-#pragma warning restore CA1031
-        {
-            task = Task.FromException(exception);
-        }
-        finally
-        {
-            if (switched)
+            try
             {
-                AmbientScope.Current = previous;
+                task = child(signal, signal.ChildToken) ?? throw new InvalidOperationException($"Child {Describe(name)} of {this} returned a null task.");
+            }
+#pragma warning disable CA1031 // A child's synchronous exception is routed to StartAsync's caller or to the group.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                task = Task.FromException(exception);
             }
         }
 
@@ -477,22 +443,19 @@ public sealed class TaskGroup : IAmbientScope
 
     private void RunBody(Func<TaskGroup, Task> body)
     {
-        var previous = AmbientScope.Current;
-        AmbientScope.Current = this;
         Task task;
-        try
+        using (AmbientScope.Enter(this))
         {
-            task = body(this) ?? Task.FromException(new InvalidOperationException($"The body of {this} returned a null task."));
-        }
+            try
+            {
+                task = body(this) ?? Task.FromException(new InvalidOperationException($"The body of {this} returned a null task."));
+            }
 #pragma warning disable CA1031 // The body's synchronous exception is one of the group's failures.
-        catch (Exception exception)
+            catch (Exception exception)
 #pragma warning restore CA1031
-        {
-            task = Task.FromException(exception);
-        }
-        finally
-        {
-            AmbientScope.Current = previous;
+            {
+                task = Task.FromException(exception);
+            }
         }
 
         _bodyTask = task;
