@@ -31,6 +31,29 @@ public static class LabWorker
             : [path, Verb];
     }
 
+    /// <summary>
+    /// How the lab starts a child of its own (a processes-model worker, the record server): <paramref name="command"/>
+    /// with its standard streams redirected (UTF-8 out) and no shell, so the parent talks to it in JSON lines.
+    /// </summary>
+    internal static ProcessStartInfo ChildStartInfo(IReadOnlyList<string> command)
+    {
+        var info = new ProcessStartInfo(command[0])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = System.Text.Encoding.UTF8,
+        };
+        foreach (var argument in command.Skip(1))
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        return info;
+    }
+
     /// <summary>Runs one worker job. Returns when every task of the job has run, or on cancellation.</summary>
     /// <param name="input">Where the job line comes from (the worker's stdin).</param>
     /// <param name="output">Where result lines go (the worker's stdout); flushed after every line.</param>

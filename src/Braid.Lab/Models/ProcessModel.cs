@@ -95,20 +95,7 @@ internal static class ProcessModel
 
         public static Worker Start(int number, IReadOnlyList<string> command, int[] indices)
         {
-            var info = new ProcessStartInfo(command[0])
-            {
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-                StandardOutputEncoding = Encoding.UTF8,
-            };
-            foreach (var argument in command.Skip(1))
-            {
-                info.ArgumentList.Add(argument);
-            }
-
-            info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+            var info = LabWorker.ChildStartInfo(command);
             var started = Stopwatch.GetTimestamp();
             var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start worker {number}: {command[0]}");
             var worker = new Worker(number, process, indices, started);

@@ -30,20 +30,7 @@ internal sealed class RecordServerProcess : IAsyncDisposable
 
     public static async Task<RecordServerProcess> StartAsync(IReadOnlyList<string> command, LabOptions options, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(command[0])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-        };
-        foreach (var argument in command.Skip(1))
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        var info = LabWorker.ChildStartInfo(command);
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start the record server: {command[0]}");
         try
         {
