@@ -26,10 +26,10 @@ internal static class LabConsole
     private static async Task<int> RunCoreAsync(LabOptions options, List<(string Path, Func<LabResults, string> Render)> outputs, bool showProgress, IAnsiConsole? console, CancellationToken cancellationToken)
     {
         console ??= AnsiConsole.Console;
-        if (Console.IsOutputRedirected && console.Profile.Width < 150)
+        if (Console.IsOutputRedirected && console.Profile.Width < 160)
         {
-            // Redirected output has no terminal width; the table needs about 150 columns to stay legible.
-            console.Profile.Width = 150;
+            // Redirected output has no terminal width; a file or a pipe gets every column of the table (about 155 wide).
+            console.Profile.Width = 160;
         }
 
         var live = showProgress && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
@@ -97,32 +97,52 @@ internal static class LabConsole
 
     public static void Render(IAnsiConsole console, LabResults results)
     {
-        var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(Invariant($"{results.Workload}: {results.Tasks} tasks, {results.ProcessorCount} cores")));
-        foreach (var (header, left) in new[] { ("model", true), ("wall", false), ("speedup", false), ("tasks/s", false), ("p50 ms", false), ("p99 ms", false), ("max ms", false), ("cpu user+sys ms", false), ("peak RSS MB", false), ("threads", false), ("ctx sw vol/inv", false), ("alloc MB", false), ("ok/failed", false) })
+        var all = Columns();
+        var cells = results.Models.Select(m => all.Select(c => c.Cell(m)).ToArray()).ToArray();
+        var widths = all.Select((c, i) => cells.Select(row => Markup.Remove(row[i]).Length).Append(c.Header.Length).Max()).ToArray();
+
+        // Spectre shrinks a table wider than the console by wrapping its cells, which breaks numbers
+        // across lines; instead drop the least useful columns until the rest fit whole. A rounded
+        // table costs one padding column each side of a cell and one border between and around them.
+        var shown = Enumerable.Range(0, all.Length).ToList();
+        int TableWidth() => shown.Sum(i => widths[i] + 3) + 1;
+        foreach (var i in Enumerable.Range(0, all.Length).Where(i => all[i].DropRank > 0).OrderBy(i => all[i].DropRank))
         {
-            table.AddColumn(new TableColumn(header) { Alignment = left ? Justify.Left : Justify.Right, NoWrap = left });
+            if (TableWidth() <= console.Profile.Width)
+            {
+                break;
+            }
+
+            shown.Remove(i);
         }
 
-        foreach (var m in results.Models)
+        if (TableWidth() > console.Profile.Width)
         {
-            var rss = Invariant($"{m.PeakRssBytes / 1048576.0:0}") + (m.WorkersPeakRssBytes > 0 ? Invariant($"+{m.WorkersPeakRssBytes / 1048576.0:0}") : "");
-            table.AddRow(
-                Markup.Escape(m.Model) + (m.Status == "completed" ? "" : $" [red]({Markup.Escape(m.Status)})[/]"),
-                Wall(m.WallMs),
-                m.SpeedupOverSequential is { } s ? Invariant($"{s:0.0}x") : "",
-                Invariant($"{m.ThroughputPerSecond:0}"),
-                Invariant($"{m.LatencyP50Ms:0.0}"),
-                Invariant($"{m.LatencyP99Ms:0.0}"),
-                Invariant($"{m.LatencyMaxMs:0.0}"),
-                Invariant($"{m.UserCpuMs:0}+{m.SystemCpuMs:0}"),
-                rss,
-                m.PeakThreads.ToString(CultureInfo.InvariantCulture),
-                Invariant($"{m.VoluntaryContextSwitches}/{m.InvoluntaryContextSwitches}"),
-                Invariant($"{m.AllocatedBytes / 1048576.0:0.0}"),
-                m.TasksFailed > 0 ? Invariant($"{m.TasksOk}/[red]{m.TasksFailed}[/]") : Invariant($"{m.TasksOk}/0"));
+            // Still too wide (a long model name with its status): the status goes, the timeline below still shows it.
+            for (var r = 0; r < cells.Length; r++)
+            {
+                cells[r][0] = Markup.Escape(results.Models[r].Model);
+            }
+        }
+
+        var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(Invariant($"{results.Workload}: {results.Tasks} tasks, {results.ProcessorCount} cores")));
+        foreach (var i in shown)
+        {
+            table.AddColumn(new TableColumn(all[i].Header) { Alignment = i == 0 ? Justify.Left : Justify.Right, NoWrap = true });
+        }
+
+        foreach (var row in cells)
+        {
+            table.AddRow(shown.Select(i => row[i]).ToArray());
         }
 
         console.Write(table);
+        var hidden = Enumerable.Range(0, all.Length).Except(shown).Select(i => all[i].Short).ToList();
+        if (hidden.Count > 0)
+        {
+            // Short names keep this on one line at 80 columns.
+            console.MarkupLine(Markup.Escape($"hidden to fit: {string.Join(", ", hidden)}; --json has all"));
+        }
 
         var width = Math.Clamp(console.Profile.Width - 30, 20, 100);
         var axis = results.Models.Count == 0 ? 0 : results.Models.Max(m => m.WallMs);
@@ -152,9 +172,29 @@ internal static class LabConsole
         console.MarkupLine(Markup.Escape(Invariant($"harness: {o.RecordingNsPerTask:0} ns to record a task; sampler {o.SamplerSamples} samples, {o.SamplerMs:0.0} ms; setup {Wall(o.SetupMs)} (outside the models)")));
     }
 
+    /// <summary>The table's columns in order; DropRank 0 is always shown, otherwise lower ranks are hidden first when the console is narrow; Short names them in the line saying so.</summary>
+    private static Column[] Columns() =>
+    [
+        new("model", "model", 0, m => Markup.Escape(m.Model) + (m.Status == "completed" ? "" : $" [red]({Markup.Escape(m.Status)})[/]")),
+        new("wall", "wall", 0, m => Wall(m.WallMs)),
+        new("speedup", "speedup", 0, m => m.SpeedupOverSequential is { } s ? Invariant($"{s:0.0}x") : ""),
+        new("tasks/s", "tasks/s", 7, m => Invariant($"{m.ThroughputPerSecond:0}")),
+        new("p50 ms", "p50", 6, m => Invariant($"{m.LatencyP50Ms:0.0}")),
+        new("p99 ms", "p99", 0, m => Invariant($"{m.LatencyP99Ms:0.0}")),
+        new("max ms", "max", 3, m => Invariant($"{m.LatencyMaxMs:0.0}")),
+        new("cpu user+sys ms", "cpu", 0, m => Invariant($"{m.UserCpuMs:0}+{m.SystemCpuMs:0}")),
+        new("peak RSS MB", "RSS", 5, m => Invariant($"{m.PeakRssBytes / 1048576.0:0}") + (m.WorkersPeakRssBytes > 0 ? Invariant($"+{m.WorkersPeakRssBytes / 1048576.0:0}") : "")),
+        new("threads", "threads", 4, m => m.PeakThreads.ToString(CultureInfo.InvariantCulture)),
+        new("ctx sw vol/inv", "ctx sw", 1, m => Invariant($"{m.VoluntaryContextSwitches}/{m.InvoluntaryContextSwitches}")),
+        new("alloc MB", "alloc", 2, m => Invariant($"{m.AllocatedBytes / 1048576.0:0.0}")),
+        new("ok/failed", "ok/failed", 0, m => m.TasksFailed > 0 ? Invariant($"{m.TasksOk}/[red]{m.TasksFailed}[/]") : Invariant($"{m.TasksOk}/0")),
+    ];
+
     private static string Wall(double ms) => ms >= 1000 ? Invariant($"{ms / 1000:0.00} s") : Invariant($"{ms:0.0} ms");
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    private sealed record Column(string Header, string Short, int DropRank, Func<ModelResult, string> Cell);
 
     /// <summary>Calls the callback on the reporting thread (Progress&lt;T&gt; would post it to the thread pool, out of order).</summary>
     private sealed class DirectProgress(Action<LabProgress> report) : IProgress<LabProgress>
