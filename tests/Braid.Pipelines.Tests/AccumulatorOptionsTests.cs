@@ -1,3 +1,4 @@
+using Braid.Tests.Shared;
 namespace Braid.Pipelines.Tests;
 
 /// <summary>
@@ -60,7 +61,7 @@ public sealed class AccumulatorOptionsTests
             for (var i = 0; i < total; i++)
             {
                 var inFlight = Interlocked.Increment(ref produced) - Interlocked.Read(ref consumed);
-                InterlockedMax(ref peak, inFlight);
+                InterlockedMax.Raise(ref peak, inFlight);
                 if (inFlight >= capacity + 1)
                 {
                     filled.TrySetResult();
@@ -95,20 +96,6 @@ public sealed class AccumulatorOptionsTests
         Assert.InRange(Interlocked.Read(ref peak), capacity + 1, capacity + 2);
     }
 
-    private static void InterlockedMax(ref long target, long value)
-    {
-        var current = Interlocked.Read(ref target);
-        while (value > current)
-        {
-            var seen = Interlocked.CompareExchange(ref target, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
-        }
-    }
 
     [Fact]
     public void What_one_worker_cannot_do_is_refused_when_the_stage_is_added()

@@ -1,3 +1,4 @@
+using Braid.Tests.Shared;
 namespace Braid.Pipelines.Tests;
 
 public sealed class BackpressureTests
@@ -32,7 +33,7 @@ public sealed class BackpressureTests
             for (var i = 0; i < total; i++)
             {
                 var inFlight = Interlocked.Increment(ref produced) - Interlocked.Read(ref consumed);
-                InterlockedMax(ref peak, inFlight);
+                InterlockedMax.Raise(ref peak, inFlight);
 
                 // Enough to fill the output buffer: from here on the consumer may go.
                 if (inFlight > outputCapacity)
@@ -85,7 +86,7 @@ public sealed class BackpressureTests
             for (var i = 0; i < 10_000; i++)
             {
                 var inFlight = Interlocked.Increment(ref produced) - Interlocked.Read(ref consumed);
-                InterlockedMax(ref peak, inFlight);
+                InterlockedMax.Raise(ref peak, inFlight);
                 if (inFlight > 16)
                 {
                     gate.TrySetResult();
@@ -107,20 +108,5 @@ public sealed class BackpressureTests
         // Two workers, each with one 8-item output transfer, the 16-item buffer and the consumer's transfer.
         Assert.InRange(Interlocked.Read(ref peak), 17, (2 * 8) + 16 + 8);
         Assert.Equal(20_000, Interlocked.Read(ref consumed));
-    }
-
-    private static void InterlockedMax(ref long target, long value)
-    {
-        var current = Interlocked.Read(ref target);
-        while (value > current)
-        {
-            var seen = Interlocked.CompareExchange(ref target, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
-        }
     }
 }

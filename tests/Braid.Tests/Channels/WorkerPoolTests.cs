@@ -17,7 +17,7 @@ public sealed class WorkerPoolTests(ITestOutputHelper output)
         await using var pool = new WorkerPool<int>(3, async (item, ct) =>
         {
             var now = Interlocked.Increment(ref running);
-            InterlockedMax(ref peak, now);
+            InterlockedMax.Raise(ref peak, now);
             await Task.Yield();
             Interlocked.Increment(ref handled[item]);
             Interlocked.Decrement(ref running);
@@ -318,21 +318,6 @@ public sealed class WorkerPoolTests(ITestOutputHelper output)
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new WorkerPool<int>(0, (_, _) => default));
         Assert.Throws<ArgumentNullException>(() => new WorkerPool<int>(1, null!));
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        var current = Volatile.Read(ref target);
-        while (value > current)
-        {
-            var seen = Interlocked.CompareExchange(ref target, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
-        }
     }
 }
 

@@ -1,3 +1,4 @@
+using Braid.Tests.Shared;
 // Tests inspect ValueTasks for synchronous completion before consuming them once.
 #pragma warning disable CA2012
 using Braid.Coordination;
@@ -68,7 +69,7 @@ public sealed class SemaphoreAndLimiterTests(ITestOutputHelper output)
                 }
 
                 var now = Interlocked.Increment(ref inside);
-                InterlockedMax(ref peak, now);
+                InterlockedMax.Raise(ref peak, now);
                 await Task.Yield();
                 Interlocked.Decrement(ref inside);
                 Interlocked.Increment(ref done);
@@ -156,20 +157,5 @@ public sealed class SemaphoreAndLimiterTests(ITestOutputHelper output)
         Assert.True(limiter.TryAcquire(out var lease));
         lease.Dispose();
         Assert.Throws<InvalidOperationException>(lease.Dispose);
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        var current = Volatile.Read(ref target);
-        while (value > current)
-        {
-            var seen = Interlocked.CompareExchange(ref target, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
-        }
     }
 }

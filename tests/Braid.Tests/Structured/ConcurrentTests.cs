@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Braid.Loop;
 using Braid.Structured;
 using Braid.Testing;
+using Braid.Tests.Shared;
 
 namespace Braid.Tests.Structured;
 
@@ -148,7 +149,7 @@ public sealed class ConcurrentTests
         var run = Concurrent.MapAsync(Enumerable.Range(0, 10).ToList(), 3, async (i, ct) =>
         {
             var now = Interlocked.Increment(ref inFlight);
-            InterlockedMax(ref maxSeen, now);
+            InterlockedMax.Raise(ref maxSeen, now);
             await gates[i].Task;
             Interlocked.Decrement(ref inFlight);
             return i * i;
@@ -444,20 +445,6 @@ public sealed class ConcurrentTests
         Assert.Throws<ArgumentOutOfRangeException>(() => Concurrent.MapUnorderedAsync([1], -1, (int i, CancellationToken _) => ValueTask.FromResult(i)));
     }
 
-    private static void InterlockedMax(ref int target, int value)
-    {
-        var current = Volatile.Read(ref target);
-        while (value > current)
-        {
-            var seen = Interlocked.CompareExchange(ref target, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
-        }
-    }
 
     private static async IAsyncEnumerable<int> RangeAsync(int start, int count, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
