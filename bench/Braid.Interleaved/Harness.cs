@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Braid.Interleaved;
+
+/// <summary>
+/// Runs every case of each group once per round, in an order that rotates from round to round, so a
+/// case and its anchor see the same machine state (thread pool, JIT tier, GC, load). Reports per case the
+/// median time per operation, its spread across rounds (max/min), the median of the per-round ratios to
+/// the group's baseline, and bytes allocated per operation (all threads).
+/// </summary>
+internal static class Harness
+{
+    public static async Task<bool> RunAsync(IReadOnlyList<BenchCase> cases, int warmups, int rounds, bool collect, TextWriter output)
+    {
+        var ok = true;
+        foreach (var group in cases.GroupBy(c => c.Group))
+        {
+            var members = group.ToArray();
+            var times = members.Select(_ => new List<double>()).ToArray();
+            var bytes = members.Select(_ => new List<double>()).ToArray();
+            long? checksum = null;
+            for (var round = -warmups; round < rounds; round++)
+            {
+                for (var k = 0; k < members.Length; k++)
+                {
+                    var index = (k + Math.Max(round, 0)) % members.Length;
+                    var member = members[index];
+                    if (collect)
+                    {
+                        GC.Collect();
+                        GC.WaitForPendingFinalizers();
+                    }
+
+                    var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+                    var start = Stopwatch.GetTimestamp();
+                    var sum = await member.RunAsync();
+                    var elapsed = Stopwatch.GetElapsedTime(start);
+                    var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+                    checksum ??= sum;
+                    if (sum != checksum)
+                    {
+                        await output.WriteLineAsync($"CHECKSUM MISMATCH in {group.Key}: {member.Name} returned {sum}, expected {checksum}");
+                        ok = false;
+                    }
+
+                    if (round >= 0)
+                    {
+                        times[index].Add(elapsed.TotalNanoseconds / member.Operations);
+                        bytes[index].Add((double)allocated / member.Operations);
+                    }
+                }
+            }
+
+            Print(group.Key, members, times, bytes, rounds, output);
+        }
+
+        return ok;
+    }
+
+    private static void Print(string group, BenchCase[] members, List<double>[] times, List<double>[] bytes, int rounds, TextWriter output)
+    {
+        var baseline = Array.FindIndex(members, m => m.IsBaseline);
+        output.WriteLine();
+        output.WriteLine($"{group}  ({rounds} rounds, per operation)");
+        output.WriteLine($"  {"case",-34} {"median",10} {"min",10} {"max",10} {"spread",7} {"ratio",7} {"alloc",9}");
+        for (var i = 0; i < members.Length; i++)
+        {
+            var ratio = baseline < 0 ? double.NaN : Median(times[i].Select((t, r) => t / times[baseline][r]).ToList());
+            output.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"  {members[i].Name,-34} {Ns(Median(times[i])),10} {Ns(times[i].Min()),10} {Ns(times[i].Max()),10} {times[i].Max() / times[i].Min(),6:0.00}x {(double.IsNaN(ratio) ? "" : ratio.ToString("0.00", CultureInfo.InvariantCulture)),7} {Median(bytes[i]),7:0.#} B"));
+        }
+    }
+
+    private static string Ns(double ns) => ns >= 10_000
+        ? (ns / 1000).ToString("0.0", CultureInfo.InvariantCulture) + " us"
+        : ns.ToString(ns >= 100 ? "0" : "0.0", CultureInfo.InvariantCulture) + " ns";
+
+    internal static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        var mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+}

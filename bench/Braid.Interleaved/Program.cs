@@ -1,0 +1,45 @@
+using System.Globalization;
+using Braid.Interleaved;
+using Braid.Interleaved.Cases;
+
+// The interleaved console benchmark (issue 11): each Braid case and its anchor, round by round in one
+// plain Release process, medians and run-to-run spread. BenchmarkDotNet (bench/Braid.Benchmarks) is
+// the other harness; bench/README.md quotes both.
+//
+//   dotnet run -c Release --project bench/Braid.Interleaved -- [--filter TEXT] [--rounds N] [--warmups N] [--collect] [--list]
+var cases = new List<BenchCase>();
+cases.AddRange(TaskGroupCases.All());
+
+string? filter = null;
+int rounds = 11, warmups = 2;
+var collect = false;
+var list = false;
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--filter" when i + 1 < args.Length: filter = args[++i]; break;
+        case "--rounds" when i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var r) && r > 0: rounds = r; i++; break;
+        case "--warmups" when i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var w) && w >= 0: warmups = w; i++; break;
+        case "--collect": collect = true; break;
+        case "--list": list = true; break;
+        default:
+            Console.Error.WriteLine($"unknown or incomplete option '{args[i]}'; options: --filter TEXT, --rounds N (>0), --warmups N (>=0), --collect, --list");
+            return 2;
+    }
+}
+
+var selected = cases.Where(c => filter is null || $"{c.Group}/{c.Name}".Contains(filter, StringComparison.OrdinalIgnoreCase)).ToList();
+if (list || selected.Count == 0)
+{
+    foreach (var c in selected.Count == 0 ? cases : selected)
+    {
+        Console.WriteLine($"{c.Group}/{c.Name}");
+    }
+
+    return selected.Count == 0 ? 2 : 0;
+}
+
+Console.WriteLine($".NET {Environment.Version}, {Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}, "
+    + $"tiered {Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") ?? "default"}, forced GC between runs {collect}");
+return await Harness.RunAsync(selected, warmups, rounds, collect, Console.Out) ? 0 : 1;
