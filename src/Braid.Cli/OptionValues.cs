@@ -47,10 +47,10 @@ internal static class OptionValues
         });
     }
 
-    /// <summary>A name that <paramref name="parse"/> knows, one of <paramref name="names"/> (an enum's command-line names).</summary>
-    public static Option<T?> OneOf<T>(this Option<T?> option, IReadOnlyList<string> names, TryParse<T> parse)
-        where T : struct =>
-        option.Parses(OneOf(names), (string text, out T? value) => Nullable(parse(text, out var v), v, out value));
+    /// <summary>A name that <paramref name="parse"/> knows, one of <paramref name="names"/> (a catalog's command-line names); null when the option is absent.</summary>
+    public static Option<T?> OneOf<T>(this Option<T?> option, IReadOnlyList<string> names, TryParse<T?> parse)
+        where T : class =>
+        option.Parses(OneOf(names), parse);
 
     /// <summary>A comma-separated list of names that <paramref name="parse"/> knows, each one of <paramref name="names"/>; the first unknown name is the one reported.</summary>
     public static Option<IReadOnlyList<T>> ListOf<T>(this Option<IReadOnlyList<T>> option, IReadOnlyList<string> names, TryParse<T> parse)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Braid.Lab.Workloads;
 
 namespace Braid.Lab;
 
@@ -12,19 +13,14 @@ public sealed record LabOptions
     /// <summary>The largest number of tasks the lab accepts (the threads model starts one OS thread per task).</summary>
     public const int MaxTasks = 5_000;
 
-    /// <summary>The workload. Default: <see cref="LabWorkload.Io"/>.</summary>
-    public LabWorkload Workload { get; init; } = LabWorkload.Io;
+    /// <summary>The workload: a built-in one from <see cref="LabCatalog"/>, or one of your own. Default: <see cref="LabCatalog.Io"/>.</summary>
+    public LabWorkload Workload { get; init; } = LabCatalog.Io;
 
     /// <summary>
-    /// The models to run, in order. Default: every model, the pool last, because the threads the pool
-    /// makes outlive its run (idle pool threads retire only after seconds) and would inflate the
-    /// thread counts of the models after it.
+    /// The models to run, in order: built-in ones from <see cref="LabCatalog"/>, or ones of your own.
+    /// Default: <see cref="LabCatalog.DefaultModels"/>, every built-in model with the pool last.
     /// </summary>
-    public IReadOnlyList<LabModel> Models { get; init; } = DefaultModels;
-
-    /// <summary>Every model, in the default order: sequential, threads, processes, async, async-bounded, loop, pool.</summary>
-    public static IReadOnlyList<LabModel> DefaultModels { get; } =
-        [LabModel.Sequential, LabModel.Threads, LabModel.Processes, LabModel.Async, LabModel.AsyncBounded, LabModel.Loop, LabModel.Pool];
+    public IReadOnlyList<LabModel> Models { get; init; } = LabCatalog.DefaultModels;
 
     /// <summary>The number of tasks every model runs. Default 200; 1 to <see cref="MaxTasks"/>.</summary>
     public int Tasks { get; init; } = 200;
@@ -72,27 +68,25 @@ public sealed record LabOptions
     /// <returns>Null when the options are valid, otherwise one sentence naming the first bad value.</returns>
     public string? Validate()
     {
-        if (!Enum.IsDefined(Workload))
+        if (Workload is null)
         {
-            return $"unknown workload {(int)Workload}; expected one of {string.Join(", ", LabNames.WorkloadNames)}";
+            return "no workload chosen; expected one of " + string.Join(", ", LabCatalog.Workloads);
         }
 
-        if (Models is null || Models.Count == 0)
+        if (Models is null || Models.Count == 0 || Models.Any(m => m is null))
         {
-            return "no model chosen; expected one or more of " + string.Join(", ", LabNames.ModelNames);
+            return "no model chosen; expected one or more of " + string.Join(", ", LabCatalog.Models);
         }
 
-        foreach (var model in Models)
-        {
-            if (!Enum.IsDefined(model))
-            {
-                return $"unknown model {(int)model}";
-            }
-        }
-
-        if (Models.Distinct().Count() != Models.Count)
+        if (Models.DistinctBy(m => m.Name).Count() != Models.Count)
         {
             return "a model is named twice";
+        }
+
+        // Worker processes find the workload by name among the built-in ones.
+        if (Models.FirstOrDefault(m => m.RunsOutOfProcess) is { } outOfProcess && Workload is not BuiltInWorkload)
+        {
+            return $"the {outOfProcess.Name} model runs only the built-in workloads ({string.Join(", ", LabCatalog.Workloads)}), not {Workload.Name}";
         }
 
         return Range("tasks", Tasks, 1, MaxTasks)

@@ -3,9 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Braid.Lab.Measurement;
-using Braid.Lab.Models;
 using Braid.Lab.Reports;
-using Braid.Lab.Workloads;
 
 namespace Braid.Lab;
 
@@ -45,8 +43,8 @@ public static class LabRunner
             LabFixture? fixture = null;
             try
             {
-                fixture = await LabFixture.StartAsync(options, directory, cancellationToken).ConfigureAwait(false);
-                await WarmUpAsync(fixture.Spec, cancellationToken).ConfigureAwait(false);
+                fixture = await options.Workload.StartAsync(options, directory, cancellationToken).ConfigureAwait(false);
+                await WarmUpAsync(fixture, options.Tasks, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -72,9 +70,9 @@ public static class LabRunner
                     var repeats = new List<ModelRun>();
                     for (var repeat = 1; repeat <= options.Repeats; repeat++)
                     {
-                        var run = await RunModelAsync(model, repeat, options, fixture.Spec, sampler, progress, cancellationToken).ConfigureAwait(false);
+                        var run = await RunModelAsync(model, repeat, options, fixture, sampler, progress, cancellationToken).ConfigureAwait(false);
                         repeats.Add(run);
-                        if (CheckRun(run, repeat, repeats[0], options) is { } failure)
+                        if (CheckRun(run, repeat, repeats[0], options, fixture) is { } failure)
                         {
                             runChecks.Add(failure);
                         }
@@ -103,7 +101,13 @@ public static class LabRunner
                 }
             }
 
-            return Assemble(options, startedAt, cancelled, runs, [.. fixture?.Checks ?? [], .. runChecks], new LabOverhead
+            var checks = new List<string>(fixture?.Checks ?? []);
+            if (fixture is not null && runs.FirstOrDefault(r => r.Result.Status == "completed") is { } reference)
+            {
+                checks.AddRange(fixture.CheckResults(reference.Values));
+            }
+
+            return Assemble(options, startedAt, cancelled, runs, [.. checks, .. runChecks], new LabOverhead
             {
                 RecordingNsPerTask = Math.Round(recordingNs, 1),
                 SamplerPeriodMs = Sampler.Period.TotalMilliseconds,
@@ -128,9 +132,9 @@ public static class LabRunner
         + "(per-thread utime and stime from /proc/self/task/*/stat, in 10 ms ticks; reported as runtimeCpuMs); the record server runs in its own process and is not counted; "
         + "the processes model adds its workers' own getrusage; jitMs is the runtime's JIT compilation time during the model, on any thread (JitInfo)";
 
-    private static LabResults Assemble(LabOptions options, DateTimeOffset startedAt, bool cancelled, List<ModelRun> runs, IReadOnlyList<string> fixtureChecks, LabOverhead overhead)
+    private static LabResults Assemble(LabOptions options, DateTimeOffset startedAt, bool cancelled, List<ModelRun> runs, IReadOnlyList<string> checks, LabOverhead overhead)
     {
-        var sequential = runs.FirstOrDefault(r => r.Result.Model == LabNames.Name(LabModel.Sequential) && r.Result.Status == "completed");
+        var sequential = runs.FirstOrDefault(r => r.Result.Model == LabCatalog.Sequential.Name && r.Result.Status == "completed");
         var models = runs.Select(r => r.Result with
         {
             SpeedupOverSequential = sequential is null || r.Result.Status != "completed" || r.Result.WallMs <= 0
@@ -152,20 +156,10 @@ public static class LabRunner
             }
         }
 
-        var checks = new List<string>(fixtureChecks);
-        if (reference is not null && options.Workload is LabWorkload.Cpu or LabWorkload.Mixed)
-        {
-            var values = reference.Values.Where(v => v.StartsWith("ok:", StringComparison.Ordinal) && v.Contains("pi:", StringComparison.Ordinal)).ToList();
-            if (values.Count == options.Tasks)
-            {
-                checks.Add(CpuWork.CheckPi(values, (long)options.Tasks * options.CpuSize));
-            }
-        }
-
         var results = new LabResults
         {
             StartedAt = startedAt,
-            Workload = LabNames.Name(options.Workload),
+            Workload = options.Workload.Name,
             Tasks = options.Tasks,
             LatencyMs = options.Latency.TotalMilliseconds,
             JitterMs = options.Jitter.TotalMilliseconds,
@@ -192,7 +186,7 @@ public static class LabRunner
     /// and a repeat computed what the model's first run did. A cancelled run is not checked: what it
     /// did not do is not a failure. Returns the failure, or null.
     /// </summary>
-    private static string? CheckRun(ModelRun run, int repeat, ModelRun first, LabOptions options)
+    private static string? CheckRun(ModelRun run, int repeat, ModelRun first, LabOptions options, LabFixture fixture)
     {
         var r = run.Result;
         var which = options.Repeats > 1 ? string.Create(CultureInfo.InvariantCulture, $"{r.Model} (repeat {repeat})") : r.Model;
@@ -206,11 +200,9 @@ public static class LabRunner
             return $"FAILED: {which} did not complete: {r.Error}";
         }
 
-        var injected = options.Workload is LabWorkload.Io or LabWorkload.Mixed
-            ? Enumerable.Range(0, options.Tasks).Count(i => Deterministic.Fails(options.Seed, i, options.FailureRate))
-            : 0;
+        var injected = Enumerable.Range(0, options.Tasks).Count(fixture.FailsOnPurpose);
         var unexpected = Enumerable.Range(0, run.Values.Length)
-            .Where(i => !run.Values[i].StartsWith("ok:", StringComparison.Ordinal) && !(injected > 0 && Deterministic.Fails(options.Seed, i, options.FailureRate)))
+            .Where(i => !run.Values[i].StartsWith("ok:", StringComparison.Ordinal) && !fixture.FailsOnPurpose(i))
             .ToList();
         if (unexpected.Count > 0)
         {
@@ -231,18 +223,18 @@ public static class LabRunner
 
     private static string Shorten(string value) => value.Length <= 60 ? value : value[..57] + "...";
 
-    private static async Task WarmUpAsync(WorkloadSpec spec, CancellationToken cancellationToken)
+    private static async Task WarmUpAsync(LabFixture fixture, int tasks, CancellationToken cancellationToken)
     {
         // JIT-compile and touch the work functions once in each form, outside every model, so that the
         // first model measured does not pay for compilation the others get for free.
-        var session = LabFixture.OpenSession(spec, "warmup");
+        var session = fixture.OpenSession("warmup");
         await using (session.ConfigureAwait(false))
         {
             WarmUpBlocking(session, cancellationToken);
-            if (spec.Tasks == 1)
+            if (tasks == 1)
             {
                 // One index only, and a store keeps it once: the async form warms up in a store of its own.
-                var single = LabFixture.OpenSession(spec, "warmup-async");
+                var single = fixture.OpenSession("warmup-async");
                 await using (single.ConfigureAwait(false))
                 {
                     _ = await single.RunAsync(0, cancellationToken).ConfigureAwait(false);
@@ -253,21 +245,23 @@ public static class LabRunner
             // A burst of concurrent async tasks (distinct indices: the warm-up store keeps each once),
             // so that the record server's process, started cold, has accepted several connections at
             // once before the first concurrent model asks it to.
-            var burst = Enumerable.Range(1, Math.Max(0, Math.Min(8, spec.Tasks - 1))).Select(i => session.RunAsync(i, cancellationToken).AsTask()).ToList();
+            var burst = Enumerable.Range(1, Math.Max(0, Math.Min(8, tasks - 1))).Select(i => session.RunAsync(i, cancellationToken).AsTask()).ToList();
             await Task.WhenAll(burst).ConfigureAwait(false);
             _ = await session.CompleteAsync().ConfigureAwait(false);
         }
     }
 
-    private static void WarmUpBlocking(WorkSession session, CancellationToken cancellationToken) => _ = session.Run(0, cancellationToken);
+    private static void WarmUpBlocking(LabSession session, CancellationToken cancellationToken) => _ = session.Run(0, cancellationToken);
 
-    private static async Task<ModelRun> RunModelAsync(LabModel model, int repeat, LabOptions options, WorkloadSpec spec, Sampler sampler, IProgress<LabProgress>? progress, CancellationToken cancellationToken)
+    private static async Task<ModelRun> RunModelAsync(LabModel model, int repeat, LabOptions options, LabFixture fixture, Sampler sampler, IProgress<LabProgress>? progress, CancellationToken cancellationToken)
     {
-        var name = LabNames.Name(model);
-        var description = InProcessModels.Describe(model, options);
+        var name = model.Name;
+        var description = model.Describe(options);
         var log = new TaskLog(options.Tasks);
-        var session = model == LabModel.Processes ? null : LabFixture.OpenSession(spec, $"{name}-{repeat}");
-        var workers = new List<WorkerResult>();
+        var runName = $"{name}-{repeat}";
+        var session = model.RunsOutOfProcess ? null : fixture.OpenSession(runName);
+        var tasks = new LabTasks(runName, options, fixture, session, log);
+        var workers = tasks.Workers;
         long? stored = null;
         var status = "completed";
         string? error = null;
@@ -283,9 +277,7 @@ public static class LabRunner
         var t0 = Stopwatch.GetTimestamp();
         try
         {
-            var work = model == LabModel.Processes
-                ? RunProcessesAsync()
-                : RunInProcessAsync();
+            var work = RunAndCompleteAsync();
             while (progress is not null && !work.IsCompleted)
             {
                 progress.Report(new LabProgress(name, repeat, log.Done, log.Count));
@@ -380,17 +372,10 @@ public static class LabRunner
         };
         return new ModelRun(result, values);
 
-        async Task RunInProcessAsync()
+        async Task RunAndCompleteAsync()
         {
-            await InProcessModels.RunAsync(model, session!, log, options, cancellationToken).ConfigureAwait(false);
-            stored = await session!.CompleteAsync().ConfigureAwait(false);
-        }
-
-        async Task RunProcessesAsync()
-        {
-            var command = options.WorkerCommand ?? LabWorker.DefaultCommand();
-            var rows = await ProcessModel.RunAsync($"{name}-{repeat}", options, spec, log, command, workers, cancellationToken).ConfigureAwait(false);
-            stored = spec.HasStore ? rows : null;
+            await model.RunAsync(tasks, cancellationToken).ConfigureAwait(false);
+            stored = session is null ? tasks.StoredRows : await session.CompleteAsync().ConfigureAwait(false);
         }
     }
 

@@ -87,7 +87,13 @@ public static class LabWorker
             return 2;
         }
 
-        var session = LabFixture.OpenSession(job.Spec, job.Store);
+        if (!LabCatalog.TryFindWorkload(job.Spec.Workload, out var workload) || workload is not BuiltInWorkload)
+        {
+            await Console.Error.WriteLineAsync($"braid lab-worker: '{job.Spec.Workload}' is not a built-in workload").ConfigureAwait(false);
+            return 2;
+        }
+
+        var session = new WorkSession(job.Spec, job.Store);
         await using (session.ConfigureAwait(false))
         {
             var done = 0;

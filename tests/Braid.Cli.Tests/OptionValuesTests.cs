@@ -99,7 +99,8 @@ public sealed class OptionValuesTests
         Assert.Null(pipeline.GetValue<string>("--format"));
 
         var lab = root.Parse(["lab", "--models", "loop, Async"]);
-        Assert.Equal([LabModel.Loop, LabModel.Async], lab.GetValue<IReadOnlyList<LabModel>>("--models"));
+        Assert.Equal([LabCatalog.Loop, LabCatalog.Async], lab.GetValue<IReadOnlyList<LabModel>>("--models"));
+        Assert.Same(LabCatalog.Db, root.Parse(["lab", "-w", "DB"]).GetValue<LabWorkload?>("--workload"));
         Assert.Null(lab.GetValue<int?>("--tasks"));
         Assert.Null(lab.GetValue<LabWorkload?>("--workload"));
     }

@@ -1,3 +1,5 @@
+using Braid.Lab.Tests.Extension;
+
 namespace Braid.Lab.Tests;
 
 public sealed class LabOptionsTests
@@ -7,8 +9,8 @@ public sealed class LabOptionsTests
     {
         Assert.Null(new LabOptions().Validate());
         Assert.Null(LabOptions.Quick.Validate());
-        Assert.Equal(Enum.GetValues<LabModel>().Order(), new LabOptions().Models.Order());
-        Assert.Equal(LabModel.Pool, new LabOptions().Models[^1]);
+        Assert.Equal(LabCatalog.Models.Select(m => m.Name).Order(), new LabOptions().Models.Select(m => m.Name).Order());
+        Assert.Equal(LabCatalog.Pool, new LabOptions().Models[^1]);
     }
 
     [Theory]
@@ -39,27 +41,56 @@ public sealed class LabOptionsTests
         Assert.NotNull(new LabOptions { Latency = TimeSpan.FromMilliseconds(-1) }.Validate());
         Assert.NotNull(new LabOptions { Jitter = TimeSpan.FromHours(1) }.Validate());
         Assert.NotNull(new LabOptions { Models = [] }.Validate());
-        Assert.NotNull(new LabOptions { Models = [LabModel.Async, LabModel.Async] }.Validate());
+        Assert.NotNull(new LabOptions { Models = [LabCatalog.Async, LabCatalog.Async] }.Validate());
         Assert.NotNull(new LabOptions { WorkerCommand = [] }.Validate());
     }
 
     [Fact]
     public void Names_round_trip_and_unknown_names_are_refused()
     {
-        foreach (var model in Enum.GetValues<LabModel>())
+        foreach (var model in LabCatalog.Models)
         {
-            Assert.True(LabNames.TryParseModel(LabNames.Name(model).ToUpperInvariant(), out var parsed));
-            Assert.Equal(model, parsed);
+            Assert.True(LabCatalog.TryFindModel(" " + model.Name.ToUpperInvariant(), out var found));
+            Assert.Same(model, found);
         }
 
-        foreach (var workload in Enum.GetValues<LabWorkload>())
+        foreach (var workload in LabCatalog.Workloads)
         {
-            Assert.True(LabNames.TryParseWorkload(LabNames.Name(workload), out var parsed));
-            Assert.Equal(workload, parsed);
+            Assert.True(LabCatalog.TryFindWorkload(workload.Name, out var found));
+            Assert.Same(workload, found);
         }
 
-        Assert.False(LabNames.TryParseModel("fibers", out _));
-        Assert.False(LabNames.TryParseWorkload("gpu", out _));
-        Assert.Equal("async-bounded", LabNames.Name(LabModel.AsyncBounded));
+        Assert.False(LabCatalog.TryFindModel("fibers", out _));
+        Assert.False(LabCatalog.TryFindWorkload("gpu", out _));
+        Assert.False(LabCatalog.TryFindModel(null, out _));
+        Assert.Equal("async-bounded", LabCatalog.AsyncBounded.Name);
+        Assert.Equal(["sequential", "threads", "pool", "processes", "async", "async-bounded", "loop"], LabCatalog.Models.Select(m => m.Name));
+        Assert.Equal(["io", "cpu", "mixed", "db"], LabCatalog.Workloads.Select(w => w.Name));
+    }
+
+    [Fact]
+    public void A_workload_and_models_must_be_chosen_and_worker_processes_run_only_built_in_workloads()
+    {
+        Assert.StartsWith("no workload chosen", new LabOptions { Workload = null! }.Validate(), StringComparison.Ordinal);
+        Assert.StartsWith("no model chosen", new LabOptions { Models = [LabCatalog.Async, null!] }.Validate(), StringComparison.Ordinal);
+        Assert.Equal(
+            "the processes model runs only the built-in workloads (io, cpu, mixed, db), not squares",
+            new LabOptions { Workload = new SquaresWorkload(), Models = [LabCatalog.Sequential, LabCatalog.Processes] }.Validate());
+        Assert.Null(new LabOptions { Workload = new SquaresWorkload(), Models = [LabCatalog.Sequential, new ReverseModel()] }.Validate());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("Upper")]
+    [InlineData("two words")]
+    [InlineData("-dash")]
+    public void Names_are_lower_case_command_line_words(string name) =>
+        Assert.Throws<ArgumentException>(() => new NamedModel(name));
+
+    private sealed class NamedModel(string name) : LabModel(name)
+    {
+        public override string Describe(LabOptions options) => Name;
+
+        public override Task RunAsync(LabTasks tasks, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -7,14 +7,14 @@ public sealed class LabRunnerTests(ITestOutputHelper output)
     [Fact]
     public async Task Every_model_produces_the_same_io_results_failures_included()
     {
-        var options = LabTestSupport.Small(LabWorkload.Io) with { FailureRate = 0.25, Seed = 3 };
+        var options = LabTestSupport.Small(LabCatalog.Io) with { FailureRate = 0.25, Seed = 3 };
         var results = await LabRunner.RunAsync(options);
         foreach (var m in results.Models)
         {
             output.WriteLine($"{m.Model}: {m.Status} {m.WallMs} ms ok={m.TasksOk} failed={m.TasksFailed} stored={m.StoredRows} {m.Error}");
         }
 
-        Assert.Equal(Enum.GetValues<LabModel>().Length, results.Models.Count);
+        Assert.Equal(LabCatalog.Models.Count, results.Models.Count);
         Assert.True(results.ResultsAgree, string.Join("; ", results.Disagreements));
         Assert.True(results.AllChecksPassed, string.Join("; ", results.Checks)); // injected failures are expected ones
         var expectedFailures = Enumerable.Range(0, options.Tasks).Count(i => Braid.Lab.Workloads.Deterministic.Fails(options.Seed, i, options.FailureRate));
@@ -41,7 +41,7 @@ public sealed class LabRunnerTests(ITestOutputHelper output)
     [Fact]
     public async Task Cpu_results_agree_and_match_known_values()
     {
-        var options = LabTestSupport.Small(LabWorkload.Cpu, LabModel.Sequential, LabModel.Threads, LabModel.Pool, LabModel.Async, LabModel.Loop);
+        var options = LabTestSupport.Small(LabCatalog.Cpu, LabCatalog.Sequential, LabCatalog.Threads, LabCatalog.Pool, LabCatalog.Async, LabCatalog.Loop);
         var results = await LabRunner.RunAsync(options);
         Assert.True(results.ResultsAgree, string.Join("; ", results.Disagreements));
         Assert.All(results.Models, m => Assert.Equal(options.Tasks, m.TasksOk));
@@ -56,7 +56,7 @@ public sealed class LabRunnerTests(ITestOutputHelper output)
     [InlineData(true)]
     public async Task Db_queries_agree_with_fresh_and_pooled_connections(bool pooled)
     {
-        var options = LabTestSupport.Small(LabWorkload.Db, LabModel.Sequential, LabModel.Pool, LabModel.Async, LabModel.Loop) with { PooledConnections = pooled };
+        var options = LabTestSupport.Small(LabCatalog.Db, LabCatalog.Sequential, LabCatalog.Pool, LabCatalog.Async, LabCatalog.Loop) with { PooledConnections = pooled };
         var results = await LabRunner.RunAsync(options);
         Assert.True(results.ResultsAgree, string.Join("; ", results.Disagreements));
         Assert.All(results.Models, m => Assert.Equal(options.Tasks, m.TasksOk));
@@ -66,7 +66,7 @@ public sealed class LabRunnerTests(ITestOutputHelper output)
     [Fact]
     public async Task Mixed_tasks_fetch_store_and_compute()
     {
-        var options = LabTestSupport.Small(LabWorkload.Mixed, LabModel.Sequential, LabModel.Async);
+        var options = LabTestSupport.Small(LabCatalog.Mixed, LabCatalog.Sequential, LabCatalog.Async);
         var results = await LabRunner.RunAsync(options);
         Assert.True(results.ResultsAgree, string.Join("; ", results.Disagreements));
         Assert.All(results.Models, m => Assert.Equal(options.Tasks, m.StoredRows));
@@ -77,7 +77,7 @@ public sealed class LabRunnerTests(ITestOutputHelper output)
     public async Task Async_overlaps_the_waits_that_sequential_adds_up()
     {
         // Statistics as the oracle, not a stopwatch bound: sequential tasks never overlap, async ones do.
-        var options = LabTestSupport.Small(LabWorkload.Io, LabModel.Sequential, LabModel.Async) with { Latency = TimeSpan.FromMilliseconds(20) };
+        var options = LabTestSupport.Small(LabCatalog.Io, LabCatalog.Sequential, LabCatalog.Async) with { Latency = TimeSpan.FromMilliseconds(20) };
         var results = await LabRunner.RunAsync(options);
         var sequential = results.Models[0].Tasks.OrderBy(t => t.StartMs).ToList();
         Assert.All(sequential.Zip(sequential.Skip(1)), pair => Assert.True(pair.Second.StartMs >= pair.First.EndMs));
@@ -91,7 +91,7 @@ public sealed class LabRunnerTests(ITestOutputHelper output)
     public async Task Cancellation_keeps_what_was_measured()
     {
         using var cancel = new CancellationTokenSource();
-        var options = LabTestSupport.Small(LabWorkload.Io, LabModel.Sequential, LabModel.Async) with { Tasks = 200, Latency = TimeSpan.FromMilliseconds(20) };
+        var options = LabTestSupport.Small(LabCatalog.Io, LabCatalog.Sequential, LabCatalog.Async) with { Tasks = 200, Latency = TimeSpan.FromMilliseconds(20) };
         var progress = new CancelWhen(p => p.Model == "sequential" && p.Done >= 3, cancel);
         var results = await LabRunner.RunAsync(options, progress, cancel.Token);
         Assert.True(results.Cancelled);
@@ -110,7 +110,7 @@ public sealed class LabRunnerTests(ITestOutputHelper output)
     [Fact]
     public async Task Repeats_report_every_wall_time_and_the_median_run()
     {
-        var options = LabTestSupport.Small(LabWorkload.Cpu, LabModel.Sequential, LabModel.Async) with { Repeats = 3 };
+        var options = LabTestSupport.Small(LabCatalog.Cpu, LabCatalog.Sequential, LabCatalog.Async) with { Repeats = 3 };
         var results = await LabRunner.RunAsync(options);
         Assert.All(results.Models, m =>
         {

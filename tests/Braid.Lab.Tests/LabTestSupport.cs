@@ -18,7 +18,7 @@ internal static class LabTestSupport
     public static LabOptions Small(LabWorkload workload, params LabModel[] models) => new()
     {
         Workload = workload,
-        Models = models.Length == 0 ? LabOptions.DefaultModels : models,
+        Models = models.Length == 0 ? LabCatalog.DefaultModels : models,
         Tasks = 12,
         Latency = TimeSpan.FromMilliseconds(5),
         CpuSize = 5_000,

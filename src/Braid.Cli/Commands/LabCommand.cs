@@ -11,8 +11,10 @@ internal static class LabCommand
 {
     public static Command Create()
     {
-        var workload = new Option<LabWorkload?>("--workload", "-w") { Description = "The work: io (fetch and store records from a local HTTP API), cpu (pi series and great-circle distances), mixed, db (SQLite queries). Default io. Example: --workload cpu", HelpName = "io|cpu|mixed|db" }.OneOf(LabNames.WorkloadNames, LabNames.TryParseWorkload);
-        var models = new Option<IReadOnlyList<LabModel>>("--models", "-m") { Description = "Comma-separated models to run, in order (" + string.Join(", ", LabNames.ModelNames) + "). Default: all, in the order " + string.Join(",", LabOptions.DefaultModels.Select(LabNames.Name)) + ". Example: --models sequential,async", HelpName = "list" }.ListOf(LabNames.ModelNames, LabNames.TryParseModel);
+        var workloadNames = LabCatalog.Workloads.Select(w => w.Name).ToList();
+        var modelNames = LabCatalog.Models.Select(m => m.Name).ToList();
+        var workload = new Option<LabWorkload?>("--workload", "-w") { Description = "The work: " + string.Join(", ", LabCatalog.Workloads.Select(w => $"{w.Name} ({w.Description})")) + $". Default {new LabOptions().Workload.Name}. Example: --workload cpu", HelpName = string.Join('|', workloadNames) }.OneOf(workloadNames, LabCatalog.TryFindWorkload);
+        var models = new Option<IReadOnlyList<LabModel>>("--models", "-m") { Description = "Comma-separated models to run, in order (" + string.Join(", ", modelNames) + "). Default: all, in the order " + string.Join(",", LabCatalog.DefaultModels) + ". Example: --models sequential,async", HelpName = "list" }.ListOf<LabModel>(modelNames, FindModel);
         var tasks = new Option<int?>("--tasks", "-n") { Description = $"Tasks per model (1 to {LabOptions.MaxTasks}). Default 200. Example: --tasks 500" }.WholeNumber();
         var latency = new Option<double?>("--latency") { Description = "io: the server's latency per request, in ms. Default 50. Example: --latency 100", HelpName = "ms" }.Number("a number of milliseconds");
         var jitter = new Option<double?>("--jitter") { Description = "io: extra latency per request, uniform in [0, jitter) ms, fixed per record. Default 0. Example: --jitter 20", HelpName = "ms" }.Number("a number of milliseconds");
@@ -29,7 +31,7 @@ internal static class LabCommand
         var quick = new Option<bool>("--quick", "-q") { Description = "Small sizes for CI and a first look (40 tasks, 20 ms, 20000 terms, limit 20); explicit options still win. Example: --quick" };
         var noProgress = new Option<bool>("--no-progress") { Description = "No live progress display (it is off anyway when output is redirected). Example: --no-progress" };
 
-        var command = new Command("lab", "Run one workload under every execution model (sequential, threads, pool, processes, async, async-bounded, loop) and measure each: wall time, latency percentiles, CPU, memory, threads, context switches, allocations.")
+        var command = new Command("lab", "Run one workload under every execution model (" + string.Join(", ", modelNames) + ") and measure each: wall time, latency percentiles, CPU, memory, threads, context switches, allocations.")
         {
             workload, models, tasks, latency, jitter, failureRate, cpuSize, concurrency, repeats, workers, connections, seed, html, json, trace, quick, noProgress,
         };
@@ -70,22 +72,18 @@ internal static class LabCommand
             }
 
             // Options that do nothing for this workload or these models: a warning, and the run goes on.
-            var io = options.Workload is LabWorkload.Io or LabWorkload.Mixed;
-            var unused = new (Option Option, bool Used, string Why)[]
+            // What each model and workload reads is its own LabSettings; the catalog names who reads one.
+            var settings = options.Models.Aggregate(options.Workload.Settings, (all, m) => all | m.Settings);
+            var unused = new (Option Option, LabSettings Setting)[]
             {
-                (latency, io, "the " + LabNames.Name(options.Workload) + " workload makes no requests"),
-                (jitter, io, "the " + LabNames.Name(options.Workload) + " workload makes no requests"),
-                (failureRate, io, "the " + LabNames.Name(options.Workload) + " workload makes no requests"),
-                (cpuSize, options.Workload is LabWorkload.Cpu or LabWorkload.Mixed, "the " + LabNames.Name(options.Workload) + " workload computes nothing"),
-                (connections, options.Workload == LabWorkload.Db, "only the db workload opens connections"),
-                (workers, options.Models.Contains(LabModel.Processes), "the processes model is not run"),
-                (concurrency, options.Models.Any(m => m is LabModel.Pool or LabModel.AsyncBounded), "neither the pool nor the async-bounded model is run"),
+                (latency, LabSettings.Requests), (jitter, LabSettings.Requests), (failureRate, LabSettings.Requests), (cpuSize, LabSettings.CpuSize),
+                (connections, LabSettings.Connections), (workers, LabSettings.Workers), (concurrency, LabSettings.Concurrency),
             };
-            foreach (var (option, used, why) in unused)
+            foreach (var (option, setting) in unused)
             {
-                if (!used && parse.GetResult(option) is { Implicit: false })
+                if (!settings.HasFlag(setting) && parse.GetResult(option) is { Implicit: false })
                 {
-                    await stderr.WriteLineAsync($"braid lab: warning: {option.Name} does nothing here: {why}");
+                    await stderr.WriteLineAsync($"braid lab: warning: {option.Name} does nothing here: {Unused(setting, options.Workload)}");
                 }
             }
 
@@ -119,6 +117,34 @@ internal static class LabCommand
             return await LabConsole.RunAsync(options, outputs, showProgress: !parse.GetValue(noProgress), console, cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>Why an option does nothing: the chosen workload does not do what it tunes, or no model that reads it is run.</summary>
+    private static string Unused(LabSettings setting, LabWorkload workload)
+    {
+        var workloads = LabCatalog.Workloads.Where(w => w.Settings.HasFlag(setting)).Select(w => w.Name).ToList();
+        var models = LabCatalog.Models.Where(m => m.Settings.HasFlag(setting)).Select(m => m.Name).ToList();
+        return setting switch
+        {
+            LabSettings.Requests => $"the {workload.Name} workload makes no requests",
+            LabSettings.CpuSize => $"the {workload.Name} workload computes nothing",
+            LabSettings.Connections => workloads.Count == 1 ? $"only the {workloads[0]} workload opens connections" : $"only the {And(workloads)} workloads open connections",
+            _ => models.Count switch
+            {
+                1 => $"the {models[0]} model is not run",
+                2 => $"neither the {models[0]} nor the {models[1]} model is run",
+                _ => $"none of the {And(models)} models is run",
+            },
+        };
+    }
+
+    private static string And(List<string> names) => names.Count <= 1 ? string.Join("", names) : string.Join(", ", names[..^1]) + " and " + names[^1];
+
+    private static bool FindModel(string name, out LabModel model)
+    {
+        var found = LabCatalog.TryFindModel(name, out var known);
+        model = known!;
+        return found;
     }
 
     private static TimeSpan Milliseconds(double ms) => TimeSpan.FromMilliseconds(ms);

@@ -33,7 +33,7 @@ internal static class LabConsole
         }
 
         var live = showProgress && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
-        console.MarkupLine(Markup.Escape(Invariant($"braid lab: {LabNames.Name(options.Workload)} workload, {options.Tasks} tasks, models {string.Join(", ", options.Models.Select(LabNames.Name))}")));
+        console.MarkupLine(Markup.Escape(Invariant($"braid lab: {options.Workload.Name} workload, {options.Tasks} tasks, models {string.Join(", ", options.Models)}")));
         LabResults results;
         if (live)
         {

@@ -24,7 +24,7 @@ internal static class Narrative
             return lines;
         }
 
-        var sequential = done.FirstOrDefault(m => m.Model == "sequential");
+        var sequential = done.FirstOrDefault(m => m.Model == LabCatalog.Sequential.Name);
         var fastest = done.MinBy(m => m.WallMs)!;
         var slowest = done.MaxBy(m => m.WallMs)!;
         lines.Add(sequential is not null && fastest != sequential
@@ -40,14 +40,14 @@ internal static class Narrative
             lines.Add(F($"Measured in units of one request's latency ({one:0.#} ms): {string.Join(", ", parts)}. Waiting for I/O costs nothing but time, so overlapping the waits is what pays."));
         }
 
-        var threads = done.FirstOrDefault(m => m.Model == "threads");
-        var asyncModel = done.FirstOrDefault(m => m.Model == "async");
+        var threads = done.FirstOrDefault(m => m.Model == LabCatalog.Threads.Name);
+        var asyncModel = done.FirstOrDefault(m => m.Model == LabCatalog.Async.Name);
         if (threads is not null && asyncModel is not null)
         {
             lines.Add(F($"One thread per task peaked at {threads.PeakThreads} threads and {Mb(threads.PeakRssBytes)} of memory; async ran the same tasks with at most {asyncModel.PeakThreads} threads and {Mb(asyncModel.PeakRssBytes)}."));
         }
 
-        var pool = done.FirstOrDefault(m => m.Model == "pool");
+        var pool = done.FirstOrDefault(m => m.Model == LabCatalog.Pool.Name);
         if (pool is not null && sequential is not null && results.Workload is not "cpu")
         {
             // Only HTTP waits are truly asynchronous here: Microsoft.Data.Sqlite's async calls complete
@@ -58,7 +58,7 @@ internal static class Narrative
             lines.Add(F($"The thread pool with blocking I/O, {results.Concurrency} tasks at a time, reached {sequential.WallMs / pool.WallMs:0.#}x with a peak of {pool.PeakThreads} threads: {lesson}."));
         }
 
-        var processes = done.FirstOrDefault(m => m.Model == "processes");
+        var processes = done.FirstOrDefault(m => m.Model == LabCatalog.Processes.Name);
         if (processes is not null && processes.Workers.Count > 0)
         {
             lines.Add(Processes(results, processes));
@@ -67,7 +67,7 @@ internal static class Narrative
         if (results.Workload is "cpu")
         {
             var best = done.Max(m => sequential is null ? 0 : sequential.WallMs / m.WallMs);
-            var loop = done.FirstOrDefault(m => m.Model == "loop");
+            var loop = done.FirstOrDefault(m => m.Model == LabCatalog.Loop.Name);
             lines.Add(F($"cpu-bound work cannot run faster than the {results.ProcessorCount} processors allow, and only if nothing else uses them: the best speedup here was {best:0.0}x.")
                 + (loop is not null && sequential is not null ? F($" The loop runs every task on one thread, so it can use one core at most ({sequential.WallMs / loop.WallMs:0.0}x here; anything above 1x is noise).") : ""));
         }

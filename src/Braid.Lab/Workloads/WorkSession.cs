@@ -6,72 +6,52 @@ using Microsoft.Data.Sqlite;
 namespace Braid.Lab.Workloads;
 
 /// <summary>
-/// The work functions of one model run: task <c>i</c> of the chosen workload, in a blocking form
-/// (<see cref="Run"/>, for sequential, threads, pool and worker processes) and an async form
-/// (<see cref="RunAsync"/>, for the async models and the loop). The two differ only in how they wait
-/// for I/O: they fetch the same URL, parse with the same function, store through the same writer and
-/// compute the same values. Failures of a task become a failed <see cref="TaskOutcome"/>; only
-/// cancellation is thrown.
+/// A built-in workload's session: task <c>i</c> of the workload (<see cref="BuiltInWorkload"/>) on
+/// this session's work functions, which the blocking and the async form share: they fetch the same
+/// URL, parse with the same function, store through the same writer and compute the same values. Each
+/// session has its own HTTP client and store, so no model inherits another's (design rule 85).
+/// Failures of a task become a failed <see cref="TaskOutcome"/>; only cancellation is thrown.
 /// </summary>
 /// <remarks>
 /// Awaits here deliberately keep the caller's context (no ConfigureAwait(false)): on the loop model
 /// every continuation must come back to the loop's thread, or the loop would not be single-threaded.
 /// </remarks>
-internal sealed class WorkSession : IAsyncDisposable
+internal sealed class WorkSession : LabSession
 {
-    private readonly WorkloadSpec _spec;
+    private readonly BuiltInWorkload _workload;
     private readonly HttpClient? _http;
     private readonly RecordStore? _store;
 
-    public WorkSession(WorkloadSpec spec, HttpClient? http, string name)
+    public WorkSession(WorkloadSpec spec, string name)
     {
-        _spec = spec;
-        _http = http;
-        if (spec.HasStore)
+        Spec = spec;
+        _workload = spec.Resolve();
+        _http = spec.ServerUrl is null
+            ? null
+            : new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, UseProxy = false }) { Timeout = spec.RequestTimeout };
+        if (_workload.MakesRequests)
         {
             _store = new RecordStore(Path.Combine(spec.WorkDirectory, $"store-{name}.db"));
         }
     }
 
-    public TaskOutcome Run(int index, CancellationToken cancellationToken) => _spec.Workload switch
-    {
-        LabWorkload.Io => Fetch(index, cancellationToken),
-        LabWorkload.Cpu => CpuWork.Run(index, _spec.CpuSize, cancellationToken),
-        LabWorkload.Mixed => Mixed(Fetch(index, cancellationToken), index, cancellationToken),
-        _ => Query(index, cancellationToken),
-    };
+    public WorkloadSpec Spec { get; }
 
-    public async ValueTask<TaskOutcome> RunAsync(int index, CancellationToken cancellationToken)
-    {
-        switch (_spec.Workload)
-        {
-            case LabWorkload.Io:
-                return await FetchAsync(index, cancellationToken);
-            case LabWorkload.Cpu:
-                return CpuWork.Run(index, _spec.CpuSize, cancellationToken);
-            case LabWorkload.Mixed:
-                return Mixed(await FetchAsync(index, cancellationToken), index, cancellationToken);
-            default:
-                return await QueryAsync(index, cancellationToken);
-        }
-    }
+    public override TaskOutcome Run(int index, CancellationToken cancellationToken) => _workload.Run(this, index, cancellationToken);
+
+    public override ValueTask<TaskOutcome> RunAsync(int index, CancellationToken cancellationToken) => _workload.RunAsync(this, index, cancellationToken);
 
     /// <summary>Flushes the store and counts its rows; null for workloads without a store.</summary>
-    public async Task<long?> CompleteAsync() => _store is null ? null : await _store.CompleteAsync().ConfigureAwait(false);
+    public override async Task<long?> CompleteAsync() => _store is null ? null : await _store.CompleteAsync().ConfigureAwait(false);
 
-    public ValueTask DisposeAsync()
+    public override ValueTask DisposeAsync()
     {
         _http?.Dispose();
         return _store?.DisposeAsync() ?? ValueTask.CompletedTask;
     }
 
-    private TaskOutcome Mixed(TaskOutcome fetched, int index, CancellationToken cancellationToken)
-    {
-        var cpu = CpuWork.Run(index, _spec.CpuSize, cancellationToken);
-        return fetched.Ok ? TaskOutcome.Success(fetched.Value + "|" + cpu.Value) : fetched;
-    }
-
-    private TaskOutcome Fetch(int index, CancellationToken cancellationToken)
+    /// <summary>Fetches record <paramref name="index"/> and stores it, blocking.</summary>
+    public TaskOutcome Fetch(int index, CancellationToken cancellationToken)
     {
         byte[] body;
         try
@@ -96,7 +76,8 @@ internal sealed class WorkSession : IAsyncDisposable
         return Store(body, record => _store!.Add(record, cancellationToken));
     }
 
-    private async ValueTask<TaskOutcome> FetchAsync(int index, CancellationToken cancellationToken)
+    /// <summary>Fetches record <paramref name="index"/> and stores it, awaiting.</summary>
+    public async ValueTask<TaskOutcome> FetchAsync(int index, CancellationToken cancellationToken)
     {
         byte[] body;
         try
@@ -190,16 +171,17 @@ internal sealed class WorkSession : IAsyncDisposable
         }
     }
 
-    private string Url(int index) => string.Create(CultureInfo.InvariantCulture, $"{_spec.ServerUrl}/records/{index}");
+    private string Url(int index) => string.Create(CultureInfo.InvariantCulture, $"{Spec.ServerUrl}/records/{index}");
 
     private string ConnectionString() => new SqliteConnectionStringBuilder
     {
-        DataSource = _spec.DatabasePath,
+        DataSource = Spec.DatabasePath,
         Mode = SqliteOpenMode.ReadOnly,
-        Pooling = _spec.PooledConnections,
+        Pooling = Spec.PooledConnections,
     }.ToString();
 
-    private TaskOutcome Query(int index, CancellationToken cancellationToken)
+    /// <summary>Runs query <paramref name="index"/> against the city database, blocking.</summary>
+    public TaskOutcome Query(int index, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         using var connection = new SqliteConnection(ConnectionString());
@@ -210,7 +192,7 @@ internal sealed class WorkSession : IAsyncDisposable
     }
 
     // Microsoft.Data.Sqlite's async methods complete synchronously: this form awaits, but never yields.
-    private async ValueTask<TaskOutcome> QueryAsync(int index, CancellationToken cancellationToken)
+    public async ValueTask<TaskOutcome> QueryAsync(int index, CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(ConnectionString());
         await using (connection)

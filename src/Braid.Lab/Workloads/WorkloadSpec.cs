@@ -1,9 +1,10 @@
 namespace Braid.Lab.Workloads;
 
-/// <summary>Everything a process needs to run the workload's tasks: sent to worker processes as JSON.</summary>
+/// <summary>Everything a process needs to run a built-in workload's tasks: sent to worker processes as JSON.</summary>
 internal sealed record WorkloadSpec
 {
-    public required LabWorkload Workload { get; init; }
+    /// <summary>The built-in workload's name (<see cref="LabCatalog.Workloads"/>).</summary>
+    public required string Workload { get; init; }
 
     public required int Tasks { get; init; }
 
@@ -23,5 +24,9 @@ internal sealed record WorkloadSpec
     /// <summary>The longest a request may take before it counts as failed.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    public bool HasStore => Workload is LabWorkload.Io or LabWorkload.Mixed;
+    /// <summary>The built-in workload this spec names.</summary>
+    /// <exception cref="InvalidOperationException">No built-in workload has that name.</exception>
+    public BuiltInWorkload Resolve() => LabCatalog.TryFindWorkload(Workload, out var found) && found is BuiltInWorkload builtIn
+        ? builtIn
+        : throw new InvalidOperationException($"'{Workload}' is not a built-in workload of the lab");
 }

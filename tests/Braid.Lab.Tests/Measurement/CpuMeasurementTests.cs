@@ -24,7 +24,7 @@ public sealed class CpuMeasurementTests
     [Fact]
     public async Task The_record_server_runs_in_its_own_process_and_ends_with_the_run()
     {
-        var options = LabTestSupport.Small(LabWorkload.Io, LabModel.Sequential);
+        var options = LabTestSupport.Small(LabCatalog.Io, LabCatalog.Sequential);
         int? servers = null;
         var progress = new Watch(() => servers ??= LabTestSupport.ChildWorkers().Count);
         var results = await LabRunner.RunAsync(options, progress);

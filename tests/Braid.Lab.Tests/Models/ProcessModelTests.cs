@@ -5,7 +5,7 @@ public sealed class ProcessModelTests
     [Fact]
     public async Task A_worker_that_dies_is_reported_and_its_tasks_count_as_failed()
     {
-        var options = LabTestSupport.Small(LabWorkload.Io, LabModel.Processes) with { WorkerCrashAfter = 2 };
+        var options = LabTestSupport.Small(LabCatalog.Io, LabCatalog.Processes) with { WorkerCrashAfter = 2 };
         var results = await LabRunner.RunAsync(options);
         var processes = Assert.Single(results.Models);
         Assert.Equal("completed", processes.Status);
@@ -29,7 +29,7 @@ public sealed class ProcessModelTests
     {
         // Issue 12: the workers of repeat 2 wrote into repeat 1's stores, every insert broke the primary
         // key, and 2 of 200 tasks came back ok (ChannelClosedException) while the run still passed.
-        var options = LabTestSupport.Small(LabWorkload.Io, LabModel.Processes) with { Repeats = 2 };
+        var options = LabTestSupport.Small(LabCatalog.Io, LabCatalog.Processes) with { Repeats = 2 };
         var results = await LabRunner.RunAsync(options);
         var processes = Assert.Single(results.Models);
         Assert.Equal(2, processes.RepeatWallMs.Count);
@@ -47,7 +47,7 @@ public sealed class ProcessModelTests
         try
         {
             await File.WriteAllTextAsync(Path.Combine(directory, "store-processes-1-w1.db"), "");
-            var options = LabTestSupport.Small(LabWorkload.Io, LabModel.Processes) with { WorkDirectory = directory };
+            var options = LabTestSupport.Small(LabCatalog.Io, LabCatalog.Processes) with { WorkDirectory = directory };
             var results = await LabRunner.RunAsync(options);
             var processes = Assert.Single(results.Models);
             var crashed = processes.Workers.Single(w => w.Worker == 1);
@@ -69,7 +69,7 @@ public sealed class ProcessModelTests
     public async Task Cancelling_the_processes_model_leaves_no_child_process()
     {
         using var cancel = new CancellationTokenSource();
-        var options = LabTestSupport.Small(LabWorkload.Io, LabModel.Processes) with { Tasks = 400, Latency = TimeSpan.FromMilliseconds(50) };
+        var options = LabTestSupport.Small(LabCatalog.Io, LabCatalog.Processes) with { Tasks = 400, Latency = TimeSpan.FromMilliseconds(50) };
         bool? sawWorkers = null;
         var progress = new LabRunnerTests.CancelWhen(
             p =>

@@ -10,7 +10,7 @@ public sealed class LabRunFixture : IAsyncLifetime
     public LabResults Results { get; private set; } = null!;
 
     public async Task InitializeAsync() =>
-        Results = await LabRunner.RunAsync(LabTestSupport.Small(LabWorkload.Io) with { FailureRate = 0.2, Tasks = 10 });
+        Results = await LabRunner.RunAsync(LabTestSupport.Small(LabCatalog.Io) with { FailureRate = 0.2, Tasks = 10 });
 
     public Task DisposeAsync() => Task.CompletedTask;
 }

@@ -11,16 +11,35 @@ namespace Braid.Lab.Models;
 /// The processes model: N worker processes of the braid binary (<c>braid lab-worker</c>), the task
 /// indices split into contiguous blocks, one block per worker; each worker runs its block sequentially
 /// with blocking I/O and streams one JSON line per task back over its stdout pipe. A worker that dies
-/// is reported and its missing tasks are counted as failed. On cancellation, or on any way out of this
-/// method, every worker's process tree is killed and waited for: no orphan is left behind.
+/// is reported and its missing tasks are counted as failed. On cancellation, or on any way out of
+/// <see cref="RunAsync"/>, every worker's process tree is killed and waited for: no orphan is left
+/// behind (design rule 86). Workers find the workload by name in <see cref="LabCatalog"/>, so this model
+/// runs the built-in workloads only (<see cref="LabOptions.Validate"/> says so).
 /// </summary>
-internal static class ProcessModel
+internal sealed class ProcessesModel : LabModel
 {
-    /// <summary>Runs the model; <paramref name="results"/> receives one entry per worker started, even when the run is cancelled or fails.</summary>
-    /// <remarks><paramref name="run"/> names this run (model and repeat): each worker's store is named after it.</remarks>
-    public static async Task<long> RunAsync(
-        string run, LabOptions options, WorkloadSpec spec, TaskLog log, IReadOnlyList<string> command, List<WorkerResult> results, CancellationToken cancellationToken)
+    public ProcessesModel()
+        : base("processes")
     {
+    }
+
+    public override LabSettings Settings => LabSettings.Workers;
+
+    internal override bool RunsOutOfProcess => true;
+
+    public override string Describe(LabOptions options) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{options.Workers} worker processes of the braid binary, tasks partitioned in contiguous blocks, each worker sequential with blocking I/O");
+
+    /// <summary>Runs the model; <see cref="LabTasks.Workers"/> receives one entry per worker started, even when the run is cancelled or fails.</summary>
+    /// <remarks>Each worker's store is named after the run (model and repeat) and the worker.</remarks>
+    public override async Task RunAsync(LabTasks tasks, CancellationToken cancellationToken)
+    {
+        var options = tasks.Options;
+        var spec = (tasks.Fixture as BuiltInFixture)?.Spec
+            ?? throw new InvalidOperationException($"the {Name} model runs only the built-in workloads");
+        var command = options.WorkerCommand ?? LabWorker.DefaultCommand();
+        var log = tasks.Log;
         var count = Math.Min(options.Workers, log.Count);
         var workers = new Worker[count];
         try
@@ -42,7 +61,7 @@ internal static class ProcessModel
             var runs = new Task[count];
             for (var k = 0; k < count; k++)
             {
-                var job = new WorkerJob { Worker = k, Spec = spec, Indices = workers[k].Indices, Store = $"{run}-w{k}", CrashAfter = options.WorkerCrashAfter };
+                var job = new WorkerJob { Worker = k, Spec = spec, Indices = workers[k].Indices, Store = $"{tasks.RunName}-w{k}", CrashAfter = options.WorkerCrashAfter };
                 runs[k] = workers[k].RunAsync(job, log, cancellationToken);
             }
 
@@ -55,13 +74,13 @@ internal static class ProcessModel
                 if (worker is not null)
                 {
                     await worker.EndAsync().ConfigureAwait(false);
-                    results.Add(worker.Result(cancellationToken.IsCancellationRequested));
+                    tasks.Workers.Add(worker.Result(cancellationToken.IsCancellationRequested));
                 }
             }
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        return workers.Sum(w => w.StoredRows);
+        tasks.StoredRows = workers.Any(w => w.StoredRows is not null) ? workers.Sum(w => w.StoredRows ?? 0) : null;
     }
 
     /// <summary>The lane number of worker k in the task log (negative, to keep it apart from thread ids).</summary>
@@ -91,7 +110,7 @@ internal static class ProcessModel
 
         public int[] Indices { get; }
 
-        public long StoredRows => _done?.StoredRows ?? 0;
+        public long? StoredRows => _done?.StoredRows;
 
         public static Worker Start(int number, IReadOnlyList<string> command, int[] indices)
         {
