@@ -176,11 +176,11 @@ internal sealed class RunContext
         }
     }
 
-    // A tick that comes while the previous report still runs (a slow display) is skipped, so reports
-    // never overlap; the final report comes after the timer's disposal has waited for the last tick.
+    // _reporting: 0 idle, 1 a periodic report runs, 2 the final report has been made (no more ticks).
+    // A tick that comes while another report runs (a slow display) is skipped, so reports never overlap.
     private void ReportPeriodically()
     {
-        if (Interlocked.Exchange(ref _reporting, 1) != 0)
+        if (Interlocked.CompareExchange(ref _reporting, 1, 0) != 0)
         {
             return;
         }
@@ -284,7 +284,14 @@ internal sealed class RunContext
             _final = Snapshot(completed: true);
         }
 
-        // The final report, after the timer's last callback has returned (its disposal waits for it).
+        // The final report comes last and alone: wait out a periodic report still running (a clock whose
+        // timer disposal does not wait for its callback), then close the gate to any later tick for good.
+        var spin = default(SpinWait);
+        while (Interlocked.CompareExchange(ref _reporting, 2, 0) != 0)
+        {
+            spin.SpinOnce();
+        }
+
         ReportProgress();
         _activity?.SetTag("braid.pipeline.failures", _failures.Count);
         _activity?.SetStatus(_failures.Count > 0 ? ActivityStatusCode.Error : ActivityStatusCode.Ok);
