@@ -220,8 +220,8 @@ internal sealed class PipelineProgress
         }
         else if (statistics is { Completed: true } && !final)
         {
-            // The live panel between the pipeline's end and the summary: the graph is being written.
-            table.Caption("the pipeline has finished; writing the output");
+            // The live panel between the pipeline's end and the summary: the largest component, then the file.
+            table.Caption("the pipeline has finished; finishing and writing the output");
         }
 
         return table;
