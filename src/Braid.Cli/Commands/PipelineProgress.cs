@@ -221,7 +221,7 @@ internal sealed class PipelineProgress
         else if (statistics is { Completed: true } && !final)
         {
             // The live panel between the pipeline's end and the summary: the largest component, then the file.
-            table.Caption("the pipeline has finished; finishing and writing the output");
+            table.Caption("pipeline done; writing the output");
         }
 
         return table;
