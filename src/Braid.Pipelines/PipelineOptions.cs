@@ -33,12 +33,22 @@ public sealed record PipelineOptions
     public Action<DeadLetter>? OnDeadLetter { get; init; }
 
     /// <summary>
-    /// Called every <see cref="ProgressInterval"/> with a statistics snapshot, on a timer thread, and
-    /// once more when the run ends. Must be fast and must not throw; its exceptions are discarded.
+    /// Called every <see cref="ProgressInterval"/> with a statistics snapshot, on a timer thread of
+    /// <see cref="TimeProvider"/>, and once more when the run ends, after every other call has returned,
+    /// with the final snapshot (<see cref="PipelineStatistics.Completed"/>): the very object that
+    /// <c>RunAsync</c> returns and <see cref="PipelineRun{T}.GetStatistics"/> answers from then on, so a
+    /// progress display and a summary show the same counts and the same elapsed time. Calls never
+    /// overlap. Must be fast and must not throw; its exceptions are discarded (design rule 71).
     /// </summary>
+    /// <remarks>
+    /// Counters move once per transferred batch (<see cref="TransferBatchSize"/>), so a display that
+    /// wants to move more smoothly asks for a shorter <see cref="ProgressInterval"/> rather than
+    /// listening to <see cref="PipelineTelemetry"/>'s meter, which is meant for dotnet-counters and
+    /// OpenTelemetry.
+    /// </remarks>
     public Action<PipelineStatistics>? OnProgress { get; init; }
 
-    /// <summary>How often <see cref="OnProgress"/> is called (default 1 s), on <see cref="TimeProvider"/>.</summary>
+    /// <summary>How often <see cref="OnProgress"/> is called (default 1 s), on <see cref="TimeProvider"/>. Greater than zero.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     internal void Validate()

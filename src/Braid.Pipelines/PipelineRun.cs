@@ -32,7 +32,10 @@ public sealed class PipelineRun<T> : IAsyncEnumerable<T>, IAsyncDisposable
     /// <summary>Dead letters kept by the run (empty when <see cref="PipelineOptions.OnDeadLetter"/> takes them). Never waits.</summary>
     public IReadOnlyList<DeadLetter> DeadLetters => _run.DeadLetters;
 
-    /// <summary>A snapshot of every stage's counters. Never waits; safe from any thread.</summary>
+    /// <summary>
+    /// A snapshot of every stage's counters. Never waits; safe from any thread. Once the run has completed
+    /// it is always the same final snapshot, the one <see cref="PipelineOptions.OnProgress"/> received last.
+    /// </summary>
     public PipelineStatistics GetStatistics() => _run.GetStatistics();
 
     /// <summary>

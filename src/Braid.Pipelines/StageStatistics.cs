@@ -10,7 +10,7 @@ namespace Braid.Pipelines;
 /// <param name="Retries">Retries made (attempts after the first).</param>
 /// <param name="QueueDepth">Items waiting in the stage's input buffer.</param>
 /// <param name="BusyTime">Time the workers spent processing, summed over workers.</param>
-/// <param name="Elapsed">Time since the run started.</param>
+/// <param name="Elapsed">Time since the run started, as in <see cref="PipelineStatistics.Elapsed"/> (the run's duration in the final snapshot).</param>
 public sealed record StageStatistics(
     string Name,
     int Workers,

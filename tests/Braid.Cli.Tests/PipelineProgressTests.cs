@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Braid.Cli.Commands;
 using Braid.Pipelines;
 using Spectre.Console;
@@ -65,24 +67,72 @@ public sealed class PipelineProgressTests : IDisposable
     }
 
     [Fact]
-    public async Task Between_snapshots_a_live_frame_counts_items_from_the_pipelines_meter()
+    public void The_progress_asks_the_pipeline_for_snapshots_as_often_as_it_draws()
     {
-        var progress = PipelineProgress.Start(Terminal(), TextWriter.Null);
-        Assert.True(progress.IsLive);
+        // Issue 12: the panel used to read a process-wide meter between the pipeline's fixed one-second
+        // snapshots; now it asks for the interval it needs and renders what it gets.
+        Assert.Equal(PipelineProgress.RefreshInterval, PipelineProgress.Start(Terminal(), TextWriter.Null).Interval);
+        Assert.Equal(TimeSpan.FromSeconds(1), PipelineProgress.Start(new TestConsole(), TextWriter.Null).Interval);
+    }
 
-        // No snapshot is ever reported: every count below comes from the meter, recorded by the workers
-        // before the run completes.
-        await Pipeline.From(Enumerable.Range(0, 1000))
-            .Map(x => x * 2, new StageOptions { Name = "double" })
-            .Filter(x => x % 3 == 0, new StageOptions { Name = "thirds" })
-            .RunAsync();
-        var frame = new TestConsole().Width(120);
-        frame.Write(progress.LiveFrame());
-        await progress.StopAsync(null);
+    [Fact]
+    public void A_live_frame_shows_the_snapshots_own_elapsed_time_and_counts()
+    {
+        var elapsed = TimeSpan.FromMilliseconds(2750);
+        var stage = new StageStatistics("build", 4, 4, 20, 11, 0, 0, 9, TimeSpan.Zero, elapsed);
+        var running = new TestConsole().Width(120);
+        var finished = new TestConsole().Width(120);
 
-        Assert.Equal(["1,000", "1,000", "0"], Cells(frame.Output, "source")[..3]);
-        Assert.Equal(["1,000", "1,000", "0"], Cells(frame.Output, "double")[..3]);
-        Assert.Equal(["1,000", "334", "0"], Cells(frame.Output, "thirds")[..3]);
+        running.Write(PipelineProgress.LiveFrame(new PipelineStatistics([stage], 0, 0, elapsed, Completed: false)));
+        finished.Write(PipelineProgress.LiveFrame(new PipelineStatistics([stage with { ActiveWorkers = 0 }], 0, 0, elapsed, Completed: true)));
+
+        Assert.Contains("braid pipeline: running 2.8 s", running.Output, StringComparison.Ordinal);
+        Assert.Equal(["4/4", "20", "11", "0", "4"], Cells(running.Output, "build")[..5]);
+        Assert.Contains("braid pipeline: done 2.8 s", finished.Output, StringComparison.Ordinal);
+        Assert.Contains("writing the output", finished.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_final_panel_and_the_summary_show_the_same_pipeline_time(bool live)
+    {
+        // Issue 12: the panel ended on "done 3.8 s" (the pipeline) while the summary said "in 8.24 s"
+        // (a stopwatch that also timed the largest component and the file).
+        var console = live ? Terminal() : new TestConsole();
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+
+        var code = await PipelineCommand.RunAsync(
+            new PipelineCommand.Arguments(PipelineCommandTests.Fixture, Path.Combine(_temp, "g.gexf"), 2, "all", Progress: true),
+            stdout,
+            stderr,
+            CancellationToken.None,
+            console);
+
+        Assert.Equal(0, code);
+        var shown = Regex.Replace(live ? console.Output : stderr.ToString(), @"\x1b\[[0-9;?]*[A-Za-z]", "");
+        var done = Regex.Matches(shown, @"braid pipeline: done (\d+\.\d) s");
+        Assert.NotEmpty(done);
+        var panelTime = done[^1].Groups[1].Value;
+        var wrote = Regex.Match(stdout.ToString(), @"^wrote .* in (\d+\.\d) s: pipeline (\d+\.\d) s, largest component (\d+\.\d) s, writing (\d+\.\d) s$", RegexOptions.Multiline);
+        Assert.True(wrote.Success, stdout.ToString());
+        Assert.Equal(panelTime, wrote.Groups[2].Value);
+        var parts = decimal.Parse(wrote.Groups[2].Value, CultureInfo.InvariantCulture) + decimal.Parse(wrote.Groups[3].Value, CultureInfo.InvariantCulture) + decimal.Parse(wrote.Groups[4].Value, CultureInfo.InvariantCulture);
+        Assert.Equal(decimal.Parse(wrote.Groups[1].Value, CultureInfo.InvariantCulture), parts);
+    }
+
+    [Fact]
+    public async Task Every_count_in_the_summary_has_its_singular()
+    {
+        var stdout = new StringWriter();
+        Assert.Equal(0, await PipelineCommand.RunAsync(new PipelineCommand.Arguments(PipelineCommandTests.Fixture, Path.Combine(_temp, "g.gexf"), 1), stdout, TextWriter.Null, CancellationToken.None));
+        Assert.Contains(", 1 worker per stage", stdout.ToString(), StringComparison.Ordinal);
+
+        Assert.Equal("1 group", PipelineCommand.Count(1, "group"));
+        Assert.Equal("1 worker", PipelineCommand.Count(1, "worker"));
+        Assert.Equal("0 groups", PipelineCommand.Count(0, "group"));
+        Assert.Equal("1,024 synsets", PipelineCommand.Count(1024, "synset"));
     }
 
     [Fact]

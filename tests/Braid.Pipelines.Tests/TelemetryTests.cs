@@ -109,4 +109,78 @@ public sealed class TelemetryTests
         Assert.Equal(10, final.Stages[^1].ItemsOut);
         Assert.Equal(TimeSpan.FromSeconds(2), final.Elapsed);
     }
+
+    [Fact]
+    public async Task The_last_progress_report_is_the_final_snapshot_and_its_elapsed_stops_when_the_run_ends()
+    {
+        // Issue 12: the progress panel ended on one elapsed time and the summary printed another, because
+        // every snapshot after the end measured the clock again.
+        var clock = new ManualClock();
+        var reports = new List<PipelineStatistics>();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = new PipelineOptions
+        {
+            TimeProvider = clock,
+            ProgressInterval = TimeSpan.FromMilliseconds(250),
+            OnProgress = s =>
+            {
+                lock (reports)
+                {
+                    reports.Add(s);
+                }
+            },
+        };
+        var run = Pipeline.From(Enumerable.Range(0, 10), options)
+            .Map(async (x, ct) =>
+            {
+                await gate.Task.WaitAsync(ct);
+                return x;
+            })
+            .Start();
+
+        await clock.WaitForTimersScheduledAsync(1);
+        for (var i = 0; i < 4; i++)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(250));
+        }
+
+        gate.SetResult();
+        var results = 0;
+        await foreach (var _ in run.WithCancellation(CancellationToken.None))
+        {
+            results++;
+        }
+
+        var final = run.GetStatistics();
+        clock.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(10, results);
+        Assert.Same(final, run.GetStatistics());
+        Assert.True(final.Completed);
+        Assert.Equal(TimeSpan.FromSeconds(1), final.Elapsed);
+        Assert.All(final.Stages, s => Assert.Equal(TimeSpan.FromSeconds(1), s.Elapsed));
+        Assert.Equal(10, final.Stages[^1].ItemsOut);
+        lock (reports)
+        {
+            Assert.Equal([250.0, 500.0, 750.0, 1000.0, 1000.0], reports.Select(r => r.Elapsed.TotalMilliseconds));
+            Assert.Same(final, reports[^1]);
+        }
+
+        await run.DisposeAsync();
+        Assert.Same(final, run.GetStatistics());
+    }
+
+    [Fact]
+    public async Task RunAsync_returns_the_snapshot_of_the_last_progress_report()
+    {
+        var clock = new ManualClock();
+        PipelineStatistics? last = null;
+        var statistics = await Pipeline.From(Enumerable.Range(0, 100), new PipelineOptions { TimeProvider = clock, OnProgress = s => last = s })
+            .Map(x => x + 1)
+            .RunAsync()
+            .WaitAsync(TestSupport.HangGuard);
+
+        Assert.Same(statistics, last);
+        Assert.True(statistics.Completed);
+    }
 }

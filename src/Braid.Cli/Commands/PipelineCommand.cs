@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using Braid.Lab.Graphs;
 using Braid.Lab.Output;
@@ -125,7 +124,6 @@ internal static class PipelineCommand
             stdout = stderr;
         }
 
-        var stopwatch = Stopwatch.StartNew();
         var options = new GraphPipelineOptions
         {
             DataFiles = files,
@@ -169,9 +167,11 @@ internal static class PipelineCommand
 
         var size = toStdout || !File.Exists(arguments.Output) ? 0 : new FileInfo(arguments.Output).Length;
         var c = CultureInfo.InvariantCulture;
-        await stdout.WriteLineAsync(string.Create(c, $"WordNet 3.1 ({arguments.Pos}): {summary.Synsets:N0} synsets in {summary.Groups:N0} groups by {(options.GroupByLexFile ? "lexicographer file" : "first letter")}, {arguments.Workers} workers per stage"));
-        await stdout.WriteLineAsync(string.Create(c, $"graph: {summary.Nodes:N0} nodes, {summary.Edges:N0} edges; largest connected component: {summary.LargestComponent:N0} nodes ({100.0 * summary.LargestComponent / Math.Max(1, summary.Nodes):F1}%)"));
-        await stdout.WriteLineAsync(string.Create(c, $"wrote {arguments.Output} ({(graphFormat == GraphFormat.GraphML ? "GraphML" : "GEXF 1.3")}, {size / 1024.0:N0} KiB) in {stopwatch.Elapsed.TotalSeconds:F2} s"));
+        await stdout.WriteLineAsync(string.Create(c, $"WordNet 3.1 ({arguments.Pos}): {Count(summary.Synsets, "synset")} in {Count(summary.Groups, "group")} by {(options.GroupByLexFile ? "lexicographer file" : "first letter")}, {Count(arguments.Workers, "worker")} per stage"));
+        await stdout.WriteLineAsync(string.Create(c, $"graph: {Count(summary.Nodes, "node")}, {Count(summary.Edges, "edge")}; largest connected component: {Count(summary.LargestComponent, "node")} ({100.0 * summary.LargestComponent / Math.Max(1, summary.Nodes):F1}%)"));
+        // Every time on the pipeline's clock; the pipeline's is the final snapshot's, the one --progress ended on.
+        var (pipeline, component, writing) = (Tenths(summary.Statistics.Elapsed), Tenths(summary.ComponentTime), Tenths(summary.WriteTime));
+        await stdout.WriteLineAsync(string.Create(c, $"wrote {arguments.Output} ({(graphFormat == GraphFormat.GraphML ? "GraphML" : "GEXF 1.3")}, {size / 1024.0:N0} KiB) in {pipeline + component + writing:F1} s: pipeline {pipeline:F1} s, largest component {component:F1} s, writing {writing:F1} s"));
         await stdout.WriteLineAsync(string.Create(c, $"{"stage",-10} {"workers",7} {"in",10} {"out",10} {"failed",7} {"busy ms",9}"));
         foreach (var stage in summary.Statistics.Stages)
         {
@@ -181,6 +181,16 @@ internal static class PipelineCommand
         return 0;
     }
 
+    /// <summary><c>1 group</c>, <c>2 groups</c>, <c>1,024 synsets</c>: every count the summary prints goes through here.</summary>
+    internal static string Count(long count, string one) =>
+        string.Create(CultureInfo.InvariantCulture, $"{count:N0} {(count == 1 ? one : one + "s")}");
+
+    /// <summary>A time as <c>--progress</c> and the summary show it (<c>3.8 s</c>), so the summary's pipeline time reads as the panel's.</summary>
+    internal static string Seconds(TimeSpan time) => string.Create(CultureInfo.InvariantCulture, $"{Tenths(time):F1} s");
+
+    // Rounded once, here: the summary's parts then add up to its total as printed.
+    private static double Tenths(TimeSpan time) => Math.Round(time.TotalSeconds, 1, MidpointRounding.AwayFromZero);
+
     // The final totals are rendered however the run ends, before its error (if any) is reported.
     private static async Task<GraphSummary> RunWithProgressAsync(GraphPipelineOptions options, string output, IAnsiConsole console, TextWriter stderr, CancellationToken cancellationToken)
     {
@@ -188,7 +198,7 @@ internal static class PipelineCommand
         GraphSummary summary;
         try
         {
-            summary = await RunAndWriteAsync(options with { OnProgress = progress.Report }, output, cancellationToken);
+            summary = await RunAndWriteAsync(options with { OnProgress = progress.Report, ProgressInterval = progress.Interval }, output, cancellationToken);
         }
         catch (Exception e)
         {

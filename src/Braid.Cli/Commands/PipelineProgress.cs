@@ -1,7 +1,6 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Runtime.ExceptionServices;
+using System.Threading.Channels;
 using Braid.Pipelines;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -13,18 +12,20 @@ namespace Braid.Cli.Commands;
 /// lines (one a second) otherwise, and in both cases the final totals once the run has ended.
 /// </summary>
 /// <remarks>
-/// Counters come from two places. <see cref="Report"/> receives the pipeline's statistics snapshots
-/// (<see cref="Braid.Lab.Graphs.GraphPipelineOptions.OnProgress"/>: every second, and once more with the final
-/// counts when the run ends); they give workers, buffers and the totals. The graph pipeline reports once
-/// a second, so between snapshots the panel reads the per-stage item counters of the
-/// <c>Braid.Pipelines</c> meter (<see cref="PipelineTelemetry"/>), which move with every transferred
-/// batch: each refresh (<see cref="RefreshInterval"/>) shows the counts of that moment. The final
-/// rendering uses the final snapshot alone.
+/// It only renders: every figure, the elapsed time included, comes from the pipeline's statistics
+/// snapshots (<see cref="PipelineOptions.OnProgress"/>), which the pipeline reports every
+/// <see cref="Interval"/> (as often as the panel is redrawn, or once a second for plain lines) and once
+/// more, with the final snapshot, when the run ends. That final snapshot is also the summary's
+/// statistics, so the panel's last time and counts are the summary's. <see cref="Report"/> runs on the
+/// pipeline's timer thread and only hands the snapshot over; the live panel is drawn on its own task.
 /// </remarks>
 internal sealed class PipelineProgress
 {
-    /// <summary>How often the live panel is redrawn.</summary>
+    /// <summary>How often the live panel is redrawn: the progress interval it asks the pipeline for.</summary>
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How often a plain line is printed.</summary>
+    public static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(1);
 
     // GraphPipeline leaves every stage's input buffer at the builder's default size.
     private static readonly int BufferCapacity = new StageOptions().Capacity;
@@ -32,38 +33,24 @@ internal sealed class PipelineProgress
     private readonly object _gate = new();
     private readonly IAnsiConsole _console;
     private readonly TextWriter _plain;
-    private readonly TimeProvider _time;
-    private readonly long _start;
     private readonly CancellationTokenSource _stop = new();
-    private readonly MeterListener? _listener;
-    private readonly ConcurrentDictionary<string, LiveCounts> _live = new(StringComparer.Ordinal);
-    private readonly List<string> _liveOrder = [];
+
+    // The newest snapshot for the live panel; an older one not drawn yet is dropped.
+    private readonly Channel<PipelineStatistics> _frames = Channel.CreateBounded<PipelineStatistics>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+
     private readonly Task _animation = Task.CompletedTask;
     private PipelineStatistics? _last;
     private Exception? _reportFailure;
     private bool _stopped;
 
-    private PipelineProgress(IAnsiConsole console, TextWriter plain, bool live, TimeProvider time)
+    private PipelineProgress(IAnsiConsole console, TextWriter plain, bool live)
     {
         _console = console;
         _plain = plain;
-        _time = time;
-        _start = time.GetTimestamp();
         IsLive = live;
         if (live)
         {
-            _listener = new MeterListener
-            {
-                InstrumentPublished = (instrument, listener) =>
-                {
-                    if (instrument.Meter.Name == PipelineTelemetry.Name)
-                    {
-                        listener.EnableMeasurementEvents(instrument, this);
-                    }
-                },
-            };
-            _listener.SetMeasurementEventCallback<long>(static (instrument, value, tags, state) => ((PipelineProgress)state!).Measure(instrument, value, tags));
-            _listener.Start();
             _animation = AnimateAsync();
         }
     }
@@ -71,12 +58,14 @@ internal sealed class PipelineProgress
     /// <summary>Whether the live panel is shown (otherwise plain lines).</summary>
     public bool IsLive { get; }
 
+    /// <summary>The progress interval to ask the pipeline for (<see cref="PipelineOptions.ProgressInterval"/>).</summary>
+    public TimeSpan Interval => IsLive ? RefreshInterval : PlainInterval;
+
     /// <summary>Whether <paramref name="console"/> can be redrawn in place: ANSI sequences on an interactive terminal (not redirected, not CI).</summary>
     public static bool CanAnimate(IAnsiConsole console) => console.Profile.Capabilities is { Ansi: true, Interactive: true };
 
     /// <summary>Starts showing progress: the live panel on <paramref name="console"/> when it <see cref="CanAnimate"/>, else plain lines on <paramref name="plain"/>.</summary>
-    public static PipelineProgress Start(IAnsiConsole console, TextWriter plain, TimeProvider? time = null) =>
-        new(console, plain, CanAnimate(console), time ?? TimeProvider.System);
+    public static PipelineProgress Start(IAnsiConsole console, TextWriter plain) => new(console, plain, CanAnimate(console));
 
     /// <summary>Takes a statistics snapshot; called by the pipeline on its timer thread, and once at the end.</summary>
     public void Report(PipelineStatistics statistics)
@@ -89,7 +78,13 @@ internal sealed class PipelineProgress
             }
 
             _last = statistics;
-            if (IsLive || statistics.Completed || _reportFailure is not null)
+            if (IsLive)
+            {
+                _frames.Writer.TryWrite(statistics);
+                return;
+            }
+
+            if (statistics.Completed || _reportFailure is not null)
             {
                 return;
             }
@@ -107,9 +102,9 @@ internal sealed class PipelineProgress
     }
 
     /// <summary>
-    /// Stops the live panel (and its timer and meter listener), then renders the final totals from the last
-    /// snapshot. <paramref name="failure"/> is how the run ended (<see langword="null"/>: done). Throws what
-    /// the display itself failed with, after rendering what it could.
+    /// Stops the live panel, then renders the final totals from the last snapshot. <paramref name="failure"/>
+    /// is how the run ended (<see langword="null"/>: done). Throws what the display itself failed with,
+    /// after rendering what it could.
     /// </summary>
     public async Task StopAsync(Exception? failure)
     {
@@ -126,7 +121,6 @@ internal sealed class PipelineProgress
         }
 
         await _stop.CancelAsync();
-        _listener?.Dispose();
         var failures = new List<Exception>();
         try
         {
@@ -183,23 +177,22 @@ internal sealed class PipelineProgress
     {
         var c = CultureInfo.InvariantCulture;
         var stages = statistics.Stages.Select(s => string.Create(c, $"{s.Name} {s.ItemsIn:N0} in {s.ItemsOut:N0} out {s.ItemsFailed:N0} failed {s.Throughput:N0}/s buffer {s.QueueDepth:N0}"));
-        return string.Create(c, $"braid pipeline: {state} {statistics.Elapsed.TotalSeconds:F1} s; ") + string.Join("; ", stages);
+        return string.Create(c, $"braid pipeline: {state} {PipelineCommand.Seconds(statistics.Elapsed)}; ") + string.Join("; ", stages);
     }
 
     /// <summary>
     /// The panel: one row per stage (name, workers, items in, out and failed, items per second since the
     /// start, input buffer fill), titled with the state and the elapsed time.
     /// </summary>
-    internal static IRenderable Panel(string state, PipelineStatistics? statistics, bool final) =>
-        Panel(state, statistics?.Elapsed ?? TimeSpan.Zero, statistics is null ? [] : [.. statistics.Stages.Select(Row.From)], final);
-
-    private static Table Panel(string state, TimeSpan elapsed, IReadOnlyList<Row> rows, bool final)
+    internal static IRenderable Panel(string state, PipelineStatistics? statistics, bool final)
     {
+        var elapsed = statistics?.Elapsed ?? TimeSpan.Zero;
+        IReadOnlyList<StageStatistics> rows = statistics?.Stages ?? [];
         var c = CultureInfo.InvariantCulture;
         var colour = state switch { "done" => "green", "running" => "blue", _ => "red" };
         var table = new Table()
             .Border(TableBorder.Simple)
-            .Title(string.Create(c, $"braid pipeline: [{colour}]{state}[/] {elapsed.TotalSeconds:F1} s"));
+            .Title(string.Create(c, $"braid pipeline: [{colour}]{state}[/] {PipelineCommand.Seconds(elapsed)}"));
         // One space of padding (the border adds one between columns): a busy run's frame fits 80 columns.
         var padding = new Padding(0, 0, 1, 0);
         table.AddColumn(new TableColumn("stage") { NoWrap = true, Padding = padding });
@@ -211,14 +204,13 @@ internal sealed class PipelineProgress
         table.AddColumn(new TableColumn("buffer") { NoWrap = true, Padding = padding });
         foreach (var row in rows)
         {
-            var rate = elapsed > TimeSpan.Zero ? row.Out / elapsed.TotalSeconds : 0;
             table.AddRow(
                 Markup.Escape(row.Name),
-                row.Workers is { } w ? string.Create(c, $"{row.ActiveWorkers}/{w}") : "",
-                string.Create(c, $"{row.In:N0}"),
-                string.Create(c, $"{row.Out:N0}"),
-                row.Failed > 0 ? string.Create(c, $"[red]{row.Failed:N0}[/]") : "0",
-                string.Create(c, $"{rate:N0}"),
+                string.Create(c, $"{row.ActiveWorkers}/{row.Workers}"),
+                string.Create(c, $"{row.ItemsIn:N0}"),
+                string.Create(c, $"{row.ItemsOut:N0}"),
+                row.ItemsFailed > 0 ? string.Create(c, $"[red]{row.ItemsFailed:N0}[/]") : "0",
+                string.Create(c, $"{row.Throughput:N0}"),
                 Buffer(row, final));
         }
 
@@ -226,17 +218,23 @@ internal sealed class PipelineProgress
         {
             table.Caption(final ? "no counters: the run ended before its first stage started" : "waiting for the first counters");
         }
+        else if (statistics is { Completed: true } && !final)
+        {
+            // The live panel between the pipeline's end and the summary: the largest component, then the file.
+            table.Caption("pipeline done; writing the output");
+        }
 
         return table;
     }
 
-    private static string Buffer(Row row, bool final)
+    private static string Buffer(StageStatistics row, bool final)
     {
-        if (row.HasInput is not true || row.Depth is not { } depth)
+        if (row.Name == "source")
         {
             return ""; // the source has no input buffer
         }
 
+        var depth = row.QueueDepth;
         var c = CultureInfo.InvariantCulture;
         if (final)
         {
@@ -253,14 +251,18 @@ internal sealed class PipelineProgress
     {
         // Let the caller start the pipeline before the first frame is drawn.
         await Task.Yield();
-        await _console.Live(LiveFrame()).AutoClear(true).StartAsync(async context =>
+        await _console.Live(Panel("running", null, final: false)).AutoClear(true).StartAsync(async context =>
         {
-            using var timer = new PeriodicTimer(RefreshInterval, _time);
+            // Drawn at once ("waiting for the first counters"), not at the first snapshot.
+            context.Refresh();
             try
             {
-                while (await timer.WaitForNextTickAsync(_stop.Token))
+                while (await _frames.Reader.WaitToReadAsync(_stop.Token))
                 {
-                    context.UpdateTarget(LiveFrame());
+                    while (_frames.Reader.TryRead(out var statistics))
+                    {
+                        context.UpdateTarget(LiveFrame(statistics));
+                    }
                 }
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
@@ -270,99 +272,7 @@ internal sealed class PipelineProgress
         });
     }
 
-    /// <summary>The live frame: the latest snapshot's stages with the meter's newer item counts.</summary>
-    internal Table LiveFrame()
-    {
-        PipelineStatistics? last;
-        lock (_gate)
-        {
-            last = _last;
-        }
-
-        var elapsed = _time.GetElapsedTime(_start);
-        List<Row> rows;
-        if (last is not null)
-        {
-            rows = [.. last.Stages.Select(s => Row.From(s).With(_live.TryGetValue(s.Name, out var counts) ? counts : null))];
-        }
-        else
-        {
-            // Before the first snapshot the meter alone knows the stages, in the order they first moved.
-            lock (_liveOrder)
-            {
-                rows = [.. _liveOrder.Select(name => new Row(name, null, 0, 0, 0, 0, null, null).With(_live[name]))];
-            }
-        }
-
-        return Panel("running", elapsed, rows, final: false);
-    }
-
-    private void Measure(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
-    {
-        foreach (var tag in tags)
-        {
-            if (tag.Key != "braid.pipeline.stage" || tag.Value is not string qualified)
-            {
-                continue;
-            }
-
-            // The tag is "pipeline/stage"; one braid process runs one pipeline.
-            var name = qualified[(qualified.LastIndexOf('/') + 1)..];
-            if (!_live.TryGetValue(name, out var counts))
-            {
-                lock (_liveOrder)
-                {
-                    if (!_live.TryGetValue(name, out counts))
-                    {
-                        counts = new LiveCounts();
-                        _live[name] = counts;
-                        _liveOrder.Add(name);
-                    }
-                }
-            }
-
-            counts.Add(instrument.Name, value);
-            return;
-        }
-    }
-
-    private sealed class LiveCounts
-    {
-        private long _in;
-        private long _out;
-        private long _failed;
-
-        public long In => Interlocked.Read(ref _in);
-
-        public long Out => Interlocked.Read(ref _out);
-
-        public long Failed => Interlocked.Read(ref _failed);
-
-        public void Add(string instrument, long value)
-        {
-            switch (instrument)
-            {
-                case "braid.pipeline.items.in":
-                    Interlocked.Add(ref _in, value);
-                    break;
-                case "braid.pipeline.items.out":
-                    Interlocked.Add(ref _out, value);
-                    break;
-                case "braid.pipeline.items.failed":
-                    Interlocked.Add(ref _failed, value);
-                    break;
-            }
-        }
-    }
-
-    private sealed record Row(string Name, int? Workers, int ActiveWorkers, long In, long Out, long Failed, long? Depth, bool? HasInput)
-    {
-        public static Row From(StageStatistics s) =>
-            new(s.Name, s.Workers, s.ActiveWorkers, s.ItemsIn, s.ItemsOut, s.ItemsFailed, s.QueueDepth, s.Name != "source");
-
-        // Both sources only grow, and each is a count the stage has reached: the larger is the newer.
-        public Row With(LiveCounts? counts) => counts is null
-            ? this
-            : this with { In = Math.Max(In, counts.In), Out = Math.Max(Out, counts.Out), Failed = Math.Max(Failed, counts.Failed) };
-    }
+    /// <summary>The live frame for <paramref name="statistics"/>: its counters and its elapsed time, nothing measured here.</summary>
+    internal static IRenderable LiveFrame(PipelineStatistics statistics) =>
+        Panel(statistics.Completed ? "done" : "running", statistics, final: false);
 }

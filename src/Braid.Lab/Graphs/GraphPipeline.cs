@@ -20,6 +20,11 @@ public static class GraphPipeline
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Workers, 1);
         var (graph, statistics) = await BuildAsync(options, cancellationToken).ConfigureAwait(false);
+        var time = options.TimeProvider;
+        var searching = time.GetTimestamp();
+        var largest = graph.LargestComponentSize();
+        var componentTime = time.GetElapsedTime(searching);
+        var writing = time.GetTimestamp();
         if (options.OutputPath is { } path)
         {
             await WriteAsync(graph, path, options.Format, cancellationToken).ConfigureAwait(false);
@@ -30,11 +35,13 @@ public static class GraphPipeline
             statistics.Stages.Single(s => s.Name == "build").ItemsOut,
             graph.NodeCount,
             graph.EdgeCount,
-            graph.LargestComponentSize(),
-            statistics);
+            largest,
+            statistics,
+            componentTime,
+            time.GetElapsedTime(writing));
     }
 
-    /// <summary>Builds the merged graph without writing it.</summary>
+    /// <summary>Builds the merged graph without writing it; the statistics are the final snapshot (the last one <see cref="GraphPipelineOptions.OnProgress"/> received).</summary>
     /// <param name="options">What to read.</param>
     /// <param name="cancellationToken">Stops every stage.</param>
     public static async Task<(LexicalGraph Graph, PipelineStatistics Statistics)> BuildAsync(GraphPipelineOptions options, CancellationToken cancellationToken = default)
@@ -49,6 +56,7 @@ public static class GraphPipeline
             Name = "wordnet-graph",
             TimeProvider = options.TimeProvider,
             OnProgress = options.OnProgress,
+            ProgressInterval = options.ProgressInterval,
         };
         var statistics = await Pipeline.From(ct => ReadAllAsync(options.DataFiles, ct), pipelineOptions)
             .GroupBy(s => options.GroupByLexFile ? s.LexFileName : FirstLetter(s), options.MaxGroupSize, maxOpenGroups: 64)

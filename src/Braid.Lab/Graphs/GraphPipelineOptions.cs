@@ -23,9 +23,16 @@ public sealed record GraphPipelineOptions
     /// <summary>Workers that build group graphs, and workers that merge them (default 4).</summary>
     public int Workers { get; init; } = 4;
 
-    /// <summary>The clock for statistics and progress (default <see cref="TimeProvider.System"/>).</summary>
+    /// <summary>The clock for statistics, progress and the summary's times (default <see cref="TimeProvider.System"/>).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
-    /// <summary>Called with live statistics every second while the pipeline runs.</summary>
+    /// <summary>
+    /// Called with a statistics snapshot every <see cref="ProgressInterval"/> while the pipeline runs, on a
+    /// timer thread, and once more with the final snapshot, which is <see cref="GraphSummary.Statistics"/>
+    /// (see <see cref="PipelineOptions.OnProgress"/>). Must be fast; its exceptions are discarded.
+    /// </summary>
     public Action<PipelineStatistics>? OnProgress { get; init; }
+
+    /// <summary>How often <see cref="OnProgress"/> is called (default 1 s, on <see cref="TimeProvider"/>); greater than zero.</summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(1);
 }

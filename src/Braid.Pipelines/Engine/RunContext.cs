@@ -23,7 +23,8 @@ internal sealed class RunContext
     private Task _completion = Task.CompletedTask;
     private ITimer? _progressTimer;
     private long _deadLetterCount;
-    private bool _completed;
+    private int _reporting;
+    private PipelineStatistics? _final;
     private Task? _stopping;
 
     public RunContext(PipelineOptions options, CancellationToken external)
@@ -171,7 +172,26 @@ internal sealed class RunContext
     {
         if (Options.OnProgress is not null)
         {
-            _progressTimer = Time.CreateTimer(static s => ((RunContext)s!).ReportProgress(), this, Options.ProgressInterval, Options.ProgressInterval);
+            _progressTimer = Time.CreateTimer(static s => ((RunContext)s!).ReportPeriodically(), this, Options.ProgressInterval, Options.ProgressInterval);
+        }
+    }
+
+    // _reporting: 0 idle, 1 a periodic report runs, 2 the final report has been made (no more ticks).
+    // A tick that comes while another report runs (a slow display) is skipped, so reports never overlap.
+    private void ReportPeriodically()
+    {
+        if (Interlocked.CompareExchange(ref _reporting, 1, 0) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            ReportProgress();
+        }
+        finally
+        {
+            Volatile.Write(ref _reporting, 0);
         }
     }
 
@@ -187,18 +207,29 @@ internal sealed class RunContext
         }
     }
 
+    /// <summary>
+    /// A snapshot of the counters now; once the run has completed, always the one final snapshot (its
+    /// <see cref="PipelineStatistics.Elapsed"/> stops at the run's end), so the last progress report,
+    /// <c>RunAsync</c>'s result and every later call agree.
+    /// </summary>
     public PipelineStatistics GetStatistics()
     {
-        var elapsed = Time.GetElapsedTime(_start);
         lock (_gate)
         {
-            return new PipelineStatistics(
-                [.. _stages.Select(s => s.Snapshot(Time, elapsed))],
-                Interlocked.Read(ref _deadLetterCount),
-                _failures.Count,
-                elapsed,
-                _completed);
+            return _final ?? Snapshot(completed: false);
         }
+    }
+
+    // Under _gate.
+    private PipelineStatistics Snapshot(bool completed)
+    {
+        var elapsed = Time.GetElapsedTime(_start);
+        return new PipelineStatistics(
+            [.. _stages.Select(s => s.Snapshot(Time, elapsed))],
+            Interlocked.Read(ref _deadLetterCount),
+            _failures.Count,
+            elapsed,
+            completed);
     }
 
     /// <summary>
@@ -250,7 +281,15 @@ internal sealed class RunContext
 
         lock (_gate)
         {
-            _completed = true;
+            _final = Snapshot(completed: true);
+        }
+
+        // The final report comes last and alone: wait out a periodic report still running (a clock whose
+        // timer disposal does not wait for its callback), then close the gate to any later tick for good.
+        var spin = default(SpinWait);
+        while (Interlocked.CompareExchange(ref _reporting, 2, 0) != 0)
+        {
+            spin.SpinOnce();
         }
 
         ReportProgress();

@@ -93,7 +93,7 @@ public sealed class GraphDeterminismTests
         return xml.Descendants(ns + "node").Single(n => (string)n.Attribute("id")! == id).Attribute("label")!.Value;
     }
 
-    private static string Fixture
+    internal static string Fixture
     {
         get
         {
