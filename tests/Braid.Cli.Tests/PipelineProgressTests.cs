@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Braid.Cli.Commands;
+using Braid.Lab.Reports;
 using Braid.Pipelines;
 using Spectre.Console;
 using Spectre.Console.Testing;
@@ -129,10 +130,10 @@ public sealed class PipelineProgressTests : IDisposable
         Assert.Equal(0, await PipelineCommand.RunAsync(new PipelineCommand.Arguments(PipelineCommandTests.Fixture, Path.Combine(_temp, "g.gexf"), 1), stdout, TextWriter.Null, CancellationToken.None));
         Assert.Contains(", 1 worker per stage", stdout.ToString(), StringComparison.Ordinal);
 
-        Assert.Equal("1 group", PipelineCommand.Count(1, "group"));
-        Assert.Equal("1 worker", PipelineCommand.Count(1, "worker"));
-        Assert.Equal("0 groups", PipelineCommand.Count(0, "group"));
-        Assert.Equal("1,024 synsets", PipelineCommand.Count(1024, "synset"));
+        Assert.Equal("1 group", Plural.Count(1, "group"));
+        Assert.Equal("1 worker", Plural.Count(1, "worker"));
+        Assert.Equal("0 groups", Plural.Count(0, "group"));
+        Assert.Equal("1,024 synsets", Plural.Count(1024, "synset"));
     }
 
     [Fact]

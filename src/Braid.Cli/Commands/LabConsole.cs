@@ -1,6 +1,7 @@
 using System.Globalization;
 using Braid.Lab;
 using Braid.Lab.Output;
+using Braid.Lab.Reports;
 using Spectre.Console;
 
 namespace Braid.Cli.Commands;
@@ -33,7 +34,7 @@ internal static class LabConsole
         }
 
         var live = showProgress && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
-        console.MarkupLine(Markup.Escape(Invariant($"braid lab: {options.Workload.Name} workload, {options.Tasks} tasks, models {string.Join(", ", options.Models)}")));
+        console.MarkupLine(Markup.Escape(Invariant($"braid lab: {options.Workload.Name} workload, {Plural.Count(options.Tasks, "task")}, models {string.Join(", ", options.Models)}")));
         LabResults results;
         if (live)
         {
@@ -125,7 +126,7 @@ internal static class LabConsole
             }
         }
 
-        var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(Invariant($"{results.Workload}: {results.Tasks} tasks, {results.ProcessorCount} cores")));
+        var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(Invariant($"{results.Workload}: {Plural.Count(results.Tasks, "task")}, {Plural.Count(results.ProcessorCount, "core")}")));
         foreach (var i in shown)
         {
             table.AddColumn(new TableColumn(all[i].Header) { Alignment = i == 0 ? Justify.Left : Justify.Right, NoWrap = true });

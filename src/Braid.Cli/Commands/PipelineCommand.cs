@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Braid.Lab.Graphs;
 using Braid.Lab.Output;
+using Braid.Lab.Reports;
 using Braid.Pipelines;
 using Spectre.Console;
 
@@ -167,8 +168,8 @@ internal static class PipelineCommand
 
         var size = toStdout || !File.Exists(arguments.Output) ? 0 : new FileInfo(arguments.Output).Length;
         var c = CultureInfo.InvariantCulture;
-        await stdout.WriteLineAsync(string.Create(c, $"WordNet 3.1 ({arguments.Pos}): {Count(summary.Synsets, "synset")} in {Count(summary.Groups, "group")} by {(options.GroupByLexFile ? "lexicographer file" : "first letter")}, {Count(arguments.Workers, "worker")} per stage"));
-        await stdout.WriteLineAsync(string.Create(c, $"graph: {Count(summary.Nodes, "node")}, {Count(summary.Edges, "edge")}; largest connected component: {Count(summary.LargestComponent, "node")} ({100.0 * summary.LargestComponent / Math.Max(1, summary.Nodes):F1}%)"));
+        await stdout.WriteLineAsync(string.Create(c, $"WordNet 3.1 ({arguments.Pos}): {Plural.Count(summary.Synsets, "synset")} in {Plural.Count(summary.Groups, "group")} by {(options.GroupByLexFile ? "lexicographer file" : "first letter")}, {Plural.Count(arguments.Workers, "worker")} per stage"));
+        await stdout.WriteLineAsync(string.Create(c, $"graph: {Plural.Count(summary.Nodes, "node")}, {Plural.Count(summary.Edges, "edge")}; largest connected component: {Plural.Count(summary.LargestComponent, "node")} ({100.0 * summary.LargestComponent / Math.Max(1, summary.Nodes):F1}%)"));
         // Every time on the pipeline's clock; the pipeline's is the final snapshot's, the one --progress ended on.
         var (pipeline, component, writing) = (Tenths(summary.Statistics.Elapsed), Tenths(summary.ComponentTime), Tenths(summary.WriteTime));
         await stdout.WriteLineAsync(string.Create(c, $"wrote {arguments.Output} ({(graphFormat == GraphFormat.GraphML ? "GraphML" : "GEXF 1.3")}, {size / 1024.0:N0} KiB) in {pipeline + component + writing:F1} s: pipeline {pipeline:F1} s, largest component {component:F1} s, writing {writing:F1} s"));
@@ -180,10 +181,6 @@ internal static class PipelineCommand
 
         return 0;
     }
-
-    /// <summary><c>1 group</c>, <c>2 groups</c>, <c>1,024 synsets</c>: every count the summary prints goes through here.</summary>
-    internal static string Count(long count, string one) =>
-        string.Create(CultureInfo.InvariantCulture, $"{count:N0} {(count == 1 ? one : one + "s")}");
 
     /// <summary>A time as <c>--progress</c> and the summary show it (<c>3.8 s</c>), so the summary's pipeline time reads as the panel's.</summary>
     internal static string Seconds(TimeSpan time) => string.Create(CultureInfo.InvariantCulture, $"{Tenths(time):F1} s");

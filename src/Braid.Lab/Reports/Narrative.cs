@@ -13,8 +13,8 @@ internal static class Narrative
         if (results.Cancelled)
         {
             var skipped = results.Models.Count == 0 ? "before any model ran" : cancelled is null
-                ? F($"after {done.Count} completed {Plural(done.Count, "model", "models")}")
-                : F($"during {cancelled.Model}, which ran {cancelled.TasksOk + cancelled.TasksFailed} of {results.Tasks} tasks ({cancelled.TasksOk} ok, {cancelled.TasksFailed} failed; {cancelled.TasksNotRun} never started, counted neither)");
+                ? F($"after {done.Count} completed {OneOrMany(done.Count, "model", "models")}")
+                : F($"during {cancelled.Model}, which ran {cancelled.TasksOk + cancelled.TasksFailed} of {Plural.Count(results.Tasks, "task")} ({cancelled.TasksOk} ok, {cancelled.TasksFailed} failed; {cancelled.TasksNotRun} never started, counted neither)");
             lines.Add(F($"The run was cancelled {skipped}; the models after it did not run."));
         }
 
@@ -28,9 +28,9 @@ internal static class Narrative
         var fastest = done.MinBy(m => m.WallMs)!;
         var slowest = done.MaxBy(m => m.WallMs)!;
         lines.Add(sequential is not null && fastest != sequential
-            ? F($"The {fastest.Model} model finished {results.Tasks} {results.Workload} tasks in {Ms(fastest.WallMs)}, {sequential.WallMs / fastest.WallMs:0.#}x faster than running them one after another ({Ms(sequential.WallMs)}).")
+            ? F($"The {fastest.Model} model finished {Plural.Count(results.Tasks, results.Workload + " task")} in {Ms(fastest.WallMs)}, {sequential.WallMs / fastest.WallMs:0.#}x faster than running them one after another ({Ms(sequential.WallMs)}).")
             : done.Count == 1
-                ? F($"The {fastest.Model} model finished {results.Tasks} {results.Workload} tasks in {Ms(fastest.WallMs)}.")
+                ? F($"The {fastest.Model} model finished {Plural.Count(results.Tasks, results.Workload + " task")} in {Ms(fastest.WallMs)}.")
                 : F($"The fastest model was {fastest.Model} ({Ms(fastest.WallMs)}); the slowest was {slowest.Model} ({Ms(slowest.WallMs)})."));
 
         if (results.Workload is "io" or "mixed" && results.LatencyMs > 0)
@@ -44,7 +44,7 @@ internal static class Narrative
         var asyncModel = done.FirstOrDefault(m => m.Model == LabCatalog.Async.Name);
         if (threads is not null && asyncModel is not null)
         {
-            lines.Add(F($"One thread per task peaked at {threads.PeakThreads} threads and {Mb(threads.PeakRssBytes)} of memory; async ran the same tasks with at most {asyncModel.PeakThreads} threads and {Mb(asyncModel.PeakRssBytes)}."));
+            lines.Add(F($"One thread per task peaked at {Plural.Count(threads.PeakThreads, "thread")} and {Mb(threads.PeakRssBytes)} of memory; async ran the same tasks with at most {Plural.Count(asyncModel.PeakThreads, "thread")} and {Mb(asyncModel.PeakRssBytes)}."));
         }
 
         var pool = done.FirstOrDefault(m => m.Model == LabCatalog.Pool.Name);
@@ -55,7 +55,7 @@ internal static class Narrative
             var lesson = results.Workload is "db"
                 ? "every task in flight holds a blocked thread, and async does no better here: Microsoft.Data.Sqlite's async calls complete synchronously, so they block too"
                 : "every task in flight holds a blocked thread, where an awaited HTTP request holds none (the store's SQLite writer still blocks its one thread)";
-            lines.Add(F($"The thread pool with blocking I/O, {results.Concurrency} tasks at a time, reached {sequential.WallMs / pool.WallMs:0.#}x with a peak of {pool.PeakThreads} threads: {lesson}."));
+            lines.Add(F($"The thread pool with blocking I/O, {Plural.Count(results.Concurrency, "task")} at a time, reached {sequential.WallMs / pool.WallMs:0.#}x with a peak of {Plural.Count(pool.PeakThreads, "thread")}: {lesson}."));
         }
 
         var processes = done.FirstOrDefault(m => m.Model == LabCatalog.Processes.Name);
@@ -78,8 +78,8 @@ internal static class Narrative
             var failed = failures[0];
             var died = failed.Workers.Where(w => w.Error is not null).Select(w => w.Error).ToList();
             lines.Add(died.Count > 0
-                ? F($"{failed.TasksFailed} of {results.Tasks} tasks failed under {failed.Model} because {Plural(died.Count, "a worker", "workers")} died: {string.Join("; ", died)}.")
-                : F($"{failed.TasksFailed} of {results.Tasks} tasks failed under {failed.Model}{(results.FailureRate > 0 ? F($" (failure rate {results.FailureRate:0.##})") : "")}; each failure was reported per task and none stopped the run."));
+                ? F($"{failed.TasksFailed} of {Plural.Count(results.Tasks, "task")} failed under {failed.Model} because {OneOrMany(died.Count, "a worker", "workers")} died: {string.Join("; ", died)}.")
+                : F($"{failed.TasksFailed} of {Plural.Count(results.Tasks, "task")} failed under {failed.Model}{(results.FailureRate > 0 ? F($" (failure rate {results.FailureRate:0.##})") : "")}; each failure was reported per task and none stopped the run."));
         }
 
         lines.Add(results.ResultsAgree
@@ -102,9 +102,10 @@ internal static class Narrative
         var startup = started.Count > 0 ? started.Average(w => w.StartupMs) : 0;
         var blocks = workers.Select(w => w.TasksGiven).Distinct().Order().ToList();
         var block = blocks.Count == 1 ? F($"{blocks[0]}") : F($"{blocks[0]} to {blocks[^1]}");
-        var text = F($"The {workers.Count} worker {Plural(workers.Count, "process", "processes")} each ran {block} tasks one after another with blocking I/O, so the model took {Ms(processes.WallMs)}");
+        var who = workers.Count == 1 ? "The one worker process ran" : F($"The {workers.Count} worker processes each ran");
+        var text = F($"{who} {block} {OneOrMany(blocks[^1], "task", "tasks")} one after another with blocking I/O, so the model took {Ms(processes.WallMs)}");
         text += results.Workload is "io" or "mixed" && results.LatencyMs > 0
-            ? F($": each worker waited for its requests in turn, at most {workers.Count} at a time.")
+            ? workers.Count == 1 ? ": it waited for its requests one at a time." : F($": each worker waited for its requests in turn, at most {workers.Count} at a time.")
             : ".";
         if (started.Count > 0)
         {
@@ -128,7 +129,7 @@ internal static class Narrative
         return text;
     }
 
-    private static string Plural(int count, string one, string many) => count == 1 ? one : many;
+    private static string OneOrMany(int count, string one, string many) => count == 1 ? one : many;
 
     internal static string Ms(double ms) => ms >= 1000 ? F($"{ms / 1000:0.00} s") : F($"{ms:0.0} ms");
 

@@ -107,6 +107,26 @@ public sealed class FindingsGoldenTests
         Narrative.Explain(results));
     }
 
+    [Fact]
+    public void A_count_of_one_is_singular()
+    {
+        ModelResult One(ModelResult model) => model with { TasksOk = 1 };
+        var threads = One(Threads(60)) with { PeakThreads = 1 };
+        var pool = One(Pool(55)) with { PeakThreads = 1 };
+        var processes = One(Processes(80, 20)) with { Workers = [Processes(80, 20).Workers[0] with { TasksGiven = 1, TasksReturned = 1 }] };
+        var results = Results("io", [One(Seq(100)), threads, processes, One(Async(50, 1)), pool]) with { Tasks = 1, Concurrency = 1, Workers = 1 };
+        Assert.Equal(
+        [
+            "The async model finished 1 io task in 50.0 ms, 2x faster than running them one after another (100.0 ms).",
+            "Measured in units of one request's latency (50 ms): sequential 2x, threads 1.2x, processes 1.6x, async 1x, pool 1.1x. Waiting for I/O costs nothing but time, so overlapping the waits is what pays.",
+            "One thread per task peaked at 1 thread and 118.0 MB of memory; async ran the same tasks with at most 1 thread and 122.0 MB.",
+            "The thread pool with blocking I/O, 1 task at a time, reached 1.8x with a peak of 1 thread: every task in flight holds a blocked thread, where an awaited HTTP request holds none (the store's SQLite writer still blocks its one thread).",
+            "The one worker process ran 1 task one after another with blocking I/O, so the model took 80.0 ms: it waited for its requests one at a time. Starting a worker took 20 ms on average (25% of the wall time). Together they held 233.0 MB at peak.",
+            "All 5 completed models produced the same results (digest 0123456789abcdef).",
+        ],
+        Narrative.Explain(results));
+    }
+
     private static LabResults Results(string workload, IReadOnlyList<ModelResult> models) => new()
     {
         StartedAt = DateTimeOffset.UnixEpoch,
