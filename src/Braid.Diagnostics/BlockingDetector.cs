@@ -93,12 +93,20 @@ public sealed class BlockingDetector : IDisposable, IAsyncDisposable
 
     internal static BlockingDetector StartWithAdjustments(BlockingDetectorOptions options, Action<int, int> onAdjustment) => new(options, onAdjustment);
 
+    // Payload fields are typed by the event manifest: ints, doubles, and pointer-sized ids (IntPtr,
+    // UInt64), which Convert.ChangeType refuses.
     private static T Payload<T>(EventWrittenEventArgs e, string name)
     {
         var index = e.PayloadNames?.IndexOf(name) ?? -1;
-        return index >= 0 && e.Payload is { } payload && index < payload.Count && payload[index] is { } value
-            ? (T)Convert.ChangeType(value, typeof(T), CultureInfo.InvariantCulture)
-            : default!;
+        object? value = index >= 0 && e.Payload is { } payload && index < payload.Count ? payload[index] : null;
+        value = value switch
+        {
+            nint pointer => (long)pointer,
+            nuint pointer => unchecked((long)(ulong)pointer),
+            ulong big => unchecked((long)big),
+            _ => value,
+        };
+        return value is null ? default! : (T)Convert.ChangeType(value, typeof(T), CultureInfo.InvariantCulture);
     }
 
     private void OnEvent(EventWrittenEventArgs e)
