@@ -21,19 +21,23 @@ public sealed class BlockingDetector : IDisposable, IAsyncDisposable
 {
     private const int SynchronousWait = 1;
     private const int MonitorWaitSource = 1;
+    private const string AmbiguousApi = "Task.Result/Wait";
 
     private readonly BlockingDetectorOptions _options;
     private readonly TimeProvider _time;
     private readonly object _gate = new();
     private readonly Dictionary<string, SiteTotals> _sites = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _apiByCaller = new(StringComparer.Ordinal);
     private readonly Dictionary<(long Thread, int Task), (string Site, long Start)> _taskWaits = [];
     private readonly Dictionary<long, string> _contentions = [];
     private readonly Dictionary<long, DateTime> _handleWaits = [];
     private readonly RuntimeEventListener _listener;
+    private readonly bool _poolThreadsOnly;
     private int _disposed;
 
     private BlockingDetector(BlockingDetectorOptions options, Action<int, int>? onAdjustment)
     {
+        _poolThreadsOnly = onAdjustment is not null;
         _options = options;
         _time = options.TimeProvider;
         OnAdjustment = onAdjustment;
@@ -91,6 +95,7 @@ public sealed class BlockingDetector : IDisposable, IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>A starvation monitor's detector: it also hears the pool's thread adjustments, and skips task waits off the pool.</summary>
     internal static BlockingDetector StartWithAdjustments(BlockingDetectorOptions options, Action<int, int> onAdjustment) => new(options, onAdjustment);
 
     // Payload fields are typed by the event manifest: ints, doubles, and pointer-sized ids (IntPtr,
@@ -145,11 +150,40 @@ public sealed class BlockingDetector : IDisposable, IAsyncDisposable
     // Raised on the blocking thread just before it blocks: its stack names the caller.
     private void OnTaskWaitBegin(EventWrittenEventArgs e)
     {
+        if (_poolThreadsOnly && !Thread.CurrentThread.IsThreadPoolThread)
+        {
+            // A starvation monitor's detector: a wait off the pool (Main blocking on the async entry
+            // point) holds no pool thread.
+            return;
+        }
+
         var taskId = Payload<int>(e, "TaskID");
         var (api, caller, stack) = CallSiteNamer.Describe(new StackTrace(fNeedFileInfo: false));
-        var site = $"{api} called from {caller}";
+        string site;
         lock (_gate)
         {
+            // A site is its calling method. Once the JIT inlines the public entry point (Result, Wait)
+            // into a hot caller only the task's internal wait is left on the stack: the API seen on
+            // the caller's earlier, complete stacks names it then.
+            if (api is null)
+            {
+                api = _apiByCaller.GetValueOrDefault(caller, AmbiguousApi);
+            }
+            else
+            {
+                _apiByCaller.TryAdd(caller, api);
+            }
+
+            site = $"{_apiByCaller.GetValueOrDefault(caller, api)} called from {caller}";
+            if (!_sites.ContainsKey(site) && _sites.Remove($"{AmbiguousApi} called from {caller}", out var earlier))
+            {
+                _sites[site] = earlier;
+                foreach (var (key, wait) in _taskWaits.Where(w => w.Value.Site == $"{AmbiguousApi} called from {caller}").ToList())
+                {
+                    _taskWaits[key] = (site, wait.Start);
+                }
+            }
+
             _taskWaits[(e.OSThreadId, taskId)] = (site, _time.GetTimestamp());
             Count(BlockingKind.SyncOverAsync, site);
         }

@@ -11,7 +11,11 @@ internal static class CallSiteNamer
 {
     private static readonly Assembly Self = typeof(CallSiteNamer).Assembly;
 
-    public static (string Api, string Caller, string Stack) Describe(StackTrace trace)
+    /// <summary>
+    /// The blocking API (<see langword="null"/> when the JIT inlined every public frame of it, leaving only
+    /// the task's internal wait), the calling method, and the whole stack.
+    /// </summary>
+    public static (string? Api, string Caller, string Stack) Describe(StackTrace trace)
     {
         string? api = null;
         foreach (var frame in trace.GetFrames())
@@ -29,10 +33,10 @@ internal static class CallSiteNamer
                 continue;
             }
 
-            return (api ?? "blocking wait", MethodName(method), trace.ToString());
+            return (api, MethodName(method), trace.ToString());
         }
 
-        return (api ?? "blocking wait", "(framework code)", trace.ToString());
+        return (api, "(framework code)", trace.ToString());
     }
 
     /// <summary>"Type.Method" for a method, seeing through async state machines, lambdas and local functions.</summary>
@@ -79,7 +83,7 @@ internal static class CallSiteNamer
             || ns.StartsWith("Microsoft.", StringComparison.Ordinal) || ns.StartsWith("Internal.", StringComparison.Ordinal);
     }
 
-    private static string ApiName(MethodBase method)
+    private static string? ApiName(MethodBase method)
     {
         var name = method.Name.StartsWith("get_", StringComparison.Ordinal) ? method.Name[4..] : method.Name;
         var type = method.DeclaringType is { } declaring ? TypeName(declaring) : string.Empty;
@@ -88,7 +92,7 @@ internal static class CallSiteNamer
         return (type, name) switch
         {
             ("Task", "GetResultCore") => "Task.Result",
-            ("Task", _) when name.StartsWith("InternalWait", StringComparison.Ordinal) => "Task.Wait",
+            ("Task", _) when name.StartsWith("InternalWait", StringComparison.Ordinal) => null,
             _ => type.Length > 0 ? $"{type}.{name}" : name,
         };
     }

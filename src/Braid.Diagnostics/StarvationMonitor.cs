@@ -55,6 +55,7 @@ public sealed class StarvationMonitor : IDisposable, IAsyncDisposable
                 TimeProvider = _time,
             },
             OnAdjustment);
+        Observe(_gauges.Read());
         _timer = _time.CreateTimer(static m => ((StarvationMonitor)m!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         Arm();
     }
@@ -84,6 +85,11 @@ public sealed class StarvationMonitor : IDisposable, IAsyncDisposable
     {
         var now = _time.GetTimestamp();
         var sites = Blocking.GetCallSites();
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            Observe(_gauges.Read());
+        }
+
         lock (_gate)
         {
             var starvedFor = _starvedFor;
@@ -188,9 +194,7 @@ public sealed class StarvationMonitor : IDisposable, IAsyncDisposable
 
             _samples.Enqueue(sample);
             _worstLag = lag > _worstLag ? lag : _worstLag;
-            _maxQueue = Math.Max(_maxQueue, queue);
-            _minThreads = Math.Min(_minThreads, threads);
-            _maxThreads = Math.Max(_maxThreads, threads);
+            ObserveLocked(queue, threads);
             var starved = lag >= _options.LagThreshold;
             _starvedFor += starved ? lag : TimeSpan.Zero;
             firstStarved = starved && _starvedReported == 0;
@@ -206,8 +210,11 @@ public sealed class StarvationMonitor : IDisposable, IAsyncDisposable
         Arm();
     }
 
+    // The runtime raises its adjustments on its own event thread, not a pool thread: while the pool
+    // starves and the heartbeat waits, they are when the queue and the thread count are read.
     private void OnAdjustment(int reason, int newTarget)
     {
+        Observe(_gauges.Read());
         lock (_gate)
         {
             var added = _lastTarget < 0 ? 1 : newTarget - _lastTarget;
@@ -226,6 +233,21 @@ public sealed class StarvationMonitor : IDisposable, IAsyncDisposable
                 _addedForBlocking += added;
             }
         }
+    }
+
+    private void Observe((long QueueLength, long ThreadCount) gauges)
+    {
+        lock (_gate)
+        {
+            ObserveLocked(gauges.QueueLength, gauges.ThreadCount);
+        }
+    }
+
+    private void ObserveLocked(long queue, long threads)
+    {
+        _maxQueue = Math.Max(_maxQueue, queue);
+        _minThreads = Math.Min(_minThreads, threads);
+        _maxThreads = Math.Max(_maxThreads, threads);
     }
 
     private static void Notify<T>(Action<T>? callback, T value)

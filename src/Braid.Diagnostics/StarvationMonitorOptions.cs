@@ -18,7 +18,12 @@ public sealed class StarvationMonitorOptions
     /// <summary>How many heartbeats <see cref="StarvationReport.Samples"/> keeps, the latest (default 1200).</summary>
     public int MaxSamples { get; init; } = 1200;
 
-    /// <summary>The blocking detector's settings; its <see cref="BlockingDetectorOptions.TimeProvider"/> is replaced by <see cref="TimeProvider"/>.</summary>
+    /// <summary>
+    /// The blocking detector's settings; its <see cref="BlockingDetectorOptions.TimeProvider"/> is
+    /// replaced by <see cref="TimeProvider"/>. The monitor's detector skips sync-over-async waits off the
+    /// thread pool (they hold no pool thread); contention and wait handles come without the thread's
+    /// kind and are all kept.
+    /// </summary>
     public BlockingDetectorOptions Blocking { get; init; } = new();
 
     /// <summary>

@@ -106,6 +106,34 @@ public sealed class StarvationTests
         Assert.DoesNotContain(report.CallSites, s => s.Name.Contains("StarvationTests", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_wait_off_the_pool_is_not_blamed_for_starvation()
+    {
+        var gate = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var monitor = StarvationMonitor.Start();
+
+        // A detector of its own sees the wait on the same thread, before the thread blocks.
+        using var everywhere = BlockingDetector.Start(new BlockingDetectorOptions
+        {
+            OnBlocked = e =>
+            {
+                if (e.CallingMethod == "StarvationTests.LookUpOrder")
+                {
+                    seen.TrySetResult();
+                }
+            },
+        });
+
+        var thread = Guard.StartThread(() => LookUpOrder(gate.Task, 1));
+        await seen.Task.WaitAsync(Guard.Timeout);
+        gate.SetResult(1);
+        Guard.Join(thread);
+
+        Assert.Contains(everywhere.GetCallSites(), s => s.Name == "Task.Result called from StarvationTests.LookUpOrder");
+        Assert.DoesNotContain(monitor.Verdict().CallSites, s => s.Name.Contains("StarvationTests", StringComparison.Ordinal));
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static int LookUpOrder(Task database, int id) => LookUpOrderAsync(database, id).Result;
 
