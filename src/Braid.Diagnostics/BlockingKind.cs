@@ -14,8 +14,8 @@ public enum BlockingKind
     SyncOverAsync,
 
     /// <summary>
-    /// A thread waited to enter a contended lock (<c>lock</c>, <c>Monitor.Enter</c>,
-    /// <c>System.Threading.Lock</c>). Seen from the runtime's event thread: the waiting thread, the lock
+    /// A thread waited to enter a contended lock (<c>lock</c>, <c>Monitor.Enter</c>). Seen from the
+    /// runtime's event thread: the waiting thread, the lock
     /// and its owner are known, the calling method is not.
     /// </summary>
     MonitorContention,
