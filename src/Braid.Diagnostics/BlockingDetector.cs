@@ -23,6 +23,7 @@ public sealed class BlockingDetector : IDisposable, IAsyncDisposable
     private const int MonitorWaitSource = 1;
     private const string AmbiguousApi = "Task.Result/Wait";
 
+
     private readonly BlockingDetectorOptions _options;
     private readonly TimeProvider _time;
     private readonly object _gate = new();
@@ -31,6 +32,7 @@ public sealed class BlockingDetector : IDisposable, IAsyncDisposable
     private readonly Dictionary<(long Thread, int Task), (string Site, long Start)> _taskWaits = [];
     private readonly Dictionary<long, string> _contentions = [];
     private readonly Dictionary<long, DateTime> _handleWaits = [];
+    private readonly Dictionary<long, (DateTime Begin, DateTime? End)> _lastTaskWait = [];
     private readonly RuntimeEventListener _listener;
     private readonly bool _poolThreadsOnly;
     private int _disposed;
@@ -150,6 +152,14 @@ public sealed class BlockingDetector : IDisposable, IAsyncDisposable
     // Raised on the blocking thread just before it blocks: its stack names the caller.
     private void OnTaskWaitBegin(EventWrittenEventArgs e)
     {
+        if (_options.IncludeWaitHandles)
+        {
+            lock (_gate)
+            {
+                _lastTaskWait[e.OSThreadId] = (e.TimeStamp, null);
+            }
+        }
+
         if (_poolThreadsOnly && !Thread.CurrentThread.IsThreadPoolThread)
         {
             // A starvation monitor's detector: a wait off the pool (Main blocking on the async entry
@@ -203,6 +213,11 @@ public sealed class BlockingDetector : IDisposable, IAsyncDisposable
         var key = (e.OSThreadId, Payload<int>(e, "TaskID"));
         lock (_gate)
         {
+            if (_lastTaskWait.TryGetValue(e.OSThreadId, out var span) && span.End is null)
+            {
+                _lastTaskWait[e.OSThreadId] = (span.Begin, e.TimeStamp);
+            }
+
             if (_taskWaits.Remove(key, out var wait))
             {
                 _sites[wait.Site].Time += _time.GetElapsedTime(wait.Start);
@@ -244,8 +259,12 @@ public sealed class BlockingDetector : IDisposable, IAsyncDisposable
     {
         lock (_gate)
         {
-            // Task waits block in Monitor.Wait: that time is already the sync-over-async site's.
-            if (Payload<int>(e, "WaitSource") == MonitorWaitSource && _taskWaits.Keys.Any(k => k.Thread == e.OSThreadId))
+            // A task wait blocks in Monitor.Wait, whose event arrives later, from the dispatch thread,
+            // maybe after the task wait has ended: its time is the sync-over-async site's already.
+            if (Payload<int>(e, "WaitSource") == MonitorWaitSource
+                && _lastTaskWait.TryGetValue(e.OSThreadId, out var span)
+                && e.TimeStamp >= span.Begin
+                && (span.End is not { } end || e.TimeStamp <= end))
             {
                 return;
             }

@@ -92,7 +92,8 @@ internal sealed class RuntimeEventListener : EventListener
     {
         if (source.Name == TplSourceName)
         {
-            EnableEvents(source, EventLevel.Informational, TasksKeyword);
+            // TaskWaitEnd, which times a synchronous wait, is a verbose event; TaskWaitBegin is informational.
+            EnableEvents(source, EventLevel.Verbose, TasksKeyword);
         }
         else
         {

@@ -102,7 +102,9 @@ public sealed class StarvationMonitor : IDisposable, IAsyncDisposable
                 starvedFor += waiting >= _options.LagThreshold ? waiting : TimeSpan.Zero;
             }
 
-            var starved = worst >= _options.LagThreshold || _addedForStarvation > 0;
+            // The heartbeat alone decides: the runtime's adjustment events are process-wide and arrive late,
+            // so an injection caused before this monitor started may be heard after.
+            var starved = worst >= _options.LagThreshold;
             var observed = _time.GetElapsedTime(_startedAt, now);
             var minThreads = _minThreads == long.MaxValue ? 0 : _minThreads;
             return new StarvationReport

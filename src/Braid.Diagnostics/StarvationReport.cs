@@ -10,7 +10,7 @@ public sealed class StarvationReport
     {
     }
 
-    /// <summary>Whether a heartbeat was at least the lag threshold late, or the runtime added threads because the pool made no progress.</summary>
+    /// <summary>Whether a heartbeat was at least the lag threshold late (a heartbeat still waiting counts).</summary>
     public required bool Starved { get; init; }
 
     /// <summary>The summed lateness of the heartbeats that were at least the threshold late, including one still waiting.</summary>

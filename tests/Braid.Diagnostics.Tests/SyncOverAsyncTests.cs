@@ -94,10 +94,12 @@ public sealed class SyncOverAsyncTests
         gate.SetResult(42);
         Guard.Join(thread);
 
+        // The wait has ended (TaskWaitEnd, raised on the thread before it returned): its time no longer grows.
         var site = Assert.Single(detector.GetCallSites(), s => s.Name == "Task.Result called from SyncOverAsyncTests.BlockOn");
         Assert.Equal(BlockingKind.SyncOverAsync, site.Kind);
         Assert.Equal(1, site.Count);
         Assert.True(site.BlockedTime > TimeSpan.Zero);
+        Assert.Equal(site.BlockedTime, Assert.Single(detector.GetCallSites(), s => s.Name == site.Name).BlockedTime);
     }
 
     [Fact]

@@ -1,8 +1,6 @@
-using Braid.Time;
-
 namespace Braid.Diagnostics.Tests;
 
-/// <summary>The verdict's wording and the heartbeat's arithmetic, on virtual time and made-up figures.</summary>
+/// <summary>The verdict's wording and the heartbeat's arithmetic, on a manual clock and made-up figures.</summary>
 public sealed class VerdictTests
 {
     [Fact]
@@ -48,7 +46,7 @@ public sealed class VerdictTests
     [Fact]
     public async Task A_heartbeat_late_on_the_monitors_clock_is_starvation()
     {
-        var clock = new VirtualClock();
+        var clock = new ManualTimeProvider();
         var beat = new TaskCompletionSource<StarvationSample>(TaskCreationOptions.RunContinuationsAsynchronously);
         var starved = new TaskCompletionSource<StarvationReport>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var monitor = StarvationMonitor.Start(new StarvationMonitorOptions
@@ -61,7 +59,8 @@ public sealed class VerdictTests
         });
 
         // The timer was due at 50 ms; nothing ran it until 1.05 s: the heartbeat is a second late.
-        clock.Advance(TimeSpan.FromMilliseconds(1050));
+        clock.Set(TimeSpan.FromMilliseconds(1050));
+        clock.FireArmedTimers();
         var sample = await beat.Task.WaitAsync(Guard.Timeout);
         var report = await starved.Task.WaitAsync(Guard.Timeout);
 
@@ -76,7 +75,7 @@ public sealed class VerdictTests
     [Fact]
     public async Task A_heartbeat_on_time_is_not_starvation()
     {
-        var clock = new VirtualClock();
+        var clock = new ManualTimeProvider();
         var beat = new TaskCompletionSource<StarvationSample>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var monitor = StarvationMonitor.Start(new StarvationMonitorOptions
         {
@@ -85,7 +84,8 @@ public sealed class VerdictTests
             OnHeartbeat = s => beat.TrySetResult(s),
         });
 
-        clock.Advance(TimeSpan.FromMilliseconds(50));
+        clock.Set(TimeSpan.FromMilliseconds(50));
+        clock.FireArmedTimers();
         var sample = await beat.Task.WaitAsync(Guard.Timeout);
         var report = monitor.Verdict();
 
