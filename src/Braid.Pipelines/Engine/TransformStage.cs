@@ -21,7 +21,7 @@ internal sealed class TransformStage<TIn, TOut>
     private readonly StageCounters _counters;
     private readonly Link<TIn> _input;
     private readonly Link<TOut> _output;
-    private readonly Sequencer? _sequencer;
+    private readonly Sequencer<TOut>? _sequencer;
     private readonly Dispatcher<TIn>? _dispatcher;
     private readonly TokenBucket? _rate;
     private readonly RetryPolicy? _retry;
@@ -45,7 +45,7 @@ internal sealed class TransformStage<TIn, TOut>
         _counters = counters;
         _input = input;
         _output = output;
-        _sequencer = options.Ordered && options.Workers > 1 ? new Sequencer() : null;
+        _sequencer = options.Ordered && options.Workers > 1 ? new Sequencer<TOut>() : null;
         _dispatcher = options.Workers > 1 ? new Dispatcher<TIn>(input, options.Workers) : null;
         _rate = options.RateLimit is { } limit ? new TokenBucket(limit, run.Time) : null;
         _retry = options.Retry;
@@ -71,8 +71,11 @@ internal sealed class TransformStage<TIn, TOut>
         if (_dispatcher is not null)
         {
             // Several workers: chunks come from the dispatcher; each chunk's output is sent when the
-            // chunk is done, on its turn when the stage is ordered.
+            // chunk is done. When the stage is ordered, a chunk finished out of turn is deposited with the
+            // sequencer (the turn holder writes it) unless this worker's previous deposit is still
+            // unwritten: then the worker waits for its turn, which bounds the reorder window.
             var finishedOne = false;
+            var deposited = -1L;
             while (true)
             {
                 var chunk = await _dispatcher.TakeAsync(finishedOne, ct).ConfigureAwait(_capture);
@@ -86,13 +89,40 @@ internal sealed class TransformStage<TIn, TOut>
                 var start = time.GetTimestamp();
                 var holdsTurn = await ProcessAsync(chunk.Segment, outbox, number, ct).ConfigureAwait(_capture);
                 _counters.AddBusy(time.GetTimestamp() - start);
-                if (_sequencer is not null && !holdsTurn)
+                if (_sequencer is null)
                 {
-                    await _sequencer.WaitTurnAsync(number, ct).ConfigureAwait(_capture);
+                    await outbox.FlushAsync(ct).ConfigureAwait(_capture);
+                    continue;
                 }
 
-                await outbox.FlushAsync(ct).ConfigureAwait(_capture);
-                _sequencer?.EndTurn(number);
+                if (holdsTurn)
+                {
+                    await outbox.FlushAsync(ct).ConfigureAwait(_capture);
+                }
+                else if (_sequencer.Turn > deposited)
+                {
+                    var output = outbox.Take();
+                    if (_sequencer.TryDeposit(number, output))
+                    {
+                        deposited = number;
+                        continue;
+                    }
+
+                    // Refused: it is this chunk's turn already.
+                    await outbox.SendAsync(output, ct).ConfigureAwait(_capture);
+                }
+                else
+                {
+                    // The previous deposit is still unwritten: the window is full.
+                    await _sequencer.WaitTurnAsync(number, ct).ConfigureAwait(_capture);
+                    await outbox.FlushAsync(ct).ConfigureAwait(_capture);
+                }
+
+                while (_sequencer.EndTurn(number, out var next))
+                {
+                    number++;
+                    await outbox.SendAsync(next, ct).ConfigureAwait(_capture);
+                }
             }
 
             return;
@@ -158,7 +188,7 @@ internal sealed class TransformStage<TIn, TOut>
                                 result = outcome.Value!;
                             }
 
-                            if (outbox.Add(result))
+                            if (outbox.Add(result) && SendsNow(number, holdsTurn, i, count))
                             {
                                 holdsTurn = await SendAsync(outbox, number, holdsTurn, ct).ConfigureAwait(_capture);
                             }
@@ -215,7 +245,7 @@ internal sealed class TransformStage<TIn, TOut>
                                 result = outcome.Value!;
                             }
 
-                            if (outbox.Add(result))
+                            if (outbox.Add(result) && SendsNow(number, holdsTurn, i, count))
                             {
                                 holdsTurn = await SendAsync(outbox, number, holdsTurn, ct).ConfigureAwait(_capture);
                             }
@@ -236,7 +266,7 @@ internal sealed class TransformStage<TIn, TOut>
                                 keep = outcome.Ok && outcome.Keep;
                             }
 
-                            if (keep && outbox.Add(Unsafe.As<TIn, TOut>(ref item)))
+                            if (keep && outbox.Add(Unsafe.As<TIn, TOut>(ref item)) && SendsNow(number, holdsTurn, i, count))
                             {
                                 holdsTurn = await SendAsync(outbox, number, holdsTurn, ct).ConfigureAwait(_capture);
                             }
@@ -367,6 +397,14 @@ internal sealed class TransformStage<TIn, TOut>
             _run.Fail(_counters.Name, callFailure);
         }
     }
+
+    /// <summary>
+    /// Whether a full outbox is sent at once. In an ordered stage (<paramref name="number"/> ≥ 0) a
+    /// worker that does not hold the turn keeps the output of its chunk's last item, which fills the
+    /// outbox at most (a map or a filter gives at most one result per item): the chunk is then done, and
+    /// its output goes to the sequencer instead of waiting for the turn here.
+    /// </summary>
+    private static bool SendsNow(long number, bool holdsTurn, int index, int count) => number < 0 || holdsTurn || index < count - 1;
 
     private async ValueTask<bool> SendAsync(Outbox<TOut> outbox, long number, bool holdsTurn, CancellationToken ct)
     {
