@@ -4,8 +4,7 @@ namespace Braid.Pipelines.Tests;
 
 /// <summary>
 /// How stages hand batches to each other (issue 11): a writer blocked on a full link is woken with
-/// hysteresis, the workers of an ordered stage do not wait for each other in lock step, and a stage
-/// with several workers shares a batch only when its work is worth a wake-up.
+/// hysteresis, and the workers of an ordered stage do not wait for each other in lock step.
 /// </summary>
 public sealed class HandOffTests
 {
@@ -111,79 +110,6 @@ public sealed class HandOffTests
             .CollectAsync();
 
         Assert.Equal(Enumerable.Range(0, 5000).Where(x => x % 3 != 0).Select(x => x * 2), results);
-    }
-
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task A_batch_is_split_over_idle_workers_unless_its_work_is_too_small_to_share(bool tiny)
-    {
-        var link = new Link<int>(LinkSpec.For(capacity: 64, batch: 4, singleReader: true), singleWriter: true);
-        var dispatcher = new Dispatcher<int>(link, workers: 2);
-        if (tiny)
-        {
-            dispatcher.Report(ticks: 4, items: 4); // far below a hand-off's worth
-        }
-        else
-        {
-            dispatcher.Report(ticks: Dispatcher<int>.MinChunkTicks * 4, items: 4);
-        }
-
-        // Both workers idle: the first leads and waits on the empty input, the second waits to be handed a chunk.
-        var first = dispatcher.TakeAsync(finishedOne: false, keepsLead: false, CancellationToken.None).AsTask();
-        var second = dispatcher.TakeAsync(finishedOne: false, keepsLead: false, CancellationToken.None).AsTask();
-        Assert.False(first.IsCompleted);
-        Assert.False(second.IsCompleted);
-
-        await link.WriteAsync(Items(0, 4), CancellationToken.None);
-        var a = await first.WaitAsync(TestSupport.HangGuard);
-        if (tiny)
-        {
-            // One chunk of the whole batch; the leader keeps the lead (its input is dry), the other sleeps on.
-            Assert.Equal(4, a.Segment.Count);
-            Assert.True(a.KeepsLead);
-            Assert.False(second.IsCompleted);
-        }
-        else
-        {
-            var b = await second.WaitAsync(TestSupport.HangGuard);
-            Assert.Equal((2, 2), (a.Segment.Count, b.Segment.Count));
-            Assert.Equal((0L, 1L), (a.Number, b.Number));
-            Assert.False(a.KeepsLead);
-        }
-    }
-
-    [Fact]
-    public async Task A_leader_that_kept_the_lead_passes_it_on_when_the_input_backs_up()
-    {
-        var link = new Link<int>(LinkSpec.For(capacity: 64, batch: 4, singleReader: true), singleWriter: true);
-        var dispatcher = new Dispatcher<int>(link, workers: 2);
-        dispatcher.Report(ticks: 4, items: 4);
-        await link.WriteAsync(Items(0, 4), CancellationToken.None);
-        var a = await dispatcher.TakeAsync(finishedOne: false, keepsLead: false, CancellationToken.None);
-        Assert.True(a.KeepsLead);
-        var follower = dispatcher.TakeAsync(finishedOne: false, keepsLead: false, CancellationToken.None).AsTask();
-
-        // The stage fell behind: two batches wait. The leader takes one and wakes the follower for the other.
-        await link.WriteAsync(Items(4, 4), CancellationToken.None);
-        await link.WriteAsync(Items(8, 4), CancellationToken.None);
-        var next = await dispatcher.TakeAsync(finishedOne: true, keepsLead: true, CancellationToken.None);
-        Assert.False(next.KeepsLead);
-        Assert.Equal((4, 1L), (next.Segment.Items[0], next.Number));
-
-        var handed = await follower.WaitAsync(TestSupport.HangGuard);
-        Assert.Equal((8, 2L), (handed.Segment.Items[0], handed.Number));
-    }
-
-    private static Segment<int> Items(int start, int count)
-    {
-        var items = Segment<int>.Rent(count);
-        for (var i = 0; i < count; i++)
-        {
-            items[i] = start + i;
-        }
-
-        return new Segment<int>(items, count);
     }
 
     private static Segment<int> One(int value)

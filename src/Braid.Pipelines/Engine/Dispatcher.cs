@@ -9,20 +9,8 @@ namespace Braid.Pipelines.Engine;
 /// and passes the lead on. So a batch of a few slow items is spread over every worker, while busy
 /// workers still receive whole batches. Chunks are numbered in input order for ordered output.
 /// </summary>
-/// <remarks>
-/// Handing a chunk or the lead to a parked worker is a wake-up, which costs microseconds. So the
-/// dispatcher adapts to the work's measured cost (<see cref="Report"/>, real time: it decides only
-/// which worker runs a chunk, never what is computed or its order): a batch is split only into chunks
-/// of at least <see cref="MinChunkTicks"/> of work, and a leader whose batch is below that and whose
-/// input has run dry keeps the lead instead of waking a follower to wait on an empty input. When the
-/// work per item is tiny, a stage of N workers then runs like one worker (the others stay parked)
-/// instead of paying a wake-up per batch; when the stage falls behind its input, the lead passes again.
-/// </remarks>
 internal sealed class Dispatcher<T>
 {
-    /// <summary>About two wake-ups' worth of work: a chunk smaller than this is not worth a hand-off.</summary>
-    internal static readonly long MinChunkTicks = Stopwatch.Frequency / 50_000;
-
     private readonly object _gate = new();
     private readonly Link<T> _input;
     private readonly int _workers;
@@ -33,27 +21,18 @@ internal sealed class Dispatcher<T>
     private int _busy;
     private long _next;
 
-    // The measured work per item, in Stopwatch ticks × 16 (a running average); -1 until measured.
-    private long _ticksPerItem16 = -1;
-
     public Dispatcher(Link<T> input, int workers)
     {
         _input = input;
         _workers = workers;
     }
 
-    /// <summary>
-    /// A chunk of input and its number; <see cref="Ok"/> is false at the end of the input. <see cref="KeepsLead"/>
-    /// says the taker still leads: it must pass it back to <see cref="TakeAsync"/>.
-    /// </summary>
-    public readonly record struct Chunk(bool Ok, bool Lead, Segment<T> Segment, long Number, bool KeepsLead = false);
+    /// <summary>A chunk of input and its number; <see cref="Ok"/> is false at the end of the input.</summary>
+    public readonly record struct Chunk(bool Ok, bool Lead, Segment<T> Segment, long Number);
 
-    /// <summary>
-    /// Takes the next chunk. <paramref name="finishedOne"/> says the caller has finished the chunk it
-    /// had; <paramref name="keepsLead"/> that this chunk came with <see cref="Chunk.KeepsLead"/>.
-    /// </summary>
+    /// <summary>Takes the next chunk. <paramref name="finishedOne"/> says the caller has finished the chunk it had.</summary>
     /// <remarks>On a dedicated worker thread (an AsyncLoop) the hand-off's bookkeeping stays on it (design rule 104).</remarks>
-    public async ValueTask<Chunk> TakeAsync(bool finishedOne, bool keepsLead, CancellationToken ct)
+    public async ValueTask<Chunk> TakeAsync(bool finishedOne, CancellationToken ct)
     {
         TaskCompletionSource<Chunk>? wait = null;
         lock (_gate)
@@ -63,20 +42,17 @@ internal sealed class Dispatcher<T>
                 _busy--;
             }
 
-            if (keepsLead)
-            {
-                // Still the leader: it queued no chunks when it kept the lead, and nobody else leads.
-                Debug.Assert(_leading && _ready.Count == 0, "A leader that kept the lead queued no chunks.");
-            }
-            else if (_ready.TryDequeue(out var ready))
+            if (_ready.TryDequeue(out var ready))
             {
                 return ready;
             }
-            else if (_ended)
+
+            if (_ended)
             {
                 return default;
             }
-            else if (_leading)
+
+            if (_leading)
             {
                 wait = new TaskCompletionSource<Chunk>(TaskCreationOptions.RunContinuationsAsynchronously);
                 _waiting.Enqueue(wait);
@@ -97,20 +73,6 @@ internal sealed class Dispatcher<T>
         }
 
         return await LeadAsync(ct).ConfigureAwait(LoopContext.IsCurrent);
-    }
-
-    /// <summary>Records that a worker took <paramref name="ticks"/> (Stopwatch) for a chunk of <paramref name="items"/> items.</summary>
-    public void Report(long ticks, int items)
-    {
-        if (items <= 0)
-        {
-            return;
-        }
-
-        // A racy running average is enough: it only steers the hand-offs.
-        var sample = ticks * 16 / items;
-        var old = Volatile.Read(ref _ticksPerItem16);
-        Volatile.Write(ref _ticksPerItem16, old < 0 ? sample : ((old * 3) + sample) / 4);
     }
 
     private async ValueTask<Chunk> LeadAsync(CancellationToken ct)
@@ -146,9 +108,7 @@ internal sealed class Dispatcher<T>
         lock (_gate)
         {
             var idle = Math.Max(1, _workers - _busy);
-            var perItem16 = Volatile.Read(ref _ticksPerItem16);
-            var work = perItem16 < 0 ? long.MaxValue : segment.Count * perItem16 / 16;
-            var chunks = (int)Math.Min(Math.Min(segment.Count, idle), Math.Max(1, work / MinChunkTicks));
+            var chunks = Math.Min(segment.Count, idle);
             var number = _next;
             _next += chunks;
             _busy += chunks;
@@ -174,15 +134,8 @@ internal sealed class Dispatcher<T>
             }
 
             Debug.Assert(offset == segment.Count, "The chunks cover the batch exactly.");
-            // Keep the lead when the batch is too small to share and nothing more is waiting upstream:
-            // a follower woken now would only park again on the empty input.
-            var keepLead = chunks == 1 && work < MinChunkTicks && reader.Count == 0;
-            mine = new Chunk(true, false, new Segment<T>(segment.Items, firstCount), number, keepLead);
-            nextLeader = null;
-            if (!keepLead)
-            {
-                _leading = _waiting.TryDequeue(out nextLeader);
-            }
+            mine = new Chunk(true, false, new Segment<T>(segment.Items, firstCount), number);
+            _leading = _waiting.TryDequeue(out nextLeader);
         }
 
         if (handoffs is not null)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
@@ -76,24 +75,19 @@ internal sealed class TransformStage<TIn, TOut>
             // sequencer (the turn holder writes it) unless this worker's previous deposit is still
             // unwritten: then the worker waits for its turn, which bounds the reorder window.
             var finishedOne = false;
-            var keepsLead = false;
             var deposited = -1L;
             while (true)
             {
-                var chunk = await _dispatcher.TakeAsync(finishedOne, keepsLead, ct).ConfigureAwait(_capture);
+                var chunk = await _dispatcher.TakeAsync(finishedOne, ct).ConfigureAwait(_capture);
                 if (!chunk.Ok)
                 {
                     break;
                 }
 
                 finishedOne = true;
-                keepsLead = chunk.KeepsLead;
                 var number = _sequencer is null ? -1 : chunk.Number;
                 var start = time.GetTimestamp();
-                var cpuStart = Stopwatch.GetTimestamp();
-                var items = chunk.Segment.Count;
                 var holdsTurn = await ProcessAsync(chunk.Segment, outbox, number, ct).ConfigureAwait(_capture);
-                _dispatcher.Report(Stopwatch.GetTimestamp() - cpuStart, items);
                 _counters.AddBusy(time.GetTimestamp() - start);
                 if (_sequencer is null)
                 {
