@@ -159,6 +159,39 @@ internal sealed class TransformStage<TIn, TOut>
         _counters.AddIn(count);
         try
         {
+            if (_kind == TransformKind.Map && _rate is null)
+            {
+                // The common case, a synchronous map without a rate limit, runs in a plain loop
+                // (MapRun) whose locals stay in registers; this method only sends full outboxes and
+                // recovers failed items.
+                var next = 0;
+                while (true)
+                {
+                    var stop = MapRun(items, ref next, count, outbox, ct, out var failure);
+                    if (stop == MapStop.SegmentDone)
+                    {
+                        break;
+                    }
+
+                    if (stop == MapStop.Failed)
+                    {
+                        var outcome = await RecoverAsync(items[next], failure!, ct).ConfigureAwait(_capture);
+                        next++;
+                        if (!outcome.Ok || !outbox.Add(outcome.Value!))
+                        {
+                            continue;
+                        }
+                    }
+
+                    if (SendsNow(number, holdsTurn, next - 1, count))
+                    {
+                        holdsTurn = await SendAsync(outbox, number, holdsTurn, ct).ConfigureAwait(_capture);
+                    }
+                }
+
+                return holdsTurn;
+            }
+
             for (var i = 0; i < count; i++)
             {
                 ct.ThrowIfCancellationRequested();
@@ -399,6 +432,41 @@ internal sealed class TransformStage<TIn, TOut>
     }
 
     /// <summary>
+    /// Maps items from <paramref name="next"/> on into the outbox until the segment is done, the outbox
+    /// is full (<paramref name="next"/> is then past the item that filled it) or the function throws
+    /// (<paramref name="next"/> is then the failed item). Never waits.
+    /// </summary>
+    private MapStop MapRun(TIn[] items, ref int next, int count, Outbox<TOut> outbox, CancellationToken ct, out Exception? failure)
+    {
+        var map = _map!;
+        failure = null;
+        for (var i = next; i < count; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            TOut result;
+            try
+            {
+                result = map(items[i]);
+            }
+            catch (Exception ex) when (!_run.IsStopping(ex))
+            {
+                next = i;
+                failure = ex;
+                return MapStop.Failed;
+            }
+
+            if (outbox.Add(result))
+            {
+                next = i + 1;
+                return MapStop.OutboxFull;
+            }
+        }
+
+        next = count;
+        return MapStop.SegmentDone;
+    }
+
+    /// <summary>
     /// Whether a full outbox is sent at once. In an ordered stage (<paramref name="number"/> ≥ 0) a
     /// worker that does not hold the turn keeps the output of its chunk's last item, which fills the
     /// outbox at most (a map or a filter gives at most one result per item): the chunk is then done, and
@@ -476,6 +544,13 @@ internal sealed class TransformStage<TIn, TOut>
 
         ExceptionDispatchInfo.Throw(failure);
         return default;
+    }
+
+    private enum MapStop
+    {
+        SegmentDone,
+        OutboxFull,
+        Failed,
     }
 
     private readonly record struct Outcome(bool Ok, TOut? Value, bool Keep, List<TOut>? Many);
