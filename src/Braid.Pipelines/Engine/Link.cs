@@ -97,8 +97,12 @@ internal sealed class Link<T> : LinkBase
             Interlocked.MemoryBarrier();
             if (Channel.Reader.Count <= Spec.LowWater)
             {
+                // There is room after all (or the channel was completed, which the channel's own write
+                // reports as it always did); a writer that took the room first only makes this one wait
+                // for a single slot, as before.
                 WakeWriters();
-                continue;
+                await Writer.WriteAsync(segment, cancellationToken).ConfigureAwait(LoopContext.IsCurrent);
+                return;
             }
 
             await room.WaitAsync(cancellationToken).ConfigureAwait(LoopContext.IsCurrent);
