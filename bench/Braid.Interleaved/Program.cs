@@ -9,6 +9,7 @@ using Braid.Interleaved.Cases;
 //   dotnet run -c Release --project bench/Braid.Interleaved -- [--filter TEXT] [--rounds N] [--warmups N] [--collect] [--list]
 var cases = new List<BenchCase>();
 cases.AddRange(TaskGroupCases.All());
+cases.AddRange(PipelineCases.All());
 
 string? filter = null;
 int rounds = 11, warmups = 2;

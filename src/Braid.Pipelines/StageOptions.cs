@@ -28,8 +28,9 @@ public sealed record StageOptions
 
     /// <summary>
     /// Whether the stage's output keeps the order of its input (default <see langword="true"/>).
-    /// With several workers, a worker that finishes early waits for its turn; the reorder window is
-    /// one batch per worker. Unordered output lets every worker write as soon as it is done.
+    /// With several workers, a worker that finishes early leaves its output to be written on its turn
+    /// and goes on; the reorder window is two batches per worker. Unordered output lets every worker
+    /// write as soon as it is done.
     /// </summary>
     public bool Ordered { get; init; } = true;
 

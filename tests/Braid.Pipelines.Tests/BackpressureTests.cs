@@ -13,11 +13,13 @@ public sealed class BackpressureTests
         const int total = 3000;
 
         // The bound, from the configuration: each buffer (rounded up to whole transfers), each worker's
-        // chunk being processed plus its output transfer, the chunks a multi-worker stage has split off
+        // chunk being processed plus its output transfer (plus, in an ordered stage with several workers,
+        // one output transfer deposited for its turn), the chunks a multi-worker stage has split off
         // for workers about to ask (less than one transfer), the source's pending transfer and the one
         // the consumer is reading from.
         static long Buffer(int capacity, int size) => (long)size * ((capacity + size - 1) / size);
-        static long Workers(int workers, int input, int output) => (workers * (long)(input + output)) + (workers > 1 ? input : 0);
+        long Workers(int workers, int input, int output) =>
+            (workers * (long)(input + output + (ordered && workers > 1 ? output : 0))) + (workers > 1 ? input : 0);
         var in1 = Math.Min(capacity1, batch);
         var in2 = Math.Min(capacity2, batch);
         var output = Math.Min(outputCapacity, batch);

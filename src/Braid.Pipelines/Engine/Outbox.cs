@@ -30,7 +30,11 @@ internal sealed class Outbox<T>
     }
 
     /// <summary>Sends the buffered items downstream, waiting for room when the link is full. Completes synchronously when there is room.</summary>
-    public ValueTask FlushAsync(CancellationToken cancellationToken)
+    public ValueTask FlushAsync(CancellationToken cancellationToken) =>
+        _count == 0 ? default : SendAsync(Take(), cancellationToken);
+
+    /// <summary>Takes the buffered items out of the outbox, unsent and uncounted (<c>Items</c> is null when it is empty).</summary>
+    public Segment<T> Take()
     {
         if (_count == 0)
         {
@@ -40,8 +44,22 @@ internal sealed class Outbox<T>
         var segment = new Segment<T>(_buffer!, _count);
         _buffer = null;
         _count = 0;
+        return segment;
+    }
+
+    /// <summary>
+    /// Sends <paramref name="segment"/> (this outbox's, or another worker's of the same stage) downstream
+    /// and counts it; an empty segment is skipped. Completes synchronously when there is room.
+    /// </summary>
+    public ValueTask SendAsync(Segment<T> segment, CancellationToken cancellationToken)
+    {
+        if (segment.Count == 0)
+        {
+            return default;
+        }
+
         _counters.AddOut(segment.Count);
         _link.Enqueued(segment.Count);
-        return _link.Writer.TryWrite(segment) ? default : _link.Writer.WriteAsync(segment, cancellationToken);
+        return _link.WriteAsync(segment, cancellationToken);
     }
 }

@@ -21,7 +21,7 @@ internal sealed class TransformStage<TIn, TOut>
     private readonly StageCounters _counters;
     private readonly Link<TIn> _input;
     private readonly Link<TOut> _output;
-    private readonly Sequencer? _sequencer;
+    private readonly Sequencer<TOut>? _sequencer;
     private readonly Dispatcher<TIn>? _dispatcher;
     private readonly TokenBucket? _rate;
     private readonly RetryPolicy? _retry;
@@ -45,7 +45,7 @@ internal sealed class TransformStage<TIn, TOut>
         _counters = counters;
         _input = input;
         _output = output;
-        _sequencer = options.Ordered && options.Workers > 1 ? new Sequencer() : null;
+        _sequencer = options.Ordered && options.Workers > 1 ? new Sequencer<TOut>() : null;
         _dispatcher = options.Workers > 1 ? new Dispatcher<TIn>(input, options.Workers) : null;
         _rate = options.RateLimit is { } limit ? new TokenBucket(limit, run.Time) : null;
         _retry = options.Retry;
@@ -71,8 +71,11 @@ internal sealed class TransformStage<TIn, TOut>
         if (_dispatcher is not null)
         {
             // Several workers: chunks come from the dispatcher; each chunk's output is sent when the
-            // chunk is done, on its turn when the stage is ordered.
+            // chunk is done. When the stage is ordered, a chunk finished out of turn is deposited with the
+            // sequencer (the turn holder writes it) unless this worker's previous deposit is still
+            // unwritten: then the worker waits for its turn, which bounds the reorder window.
             var finishedOne = false;
+            var deposited = -1L;
             while (true)
             {
                 var chunk = await _dispatcher.TakeAsync(finishedOne, ct).ConfigureAwait(_capture);
@@ -86,13 +89,40 @@ internal sealed class TransformStage<TIn, TOut>
                 var start = time.GetTimestamp();
                 var holdsTurn = await ProcessAsync(chunk.Segment, outbox, number, ct).ConfigureAwait(_capture);
                 _counters.AddBusy(time.GetTimestamp() - start);
-                if (_sequencer is not null && !holdsTurn)
+                if (_sequencer is null)
                 {
-                    await _sequencer.WaitTurnAsync(number, ct).ConfigureAwait(_capture);
+                    await outbox.FlushAsync(ct).ConfigureAwait(_capture);
+                    continue;
                 }
 
-                await outbox.FlushAsync(ct).ConfigureAwait(_capture);
-                _sequencer?.EndTurn(number);
+                if (holdsTurn)
+                {
+                    await outbox.FlushAsync(ct).ConfigureAwait(_capture);
+                }
+                else if (_sequencer.Turn > deposited)
+                {
+                    var output = outbox.Take();
+                    if (_sequencer.TryDeposit(number, output))
+                    {
+                        deposited = number;
+                        continue;
+                    }
+
+                    // Refused: it is this chunk's turn already.
+                    await outbox.SendAsync(output, ct).ConfigureAwait(_capture);
+                }
+                else
+                {
+                    // The previous deposit is still unwritten: the window is full.
+                    await _sequencer.WaitTurnAsync(number, ct).ConfigureAwait(_capture);
+                    await outbox.FlushAsync(ct).ConfigureAwait(_capture);
+                }
+
+                while (_sequencer.EndTurn(number, out var next))
+                {
+                    number++;
+                    await outbox.SendAsync(next, ct).ConfigureAwait(_capture);
+                }
             }
 
             return;
@@ -129,6 +159,39 @@ internal sealed class TransformStage<TIn, TOut>
         _counters.AddIn(count);
         try
         {
+            if (_kind == TransformKind.Map && _rate is null)
+            {
+                // The common case, a synchronous map without a rate limit, runs in a plain loop
+                // (MapRun) whose locals stay in registers; this method only sends full outboxes and
+                // recovers failed items.
+                var next = 0;
+                while (true)
+                {
+                    var stop = MapRun(items, ref next, count, outbox, ct, out var failure);
+                    if (stop == MapStop.SegmentDone)
+                    {
+                        break;
+                    }
+
+                    if (stop == MapStop.Failed)
+                    {
+                        var outcome = await RecoverAsync(items[next], failure!, ct).ConfigureAwait(_capture);
+                        next++;
+                        if (!outcome.Ok || !outbox.Add(outcome.Value!))
+                        {
+                            continue;
+                        }
+                    }
+
+                    if (SendsNow(number, holdsTurn, next - 1, count))
+                    {
+                        holdsTurn = await SendAsync(outbox, number, holdsTurn, ct).ConfigureAwait(_capture);
+                    }
+                }
+
+                return holdsTurn;
+            }
+
             for (var i = 0; i < count; i++)
             {
                 ct.ThrowIfCancellationRequested();
@@ -158,7 +221,7 @@ internal sealed class TransformStage<TIn, TOut>
                                 result = outcome.Value!;
                             }
 
-                            if (outbox.Add(result))
+                            if (outbox.Add(result) && SendsNow(number, holdsTurn, i, count))
                             {
                                 holdsTurn = await SendAsync(outbox, number, holdsTurn, ct).ConfigureAwait(_capture);
                             }
@@ -215,7 +278,7 @@ internal sealed class TransformStage<TIn, TOut>
                                 result = outcome.Value!;
                             }
 
-                            if (outbox.Add(result))
+                            if (outbox.Add(result) && SendsNow(number, holdsTurn, i, count))
                             {
                                 holdsTurn = await SendAsync(outbox, number, holdsTurn, ct).ConfigureAwait(_capture);
                             }
@@ -236,7 +299,7 @@ internal sealed class TransformStage<TIn, TOut>
                                 keep = outcome.Ok && outcome.Keep;
                             }
 
-                            if (keep && outbox.Add(Unsafe.As<TIn, TOut>(ref item)))
+                            if (keep && outbox.Add(Unsafe.As<TIn, TOut>(ref item)) && SendsNow(number, holdsTurn, i, count))
                             {
                                 holdsTurn = await SendAsync(outbox, number, holdsTurn, ct).ConfigureAwait(_capture);
                             }
@@ -368,6 +431,49 @@ internal sealed class TransformStage<TIn, TOut>
         }
     }
 
+    /// <summary>
+    /// Maps items from <paramref name="next"/> on into the outbox until the segment is done, the outbox
+    /// is full (<paramref name="next"/> is then past the item that filled it) or the function throws
+    /// (<paramref name="next"/> is then the failed item). Never waits.
+    /// </summary>
+    private MapStop MapRun(TIn[] items, ref int next, int count, Outbox<TOut> outbox, CancellationToken ct, out Exception? failure)
+    {
+        var map = _map!;
+        failure = null;
+        for (var i = next; i < count; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            TOut result;
+            try
+            {
+                result = map(items[i]);
+            }
+            catch (Exception ex) when (!_run.IsStopping(ex))
+            {
+                next = i;
+                failure = ex;
+                return MapStop.Failed;
+            }
+
+            if (outbox.Add(result))
+            {
+                next = i + 1;
+                return MapStop.OutboxFull;
+            }
+        }
+
+        next = count;
+        return MapStop.SegmentDone;
+    }
+
+    /// <summary>
+    /// Whether a full outbox is sent at once. In an ordered stage (<paramref name="number"/> ≥ 0) a
+    /// worker that does not hold the turn keeps the output of its chunk's last item, which fills the
+    /// outbox at most (a map or a filter gives at most one result per item): the chunk is then done, and
+    /// its output goes to the sequencer instead of waiting for the turn here.
+    /// </summary>
+    private static bool SendsNow(long number, bool holdsTurn, int index, int count) => number < 0 || holdsTurn || index < count - 1;
+
     private async ValueTask<bool> SendAsync(Outbox<TOut> outbox, long number, bool holdsTurn, CancellationToken ct)
     {
         if (number >= 0 && !holdsTurn)
@@ -438,6 +544,13 @@ internal sealed class TransformStage<TIn, TOut>
 
         ExceptionDispatchInfo.Throw(failure);
         return default;
+    }
+
+    private enum MapStop
+    {
+        SegmentDone,
+        OutboxFull,
+        Failed,
     }
 
     private readonly record struct Outcome(bool Ok, TOut? Value, bool Keep, List<TOut>? Many);
