@@ -12,7 +12,7 @@ cases.AddRange(TaskGroupCases.All());
 cases.AddRange(PipelineCases.All());
 
 string? filter = null;
-int rounds = 11, warmups = 2;
+int rounds = 11, warmups = 5; // Five warm-ups: the tiered JIT was still compiling pipeline code seconds into a process.
 var collect = false;
 var list = false;
 for (var i = 0; i < args.Length; i++)
