@@ -30,7 +30,7 @@ public sealed class ContextSwitchRealClockSample : ISample
     {
         var clock = TimeProvider.System;
         var (count, elapsed, steps) = await ContextSwitchSample.RunOnLoopAsync(clock, () => SleepAsync(clock), cancellationToken);
-        await output.WriteLineAsync($"{count} tasks, each sleeping 1 us (real clock), gathered on AsyncLoop: {elapsed.TotalMilliseconds:F0} ms ({steps} steps)");
+        await output.WriteLineAsync($"{count} tasks, each sleeping 1 us (real clock), {ContextSwitchSample.Gathering} on AsyncLoop: {elapsed.TotalMilliseconds:F0} ms ({steps} steps)");
         return 0;
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Braid.Loop;
+using Braid.Structured;
 using Braid.Time;
 
 namespace Braid.Samples.Paradigms;
@@ -28,18 +29,24 @@ public sealed class ContextSwitchSample : ISample
     {
         var clock = new VirtualClock { AutoJump = true };
         var (count, elapsed, steps) = await RunOnLoopAsync(clock, () => SleepAsync(clock), cancellationToken);
-        await output.WriteLineAsync($"{count} tasks, each sleeping 1 us (virtual), gathered on AsyncLoop + VirtualClock: {elapsed.TotalMilliseconds:F0} ms ({steps} steps)");
+        await output.WriteLineAsync($"{count} tasks, each sleeping 1 us (virtual), {Gathering} on AsyncLoop + VirtualClock: {elapsed.TotalMilliseconds:F0} ms ({steps} steps)");
         return 0;
     }
 
+    /// <summary>How the tasks are joined, for the printed line: <c>BRAID_GATHER=group</c> or not.</summary>
+    internal static string Gathering => Environment.GetEnvironmentVariable("BRAID_GATHER") == "group" ? "in a TaskGroup" : "gathered";
+
     /// <summary>
     /// Runs <c>BRAID_TASKS</c> (default 100,000) calls of <paramref name="sleep"/> gathered with
-    /// <see cref="Task.WhenAll(Task[])"/> on an <see cref="AsyncLoop"/> on its own thread, with
-    /// <paramref name="clock"/> as the loop's time; returns the count, the loop's run time and its steps.
+    /// <see cref="Task.WhenAll(Task[])"/> (asyncio's <c>gather</c>), or as the children of a
+    /// <see cref="TaskGroup"/> (Trio's nursery) when <c>BRAID_GATHER=group</c>, on an
+    /// <see cref="AsyncLoop"/> on its own thread, with <paramref name="clock"/> as the loop's time;
+    /// returns the count, the loop's run time and its steps.
     /// </summary>
     internal static Task<(int Count, TimeSpan Elapsed, long Steps)> RunOnLoopAsync(TimeProvider clock, Func<Task> sleep, CancellationToken cancellationToken)
     {
         var count = int.TryParse(Environment.GetEnvironmentVariable("BRAID_TASKS"), out var n) && n > 0 ? n : 100_000;
+        var inGroup = Gathering != "gathered";
 
         // The loop runs on its own thread: the sample host's Main is already async.
         return Task.Factory.StartNew(
@@ -49,13 +56,30 @@ public sealed class ContextSwitchSample : ISample
                 var stats = AsyncLoop.Run(
                     async () =>
                     {
-                        var tasks = new Task[count];
-                        for (var i = 0; i < count; i++)
+                        if (inGroup)
                         {
-                            tasks[i] = sleep();
+                            Func<CancellationToken, Task> child = _ => sleep();
+                            await TaskGroup.RunAsync(group =>
+                            {
+                                for (var i = 0; i < count; i++)
+                                {
+                                    group.Start(child);
+                                }
+
+                                return Task.CompletedTask;
+                            });
+                        }
+                        else
+                        {
+                            var tasks = new Task[count];
+                            for (var i = 0; i < count; i++)
+                            {
+                                tasks[i] = sleep();
+                            }
+
+                            await Task.WhenAll(tasks);
                         }
 
-                        await Task.WhenAll(tasks);
                         return AsyncLoop.Current!.GetStatistics();
                     },
                     new AsyncLoopOptions { TimeProvider = clock });
