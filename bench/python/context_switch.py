@@ -1,11 +1,13 @@
-"""The context-switch test: 100,000 coroutines gathered, each sleeping 1 microsecond.
+"""The context-switch test on the real clock: 100,000 coroutines gathered, each sleeping 1 microsecond.
 
-Run with the machine's python3, under /usr/bin/time for the peak memory:
+asyncio arms a real timer for each sleep. Braid's like-for-like counterpart is the
+`context-switch-real-clock` sample (AsyncLoop on the system clock, a real 1 us timer per task); the
+virtual-clock pair is context_switch_trio.py (Trio + MockClock) against the `context-switch` sample
+(AsyncLoop + VirtualClock). Run with the system interpreter, under /usr/bin/time for the peak memory:
 
-    /usr/bin/time -v python3 bench/python/context_switch.py
+    /usr/bin/time -f "wall %e s user %U sys %S rss %M KB" /usr/bin/python3 bench/python/context_switch.py
 
-Braid's counterpart is the `context-switch` sample (AsyncLoop + VirtualClock) and the
-ContextSwitchBenchmarks class; bench/README.md has the figures side by side.
+bench/README.md ("Context-switch pairs") has the figures side by side.
 """
 
 import asyncio

@@ -10,9 +10,9 @@ namespace Braid.Structured;
 /// <remarks>
 /// <para>The public way to be told that a task finished takes a delegate (64 bytes), and a delegate
 /// alone cannot say which of the tasks it is registered on has finished. So the callback, which runs
-/// once for each child that finishes, scans the eight slots and claims (by compare-and-swap) every
+/// once for each child that finishes, scans the slots and claims (by compare-and-swap) the first
 /// finished child not yet claimed. Each child is accounted exactly once: by its own callback or by
-/// a sibling's that ran after it finished. A callback that finds nothing left does nothing.</para>
+/// a sibling's that ran after it finished (whose own child is then claimed by the next callback).</para>
 /// <para>Off a loop the callback runs inline where the child finishes, so a child is accounted when
 /// it ends; two children of one batch that finish at the same moment on two threads are accounted in
 /// slot order. On an <see cref="Braid.Loop.AsyncLoop"/> callbacks are posted as steps, and a later
@@ -51,12 +51,23 @@ internal sealed class ChildBatch
 
     private void OnAnyCompleted()
     {
-        for (var i = 0; i < Capacity; i++)
+        // Claims one finished child, the first in slot order. A callback runs once per child, after
+        // that child finished, and each claims exactly one: so whenever a callback has not claimed yet,
+        // at least one finished child is unclaimed (its own, or the one whose callback took its own),
+        // and a pass that finds none lost it to a sibling's callback that claimed meanwhile; the next
+        // pass finds another. Claiming one, not every finished child, keeps the scan short: children
+        // usually end in the order they started, so the slots before this one are already empty and
+        // the callback never reads the state of siblings still running on other threads.
+        while (true)
         {
-            var child = Volatile.Read(ref _slots[i]);
-            if (child is { IsCompleted: true } && ReferenceEquals(Interlocked.CompareExchange(ref _slots[i], null, child), child))
+            for (var i = 0; i < Capacity; i++)
             {
-                _group.OnChildCompleted(child, name: null);
+                var child = Volatile.Read(ref _slots[i]);
+                if (child is { IsCompleted: true } && ReferenceEquals(Interlocked.CompareExchange(ref _slots[i], null, child), child))
+                {
+                    _group.OnChildCompleted(child, name: null);
+                    return;
+                }
             }
         }
     }

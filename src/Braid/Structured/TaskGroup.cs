@@ -42,13 +42,26 @@ public sealed class TaskGroup : IAmbientScope
     private readonly bool _supervisor;
     private readonly TaskCompletionSource _completion = new();
 
-    // Children running, plus one while the body runs, plus one per cancellation in progress (a hold).
-    // Once it reaches zero the group is finished and it never rises again: Start refuses to increment
-    // from zero.
-    private int _pending = 1;
+    // While the body's synchronous part runs, _pending also holds this reserve, so that it cannot
+    // reach zero before the children counted without atomics are added (see RunBody).
+    private const long BodyReserve = 1L << 40;
+
+    // Children running, plus one while the body runs, plus one per cancellation in progress (a hold),
+    // plus BodyReserve while the body's synchronous part runs. Once it reaches zero the group is
+    // finished and it never rises again: Start refuses to increment from zero.
+    private long _pending = 1;
     private int _bodyRunning = 1;
     private int _holds;
     private int _completed;
+
+    // The thread running the body's synchronous part, while it runs (0 otherwise; managed thread ids
+    // start at 1). Code on that thread runs inside the body's call, so the body holds the group open:
+    // a child started there needs no atomic to enter, one that completes at once none to leave, and a
+    // pending one is counted in _inlinePending, added to _pending when the synchronous part returns
+    // (design rule 19). Only that thread writes _inlineCompleted and _inlinePending.
+    private int _bodyThread;
+    private int _inlineCompleted;
+    private long _inlinePending;
     private int _faulted;
     private int _cancelled;
     private FailureLog? _failures;
@@ -187,7 +200,7 @@ public sealed class TaskGroup : IAmbientScope
     public void Start(Func<CancellationToken, Task> child, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(child);
-        Enter(name);
+        var inline = Enter(name);
 
         // The child runs in the group's chain, not its caller's (design rule 13); free when the caller
         // already is in it (the body or a sibling), see AmbientScope.Enter.
@@ -206,7 +219,7 @@ public sealed class TaskGroup : IAmbientScope
             }
         }
 
-        Track(task, name);
+        Track(task, name, inline);
     }
 
     /// <summary>
@@ -227,7 +240,7 @@ public sealed class TaskGroup : IAmbientScope
 #pragma warning restore VSTHRD200
     {
         ArgumentNullException.ThrowIfNull(child);
-        Enter(name);
+        var inline = Enter(name);
         Task<T> task;
         using (AmbientScope.Enter(this))
         {
@@ -243,7 +256,7 @@ public sealed class TaskGroup : IAmbientScope
             }
         }
 
-        Track(task, name);
+        Track(task, name, inline);
         return task;
     }
 
@@ -276,7 +289,7 @@ public sealed class TaskGroup : IAmbientScope
     public Task<T> StartAsync<T>(Func<StartSignal<T>, CancellationToken, Task> child, string? name = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(child);
-        Enter(name);
+        EnterCounted(name);
         var signal = new StartSignal<T>(this, name, cancellationToken);
 
         // The child runs in the group's chain. Until it has started, the caller's token cancels it
@@ -325,10 +338,15 @@ public sealed class TaskGroup : IAmbientScope
     public TaskGroupStatistics GetStatistics()
     {
         var pending = Volatile.Read(ref _pending);
-        var running = Math.Max(0, pending - Volatile.Read(ref _bodyRunning) - Volatile.Read(ref _holds));
+        if (pending >= BodyReserve)
+        {
+            pending += Volatile.Read(ref _inlinePending) - BodyReserve;
+        }
+
+        var running = (int)Math.Max(0, pending - Volatile.Read(ref _bodyRunning) - Volatile.Read(ref _holds));
         return new TaskGroupStatistics(
             running,
-            Volatile.Read(ref _completed),
+            Volatile.Read(ref _completed) + Volatile.Read(ref _inlineCompleted),
             Volatile.Read(ref _faulted),
             Volatile.Read(ref _cancelled),
             _token.IsCancellationRequested,
@@ -414,7 +432,28 @@ public sealed class TaskGroup : IAmbientScope
 
     private static string Describe(string? name) => name is null ? "(unnamed)" : $"'{name}'";
 
-    private void Enter(string? name)
+    /// <summary>
+    /// Admits a child: true if it is started on the thread running the body's synchronous part, which
+    /// holds the group open, so nothing is counted yet (see <see cref="Track"/>); otherwise the child is
+    /// counted in <c>_pending</c>, or refused if the group has finished.
+    /// </summary>
+    private bool Enter(string? name)
+    {
+        if (_bodyThread == Environment.CurrentManagedThreadId)
+        {
+            if (BraidInstrumentation.IsEnabled)
+            {
+                BraidInstrumentation.Raise(new BraidEvent(BraidEventKind.ChildStarted, Id, name));
+            }
+
+            return true;
+        }
+
+        EnterCounted(name);
+        return false;
+    }
+
+    private void EnterCounted(string? name)
     {
         var pending = Volatile.Read(ref _pending);
         while (true)
@@ -443,6 +482,10 @@ public sealed class TaskGroup : IAmbientScope
 
     private void RunBody(Func<TaskGroup, Task> body)
     {
+        // Nobody else knows the group yet: plain writes. The reserve keeps _pending above zero while
+        // children started on this thread are counted without atomics (see Enter and Track).
+        _pending = 1 + BodyReserve;
+        _bodyThread = Environment.CurrentManagedThreadId;
         Task task;
         using (AmbientScope.Enter(this))
         {
@@ -455,6 +498,13 @@ public sealed class TaskGroup : IAmbientScope
 #pragma warning restore CA1031
             {
                 task = Task.FromException(exception);
+            }
+            finally
+            {
+                // From here on every child is counted as it enters. The body still holds its one:
+                // this cannot bring _pending to zero.
+                _bodyThread = 0;
+                Interlocked.Add(ref _pending, _inlinePending - BodyReserve);
             }
         }
 
@@ -489,13 +539,34 @@ public sealed class TaskGroup : IAmbientScope
             $"{this} was cancelled ({CancelReason ?? "no reason given"}) before its body produced a result.", _token);
     }
 
-    private void Track(Task task, string? name)
+    private void Track(Task task, string? name, bool inline)
     {
-        if (task.IsCompleted)
+        if (inline)
+        {
+            // Started on the thread running the body's synchronous part: not counted in _pending.
+            if (task.IsCompletedSuccessfully)
+            {
+                _inlineCompleted++;
+                RaiseFinished(task, name);
+                return;
+            }
+
+            if (task.IsCompleted)
+            {
+                Classify(task, name);
+                RaiseFinished(task, name);
+                return;
+            }
+
+            _inlinePending++; // Added to _pending when the synchronous part returns; its end is a Leave.
+        }
+        else if (task.IsCompleted)
         {
             OnChildCompleted(task, name);
+            return;
         }
-        else if (name is null && !LoopSynchronizationContext.IsCurrent)
+
+        if (name is null && !LoopSynchronizationContext.IsCurrent)
         {
             // Off a loop, unnamed children share a callback in batches of eight (see ChildBatch).
             var batch = Volatile.Read(ref _openBatch);
