@@ -76,6 +76,12 @@ internal sealed class BraidEventSource : EventSource
             case BraidEventKind.WaiterCancelled:
                 WaiterCancelled(id, name);
                 break;
+            case BraidEventKind.GroupStarted:
+                GroupStarted(id, name);
+                break;
+            case BraidEventKind.GroupFinished:
+                GroupFinished(id, name, message, errorType, errorMessage);
+                break;
         }
     }
 
@@ -124,6 +130,15 @@ internal sealed class BraidEventSource : EventSource
     /// <summary>A queued waiter was cancelled and left without taking anything.</summary>
     [Event(11, Level = EventLevel.Informational, Keywords = Keywords.Waiters, Message = "waiter cancelled on {1} {0}")]
     public void WaiterCancelled(long primitiveId, string primitive) => WriteEvent(11, primitiveId, primitive);
+
+    /// <summary>A task group opened.</summary>
+    [Event(12, Level = EventLevel.Informational, Keywords = Keywords.Structured, Message = "group {0} {1} started")]
+    public void GroupStarted(long groupId, string name) => WriteEvent(12, groupId, name);
+
+    /// <summary>A task group closed; <paramref name="status"/> is its task's outcome.</summary>
+    [Event(13, Level = EventLevel.Informational, Keywords = Keywords.Structured, Message = "group {0} {1} finished {2} {3}")]
+    public void GroupFinished(long groupId, string name, string status, string exceptionType, string exceptionMessage)
+        => WriteEvent(13, new EventSourcePrimitive[] { groupId, name, status, exceptionType, exceptionMessage });
 
     /// <inheritdoc/>
     protected override void OnEventCommand(EventCommandEventArgs command)

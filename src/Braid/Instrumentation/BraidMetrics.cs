@@ -33,6 +33,8 @@ internal static class BraidMetrics
     /// <summary>Creates the instruments (once, from <see cref="BraidInstrumentation"/>'s static constructor).</summary>
     public static void Start() => s_instruments =
     [
+        Counter("braid.task_group.started", BraidEventKind.GroupStarted, "{group}", "Task groups opened."),
+        Counter("braid.task_group.finished", BraidEventKind.GroupFinished, "{group}", "Task groups closed (every child finished)."),
         Counter("braid.task_group.children.started", BraidEventKind.ChildStarted, "{child}", "Children started by task groups."),
         Counter("braid.task_group.children.finished", BraidEventKind.ChildFinished, "{child}", "Children of task groups that finished (completed, faulted or cancelled)."),
         Counter("braid.cancel_scope.cancelled", BraidEventKind.ScopeCancelled, "{scope}", "Cancel scopes and task groups whose cancellation was requested."),

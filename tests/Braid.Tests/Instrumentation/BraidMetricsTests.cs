@@ -56,7 +56,7 @@ public sealed class BraidMetricsTests
         using var collector = new Collector();
         string[] expected =
         [
-            "braid.cancel_scope.cancelled", Started, Finished, "braid.loop.blocking_waits", "braid.loop.slow_steps",
+            "braid.cancel_scope.cancelled", "braid.task_group.started", "braid.task_group.finished", Started, Finished, "braid.loop.blocking_waits", "braid.loop.slow_steps",
             "braid.loop.steps", "braid.loop.unfinished_tasks", "braid.tasks.unobserved_faults", "braid.waiters.cancelled",
             Queued, Released,
         ];
