@@ -35,4 +35,14 @@ public enum BraidEventKind
 
     /// <summary>A queued waiter was cancelled and left the queue without taking anything.</summary>
     WaiterCancelled,
+
+    /// <summary>A task group opened (its body is about to run).</summary>
+    GroupStarted,
+
+    /// <summary>
+    /// A task group closed: every child and the body finished. <see cref="BraidEvent.Message"/> is the
+    /// group task's outcome (<c>RanToCompletion</c>, <c>Faulted</c>, <c>Canceled</c>) and
+    /// <see cref="BraidEvent.Exception"/> its failure, if any.
+    /// </summary>
+    GroupFinished,
 }

@@ -1,8 +1,11 @@
 namespace Braid.Instrumentation;
 
 /// <summary>
-/// The instrumentation hook of Braid's core. Listeners subscribe to <see cref="BraidEvent"/>s; when
-/// nobody listens, raising an event costs one volatile read and allocates nothing.
+/// The instrumentation hook of Braid's core. Listeners subscribe to <see cref="BraidEvent"/>s; the same
+/// events feed the <c>Braid</c> <see cref="System.Diagnostics.Tracing.EventSource"/> (seen by
+/// <c>dotnet-trace</c> and any EventPipe session or <see cref="System.Diagnostics.Tracing.EventListener"/>)
+/// and the <c>Braid</c> <see cref="System.Diagnostics.Metrics.Meter"/> (seen by <c>dotnet-counters</c> and
+/// OpenTelemetry). When nobody listens, raising an event costs one volatile read and allocates nothing.
 /// </summary>
 /// <remarks>
 /// Listeners are called synchronously on the thread that raised the event, possibly while a
@@ -12,11 +15,22 @@ namespace Braid.Instrumentation;
 /// </remarks>
 public static class BraidInstrumentation
 {
-    private static readonly object Gate = new();
-    private static volatile Action<BraidEvent>[]? s_listeners;
+    // Creates the event source and the meter on first use of the core, so that a session that names
+    // them sees Braid with no code change. The switch they turn on lives in InstrumentationSwitch, which
+    // the event source's commands can reach while this constructor is still running (rule 124).
+#pragma warning disable CA1810 // Not a field initialisation: the providers register themselves with the runtime.
+    static BraidInstrumentation()
+#pragma warning restore CA1810
+    {
+        _ = BraidEventSource.Log;
+        BraidMetrics.Start();
+    }
 
-    /// <summary>Whether at least one listener is subscribed. Check it before building an event.</summary>
-    public static bool IsEnabled => s_listeners is not null;
+    /// <summary>
+    /// Whether anyone listens: a subscriber, a session on the <c>Braid</c> event source, or a collector
+    /// of the <c>Braid</c> meter. Check it before building an event.
+    /// </summary>
+    public static bool IsEnabled => InstrumentationSwitch.Enabled;
 
     /// <summary>Subscribes a listener; dispose the result to unsubscribe. Completes synchronously.</summary>
     /// <param name="listener">Called for every event raised while subscribed.</param>
@@ -24,10 +38,10 @@ public static class BraidInstrumentation
     public static IDisposable Subscribe(Action<BraidEvent> listener)
     {
         ArgumentNullException.ThrowIfNull(listener);
-        lock (Gate)
+        lock (InstrumentationSwitch.Gate)
         {
-            var current = s_listeners ?? [];
-            s_listeners = [.. current, listener];
+            var current = InstrumentationSwitch.Listeners ?? [];
+            InstrumentationSwitch.SetListeners([.. current, listener]);
         }
 
         return new Subscription(listener);
@@ -36,7 +50,17 @@ public static class BraidInstrumentation
     /// <summary>Raises an event to every listener. Internal: only Braid's own types raise events.</summary>
     internal static void Raise(in BraidEvent braidEvent)
     {
-        var listeners = s_listeners;
+        if (InstrumentationSwitch.Metrics)
+        {
+            BraidMetrics.Record(in braidEvent);
+        }
+
+        if (InstrumentationSwitch.EventSource)
+        {
+            BraidEventSource.Log.Write(in braidEvent);
+        }
+
+        var listeners = InstrumentationSwitch.Listeners;
         if (listeners is null)
         {
             return;
@@ -58,9 +82,9 @@ public static class BraidInstrumentation
 
     private static void Unsubscribe(Action<BraidEvent> listener)
     {
-        lock (Gate)
+        lock (InstrumentationSwitch.Gate)
         {
-            var current = s_listeners;
+            var current = InstrumentationSwitch.Listeners;
             if (current is null)
             {
                 return;
@@ -72,7 +96,7 @@ public static class BraidInstrumentation
                 return;
             }
 
-            s_listeners = current.Length == 1 ? null : [.. current[..index], .. current[(index + 1)..]];
+            InstrumentationSwitch.SetListeners(current.Length == 1 ? null : [.. current[..index], .. current[(index + 1)..]]);
         }
     }
 

@@ -64,6 +64,11 @@ internal sealed class LoopDebugger(AsyncLoop loop, TimeSpan slowStepThreshold, T
 
     public void OnStep(object? step, long elapsedTicks)
     {
+        if (BraidInstrumentation.IsEnabled)
+        {
+            BraidInstrumentation.Raise(new BraidEvent(BraidEventKind.StepRun, loop.Id, Duration: Stopwatch.GetElapsedTime(0, elapsedTicks)));
+        }
+
         if (FindTask(step) is { } task)
         {
             Track(task);
