@@ -91,6 +91,10 @@ public sealed class TaskGroup : IAmbientScope
             _ => new CancellationTokenSource(),
         };
         _token = _cts.Token;
+        if (BraidInstrumentation.IsEnabled)
+        {
+            BraidInstrumentation.Raise(new BraidEvent(BraidEventKind.GroupStarted, Id, Name));
+        }
     }
 
     /// <summary>The group's stable, process-wide unique id.</summary>
@@ -711,15 +715,28 @@ public sealed class TaskGroup : IAmbientScope
         if (failures is not null)
         {
             var (names, exceptions) = failures.Snapshot();
-            _completion.TrySetException(new TaskGroupException(Id, Name, names, exceptions));
+            var error = new TaskGroupException(Id, Name, names, exceptions);
+            RaiseGroupFinished(nameof(TaskStatus.Faulted), error);
+            _completion.TrySetException(error);
         }
         else if (outerCancelled)
         {
+            RaiseGroupFinished(nameof(TaskStatus.Canceled), null);
             _completion.TrySetCanceled(_outerToken.IsCancellationRequested ? _outerToken : _parent!.Token);
         }
         else
         {
+            RaiseGroupFinished(nameof(TaskStatus.RanToCompletion), null);
             _completion.TrySetResult();
+        }
+    }
+
+    // Before the completion is set: a listener sees a group end before anything awaiting it resumes.
+    private void RaiseGroupFinished(string status, Exception? error)
+    {
+        if (BraidInstrumentation.IsEnabled)
+        {
+            BraidInstrumentation.Raise(new BraidEvent(BraidEventKind.GroupFinished, Id, Name, Message: status, Exception: error));
         }
     }
 

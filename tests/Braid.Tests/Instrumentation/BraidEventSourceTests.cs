@@ -38,6 +38,11 @@ public sealed class BraidEventSourceTests
             ["first RanToCompletion ", "second RanToCompletion "],
             children.Where(e => e.EventName == "ChildFinished").Select(e => $"{e.Payload![1]} {e.Payload[2]} {e.Payload[3]}").Order());
         Assert.Equal(["groupId", "name", "status", "exceptionType", "exceptionMessage"], children.First(e => e.EventName == "ChildFinished").PayloadNames);
+        // The group's own events frame its children's: opened first, closed last, after every child ended.
+        Assert.Equal("GroupStarted", children[0].EventName);
+        Assert.Equal("GroupFinished", children[^1].EventName);
+        Assert.Equal("RanToCompletion", children[^1].Payload![2]);
+        Assert.Equal(2, children.Count(e => e.EventName is "GroupStarted" or "GroupFinished"));
 
         var waiters = recorder.Of(gate.Id, "primitiveId");
         Assert.Equal(["WaiterQueued AsyncLock", "WaiterReleased AsyncLock"], waiters.Select(e => $"{e.EventName} {e.Payload![1]}"));
@@ -66,6 +71,9 @@ public sealed class BraidEventSourceTests
 
         var finished = Assert.Single(recorder.Of(group!.Id, "groupId"), e => e.EventName == "ChildFinished");
         Assert.Equal(["breaker", "Faulted", "System.InvalidOperationException", "boom"], finished.Payload!.Skip(1));
+        var closed = Assert.Single(recorder.Of(group.Id, "groupId"), e => e.EventName == "GroupFinished");
+        // A TaskGroupException with one failure is reported as that failure, as a child's AggregateException is.
+        Assert.Equal(["Faulted", "System.InvalidOperationException", "boom"], closed.Payload!.Skip(2));
     }
 
     [Fact]
