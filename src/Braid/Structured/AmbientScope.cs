@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Braid.Loop;
 
 namespace Braid.Structured;
@@ -48,6 +49,7 @@ internal static class AmbientScope
     /// <paramref name="scope"/> already is the ambient link (a child started from its group's body or from a
     /// sibling) nothing is switched and nothing is allocated.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ChainSwitch Enter(IAmbientScope scope)
     {
         var previous = Current;
@@ -65,6 +67,7 @@ internal static class AmbientScope
     {
         private readonly bool _switched = true;
 
+[MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Dispose()
         {
             if (_switched)

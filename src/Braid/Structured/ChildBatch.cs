@@ -35,6 +35,7 @@ internal sealed class ChildBatch
     }
 
     /// <summary>Takes a slot for <paramref name="child"/> and asks to be told when it ends; false when the batch is full.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryAdd(Task child)
     {
         var index = Interlocked.Increment(ref _reserved) - 1;
@@ -49,6 +50,7 @@ internal sealed class ChildBatch
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OnAnyCompleted()
     {
         // Claims one finished child, the first in slot order. A callback runs once per child, after
