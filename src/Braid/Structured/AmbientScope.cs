@@ -67,7 +67,7 @@ internal static class AmbientScope
     {
         private readonly bool _switched = true;
 
-[MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Dispose()
         {
             if (_switched)
