@@ -26,6 +26,7 @@ internal static class TaskGroupCases
                 if (yields)
                 {
                     yield return new BenchCase(group, "callback per child, no group", Children, Run(dedicated, () => CallbackPerChildAsync(child)));
+                    yield return new BenchCase(group, "Task.WhenAll, an AsyncLocal set", Children, Run(dedicated, () => WhenAllUnderAsyncLocalAsync(child)));
                 }
             }
         }
@@ -71,6 +72,19 @@ internal static class TaskGroupCases
 
         await counter.Task;
         return Children;
+    }
+
+    private static readonly AsyncLocal<object?> Ambient = new();
+
+    /// <summary>
+    /// <see cref="Task.WhenAll(Task[])"/> with one <see cref="AsyncLocal{T}"/> set while the children
+    /// start, as a group's children run with the group as their ambient link (design rule 13): every
+    /// continuation of a child then restores a non-default execution context on the pool thread.
+    /// </summary>
+    private static async Task<long> WhenAllUnderAsyncLocalAsync(Func<CancellationToken, Task> child)
+    {
+        Ambient.Value = Ambient;
+        return await WhenAllAsync(child);
     }
 
     private static async Task<long> TaskGroupAsync(Func<CancellationToken, Task> child)
