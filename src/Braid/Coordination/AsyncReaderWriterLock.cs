@@ -206,7 +206,7 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
             task = waiter.Task;
         }
 
-        WaiterEvents.Queued(Id, writer ? "AsyncReaderWriterLock.Writer" : "AsyncReaderWriterLock.Reader");
+        WaiterEvents.Queued(Id, writer ? "AsyncReaderWriterLock.Writer" : "AsyncReaderWriterLock.Reader", waiter);
         waiter.Arm(this, cancellationToken);
         return task;
     }
