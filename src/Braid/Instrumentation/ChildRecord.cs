@@ -25,6 +25,9 @@ internal sealed class ChildRecord(TaskRegistry.Session session, long id, TaskGro
 
     /// <summary>The last wait the child queued; current while <see cref="WaitRecord.IsWaiting"/>.</summary>
     public WaitRecord? Wait { get; set; }
+
+    /// <summary>Another live child that returned the same task, if any.</summary>
+    public ChildRecord? NextOnTask { get; set; }
 }
 
 /// <summary>A holder-tracking primitive (a lock) that can tell which recorded child holds it.</summary>

@@ -167,6 +167,8 @@ internal static class TaskRegistry
                 // A child that ended between its start and here was finished before it was added.
                 if (!task.IsCompleted)
                 {
+                    // Children may return one shared task: they are chained on it and end together.
+                    child.NextOnTask = _children.GetValueOrDefault(task);
                     _children[task] = child;
                 }
             }
@@ -184,18 +186,16 @@ internal static class TaskRegistry
         {
             lock (_gate)
             {
-                return ([.. _groups.Values], [.. _children.Values.Where(c => !c.Task!.IsCompleted)]);
-            }
-        }
-
-        public int Count
-        {
-            get
-            {
-                lock (_gate)
+                var children = new List<ChildRecord>();
+                foreach (var first in _children.Values)
                 {
-                    return _groups.Count + _children.Count;
+                    for (var child = first; child is not null && !child.Task!.IsCompleted; child = child.NextOnTask)
+                    {
+                        children.Add(child);
+                    }
                 }
+
+                return ([.. _groups.Values], [.. children]);
             }
         }
     }

@@ -23,8 +23,8 @@ internal static class WaiterEvents
     {
         if (BraidInstrumentation.IsEnabled)
         {
+            TaskRegistry.Waiting(waiter, name, sourceId, primitive); // first: a listener told of the wait finds it recorded
             BraidInstrumentation.Raise(new BraidEvent(BraidEventKind.WaiterQueued, sourceId, name));
-            TaskRegistry.Waiting(waiter, name, sourceId, primitive);
         }
     }
 
