@@ -209,6 +209,34 @@ public sealed class TaskTreeTests
     }
 
     [Fact]
+    public async Task A_lock_handed_to_a_queued_child_is_held_by_that_child()
+    {
+        using var session = TaskTree.Start();
+        var gate = new AsyncLock();
+        var releaseFirst = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secondHolds = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var releaseSecond = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var run = TaskGroup.RunAsync(g =>
+        {
+            g.Start(async ct => await Hold(gate, null, releaseFirst.Task, ct), "first");
+            g.Start(async ct => await Hold(gate, secondHolds, releaseSecond.Task, ct), "second");
+            g.Start(async ct => await Hold(gate, null, Task.CompletedTask, ct), "third");
+            return Task.CompletedTask;
+        });
+        Assert.Equal(
+            [$"second AsyncLock#{gate.Id} held by first", $"third AsyncLock#{gate.Id} held by first"],
+            Waits(TaskTree.Capture()));
+
+        releaseFirst.SetResult();
+        await secondHolds.Task.WaitAsync(Guard.Timeout);
+
+        Assert.Equal([$"third AsyncLock#{gate.Id} held by second"], Waits(TaskTree.Capture()));
+        releaseSecond.SetResult();
+        await run.WaitAsync(Guard.Timeout);
+    }
+
+    [Fact]
     public async Task A_child_that_never_finishes_stays_in_the_tree_with_its_age()
     {
         var clock = new ManualTimeProvider();
@@ -293,6 +321,18 @@ public sealed class TaskTreeTests
 
         Assert.False(LiveTasks.IsRecording);
     }
+
+    private static async Task Hold(AsyncLock gate, TaskCompletionSource? holding, Task release, CancellationToken ct)
+    {
+        using (await gate.LockAsync(ct))
+        {
+            holding?.SetResult();
+            await release;
+        }
+    }
+
+    private static string[] Waits(TaskTree tree) =>
+        [.. tree.Children.Where(c => c.WaitingOn is not null).Select(c => $"{c.Name} {c.WaitingOn!.Kind}#{c.WaitingOn.PrimitiveId} held by {c.HolderName}")];
 
     private static async Task TakeBoth(AsyncLock mine, TaskCompletionSource held, Task otherHeld, AsyncLock theirs, CancellationToken ct)
     {

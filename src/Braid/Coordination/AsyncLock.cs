@@ -187,6 +187,11 @@ public sealed class AsyncLock : IWaiterOwner<AsyncLock.Releaser>, IHeldPrimitive
         }
 
         // The lock was free (the notifier did not hold it after all): the waiter takes it at once.
+        if (InstrumentationSwitch.Enabled)
+        {
+            _holder = waiter.WaitingChild;
+        }
+
         waiter.SetResult(new Releaser(this));
     }
 
