@@ -58,8 +58,8 @@ public sealed class TaskTree
 
     /// <summary>
     /// The wait-for cycles among the live children: each child waits on a lock that the next one
-    /// holds. Braid knows holders of <c>AsyncLock</c>s taken during the session; semaphores, reader-writer
-    /// locks and channels record waiters only, so a cycle through them is not found.
+    /// holds. Braid knows the holders of <c>AsyncLock</c>s and write locks taken during the session;
+    /// semaphores, read locks, queues and channels have no recorded holder, so a cycle through them is not found.
     /// </summary>
     /// <returns>Every cycle once, each starting from its lowest child id.</returns>
     public IReadOnlyList<WaitCycle> FindCycles()

@@ -237,6 +237,40 @@ public sealed class TaskTreeTests
     }
 
     [Fact]
+    public async Task A_reader_waits_on_the_write_lock_held_by_the_writer_child()
+    {
+        using var session = TaskTree.Start();
+        var rw = new AsyncReaderWriterLock();
+        var releaseWriter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var run = TaskGroup.RunAsync(g =>
+        {
+            g.Start(
+                async ct =>
+                {
+                    using (await rw.WriterLockAsync(ct))
+                    {
+                        await releaseWriter.Task;
+                    }
+                },
+                "writer");
+            g.Start(
+                async ct =>
+                {
+                    using (await rw.ReaderLockAsync(ct))
+                    {
+                    }
+                },
+                "reader");
+            return Task.CompletedTask;
+        });
+
+        Assert.Equal([$"reader AsyncReaderWriterLock.Reader#{rw.Id} held by writer"], Waits(TaskTree.Capture()));
+        releaseWriter.SetResult();
+        await run.WaitAsync(Guard.Timeout);
+    }
+
+    [Fact]
     public async Task A_child_that_never_finishes_stays_in_the_tree_with_its_age()
     {
         var clock = new ManualTimeProvider();

@@ -2,7 +2,7 @@ namespace Braid.Instrumentation;
 
 /// <summary>
 /// The core's record of live task groups, their children, what each child waits on and which child
-/// holds a lock. Nothing is recorded unless a session runs: <see cref="Start"/> turns recording on and
+/// holds a lock (an <c>AsyncLock</c> or a write lock). Nothing is recorded unless a session runs: <see cref="Start"/> turns recording on and
 /// disposing its result turns it off (docs/design.md rules 120 and 125). <c>Braid.Diagnostics</c>'
 /// <c>TaskTree</c> reads it; most code wants that instead.
 /// </summary>
