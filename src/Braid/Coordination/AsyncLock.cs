@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Braid.Instrumentation;
 using Braid.Internal;
 using Braid.Internal.Waiters;
 
@@ -22,7 +23,7 @@ namespace Braid.Coordination;
 /// releases it by disposing it, exactly once.</para>
 /// </remarks>
 [DebuggerDisplay("{DebuggerDisplay,nq}")]
-public sealed class AsyncLock : IWaiterOwner<AsyncLock.Releaser>
+public sealed class AsyncLock : IWaiterOwner<AsyncLock.Releaser>, IHeldPrimitive
 {
     private const int Free = 0;
     private const int Held = 1;
@@ -34,6 +35,10 @@ public sealed class AsyncLock : IWaiterOwner<AsyncLock.Releaser>
     private int _state;
     private long _contentions;
     private long _cancellations;
+
+    // The recorded child that took the lock last, written only while instrumentation is on (a task tree
+    // session, docs/design.md rule 125) and never cleared: it means something only while the lock is held.
+    private ChildRecord? _holder;
 
     /// <summary>The stable, process-wide unique id of this lock.</summary>
     public long Id { get; } = IdGenerator.Next();
@@ -58,6 +63,11 @@ public sealed class AsyncLock : IWaiterOwner<AsyncLock.Releaser>
     {
         if (!cancellationToken.IsCancellationRequested && Interlocked.CompareExchange(ref _state, Held, Free) == Free)
         {
+            if (InstrumentationSwitch.Enabled)
+            {
+                _holder = TaskRegistry.Current;
+            }
+
             return new ValueTask<Releaser>(new Releaser(this));
         }
 
@@ -72,6 +82,11 @@ public sealed class AsyncLock : IWaiterOwner<AsyncLock.Releaser>
     {
         if (Interlocked.CompareExchange(ref _state, Held, Free) == Free)
         {
+            if (InstrumentationSwitch.Enabled)
+            {
+                _holder = TaskRegistry.Current;
+            }
+
             releaser = new Releaser(this);
             return true;
         }
@@ -137,7 +152,7 @@ public sealed class AsyncLock : IWaiterOwner<AsyncLock.Releaser>
 
         if (next is not null)
         {
-            WaiterEvents.Released(Id, nameof(AsyncLock));
+            WaiterEvents.Handed(Id, nameof(AsyncLock), next, ref _holder);
             next.SetResult(new Releaser(this));
         }
     }
@@ -172,6 +187,11 @@ public sealed class AsyncLock : IWaiterOwner<AsyncLock.Releaser>
         }
 
         // The lock was free (the notifier did not hold it after all): the waiter takes it at once.
+        if (InstrumentationSwitch.Enabled)
+        {
+            _holder = waiter.WaitingChild;
+        }
+
         waiter.SetResult(new Releaser(this));
     }
 
@@ -193,6 +213,11 @@ public sealed class AsyncLock : IWaiterOwner<AsyncLock.Releaser>
                 {
                     if (Interlocked.CompareExchange(ref _state, Held, Free) == Free)
                     {
+                        if (InstrumentationSwitch.Enabled)
+                        {
+                            _holder = TaskRegistry.Current;
+                        }
+
                         return new ValueTask<Releaser>(new Releaser(this));
                     }
                 }
@@ -209,10 +234,12 @@ public sealed class AsyncLock : IWaiterOwner<AsyncLock.Releaser>
             task = waiter.Task;
         }
 
-        WaiterEvents.Queued(Id, nameof(AsyncLock));
+        WaiterEvents.Queued(Id, nameof(AsyncLock), waiter, this);
         waiter.Arm(this, cancellationToken);
         return task;
     }
+
+    ChildRecord? IHeldPrimitive.Holder => IsLocked ? _holder : null;
 
     void IWaiterOwner<Releaser>.OnWaiterCancellationRequested(Waiter<Releaser> waiter, CancellationToken cancellationToken)
     {

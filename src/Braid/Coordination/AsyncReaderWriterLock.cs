@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Braid.Instrumentation;
 using Braid.Internal;
 using Braid.Internal.Waiters;
 
@@ -22,7 +23,7 @@ namespace Braid.Coordination;
 /// <para>Not re-entrant and not upgradeable: a reader asking for the writer lock deadlocks itself.</para>
 /// </remarks>
 [DebuggerDisplay("{DebuggerDisplay,nq}")]
-public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.Releaser>
+public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.Releaser>, IHeldPrimitive
 {
     private const long ReaderTag = 0;
     private const long WriterTag = 1;
@@ -47,6 +48,10 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
     private int _waitingWriters;
     private long _contentions;
     private long _cancellations;
+
+    // The recorded child that took the write lock last, written only while instrumentation is on (a task
+    // tree session, docs/design.md rule 125) and never cleared: it counts only while a writer holds the lock.
+    private ChildRecord? _writer;
 
     /// <summary>Creates a reader-writer lock.</summary>
     /// <param name="fair">
@@ -112,7 +117,17 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
     {
         if (writer)
         {
-            return Interlocked.CompareExchange(ref _state, WriterBit, 0) == 0;
+            if (Interlocked.CompareExchange(ref _state, WriterBit, 0) != 0)
+            {
+                return false;
+            }
+
+            if (InstrumentationSwitch.Enabled)
+            {
+                _writer = TaskRegistry.Current;
+            }
+
+            return true;
         }
 
         while (true)
@@ -173,6 +188,11 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
 
                     if (canEnter)
                     {
+                        if (writer && InstrumentationSwitch.Enabled)
+                        {
+                            _writer = TaskRegistry.Current;
+                        }
+
                         return new ValueTask<Releaser>(new Releaser(this, writer));
                     }
                 }
@@ -206,10 +226,12 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
             task = waiter.Task;
         }
 
-        WaiterEvents.Queued(Id, writer ? "AsyncReaderWriterLock.Writer" : "AsyncReaderWriterLock.Reader");
+        WaiterEvents.Queued(Id, writer ? "AsyncReaderWriterLock.Writer" : "AsyncReaderWriterLock.Reader", waiter, this);
         waiter.Arm(this, cancellationToken);
         return task;
     }
+
+    ChildRecord? IHeldPrimitive.Holder => (Volatile.Read(ref _state) & WriterBit) != 0 ? _writer : null;
 
     private void Release(bool writer)
     {
@@ -354,6 +376,10 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
         {
             _waitingWriters--;
             state |= WriterBit;
+            if (InstrumentationSwitch.Enabled)
+            {
+                _writer = waiter.WaitingChild;
+            }
         }
         else
         {

@@ -259,7 +259,7 @@ public sealed class AsyncSemaphore : IWaiterOwner<AsyncSemaphore.Releaser>
             task = queued.Task;
         }
 
-        WaiterEvents.Queued(Id, nameof(AsyncSemaphore));
+        WaiterEvents.Queued(Id, nameof(AsyncSemaphore), queued);
         queued.Arm(this, cancellationToken);
         return queued;
     }

@@ -2,7 +2,7 @@ namespace Braid.Instrumentation;
 
 /// <summary>
 /// The one flag the core checks before raising an event (docs/design.md rule 124), and what it is made of:
-/// the subscribed listeners, the <c>Braid</c> event source and the <c>Braid</c> meter.
+/// the subscribed listeners, the <c>Braid</c> event source, the <c>Braid</c> meter and a task tree session.
 /// </summary>
 /// <remarks>
 /// This type holds state only and its static initialisation takes no lock, so the event source's
@@ -18,6 +18,7 @@ internal static class InstrumentationSwitch
     private static volatile Action<BraidEvent>[]? s_listeners;
     private static volatile bool s_eventSource;
     private static volatile bool s_metrics;
+    private static volatile bool s_registry;
 
     /// <summary>Whether anyone listens: one volatile read.</summary>
     public static bool Enabled => s_enabled;
@@ -58,5 +59,13 @@ internal static class InstrumentationSwitch
         }
     }
 
-    private static void Update() => s_enabled = s_listeners is not null || s_eventSource || s_metrics;
+    /// <summary>Records whether a task tree session runs (the core records live groups, children and holders).</summary>
+    /// <remarks>The caller holds <see cref="Gate"/>.</remarks>
+    public static void SetRegistry(bool enabled)
+    {
+        s_registry = enabled;
+        Update();
+    }
+
+    private static void Update() => s_enabled = s_listeners is not null || s_eventSource || s_metrics || s_registry;
 }

@@ -97,6 +97,7 @@ public sealed class TaskGroup : IAmbientScope
         if (BraidInstrumentation.IsEnabled)
         {
             BraidInstrumentation.Raise(new BraidEvent(BraidEventKind.GroupStarted, Id, Name));
+            TaskRegistry.GroupStarted(this, _parent);
         }
     }
 
@@ -208,7 +209,7 @@ public sealed class TaskGroup : IAmbientScope
     public void Start(Func<CancellationToken, Task> child, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(child);
-        var inline = Enter(name);
+        var inline = Enter(name, out var record);
 
         // The child runs in the group's chain, not its caller's (design rule 13); free when the caller
         // already is in it (the body or a sibling), see AmbientScope.Enter.
@@ -225,6 +226,11 @@ public sealed class TaskGroup : IAmbientScope
             {
                 task = Task.FromException(exception);
             }
+        }
+
+        if (record is not null)
+        {
+            TaskRegistry.ChildRunning(record, task);
         }
 
         Track(task, name, inline);
@@ -248,7 +254,7 @@ public sealed class TaskGroup : IAmbientScope
 #pragma warning restore VSTHRD200
     {
         ArgumentNullException.ThrowIfNull(child);
-        var inline = Enter(name);
+        var inline = Enter(name, out var record);
         Task<T> task;
         using (AmbientScope.Enter(this))
         {
@@ -262,6 +268,11 @@ public sealed class TaskGroup : IAmbientScope
             {
                 task = Task.FromException<T>(exception);
             }
+        }
+
+        if (record is not null)
+        {
+            TaskRegistry.ChildRunning(record, task);
         }
 
         Track(task, name, inline);
@@ -297,7 +308,7 @@ public sealed class TaskGroup : IAmbientScope
     public Task<T> StartAsync<T>(Func<StartSignal<T>, CancellationToken, Task> child, string? name = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(child);
-        EnterCounted(name);
+        var record = EnterCounted(name);
         var signal = new StartSignal<T>(this, name, cancellationToken);
 
         // The child runs in the group's chain. Until it has started, the caller's token cancels it
@@ -316,6 +327,11 @@ public sealed class TaskGroup : IAmbientScope
             {
                 task = Task.FromException(exception);
             }
+        }
+
+        if (record is not null)
+        {
+            TaskRegistry.ChildRunning(record, task);
         }
 
         if (task.IsCompleted)
@@ -463,23 +479,26 @@ public sealed class TaskGroup : IAmbientScope
     /// counted in <c>_pending</c>, or refused if the group has finished.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private bool Enter(string? name)
+    private bool Enter(string? name, out ChildRecord? record)
     {
+        record = null;
         if (_bodyThread == Environment.CurrentManagedThreadId)
         {
             if (BraidInstrumentation.IsEnabled)
             {
                 BraidInstrumentation.Raise(new BraidEvent(BraidEventKind.ChildStarted, Id, name));
+                record = TaskRegistry.ChildStarting(this, name);
             }
 
             return true;
         }
 
-        EnterCounted(name);
+        record = EnterCounted(name);
         return false;
     }
 
-    private void EnterCounted(string? name)
+    // The record is the child's entry in a running task tree session (design rule 125), else null.
+    private ChildRecord? EnterCounted(string? name)
     {
         var pending = Volatile.Read(ref _pending);
         while (true)
@@ -504,7 +523,10 @@ public sealed class TaskGroup : IAmbientScope
         if (BraidInstrumentation.IsEnabled)
         {
             BraidInstrumentation.Raise(new BraidEvent(BraidEventKind.ChildStarted, Id, name));
+            return TaskRegistry.ChildStarting(this, name);
         }
+
+        return null;
     }
 
     private void RunBody(Func<TaskGroup, Task> body)
@@ -740,6 +762,7 @@ public sealed class TaskGroup : IAmbientScope
         {
             BraidInstrumentation.Raise(new BraidEvent(
                 BraidEventKind.ChildFinished, Id, name, Message: task.Status.ToString(), Exception: task.IsFaulted ? task.Exception : null));
+            TaskRegistry.ChildFinished(task);
         }
     }
 
@@ -782,6 +805,7 @@ public sealed class TaskGroup : IAmbientScope
         if (BraidInstrumentation.IsEnabled)
         {
             BraidInstrumentation.Raise(new BraidEvent(BraidEventKind.GroupFinished, Id, Name, Message: status, Exception: error));
+            TaskRegistry.GroupFinished(this);
         }
     }
 

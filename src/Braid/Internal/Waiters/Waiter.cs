@@ -104,6 +104,9 @@ internal sealed class Waiter<T> : IValueTaskSource<T>, IValueTaskSource, IThread
     /// <summary>Owner-defined reference (a borrower, the channel clone a waiter waits through); reset to null on reuse.</summary>
     internal object? State;
 
+    /// <summary>The recorded child that queued this node, set only while a task tree session runs (docs/design.md rule 125).</summary>
+    internal Braid.Instrumentation.ChildRecord? WaitingChild;
+
     /// <summary>
     /// Owner-defined typed payload, for example the item a queue putter waits to add: typed, so a value-type
     /// item is never boxed (no allocation per waiter beyond the pooled node); reset to default on reuse.

@@ -1,0 +1,72 @@
+using Braid.Structured;
+
+namespace Braid.Instrumentation;
+
+/// <summary>One child of a task group, recorded while a task tree session runs.</summary>
+internal sealed class ChildRecord(TaskRegistry.Session session, long id, TaskGroup group, string? name, long started, ChildRecord? previous)
+{
+    public TaskRegistry.Session Session { get; } = session;
+
+    /// <summary>Numbered from 1 in the order children started in the session.</summary>
+    public long Id { get; } = id;
+
+    public TaskGroup Group { get; } = group;
+
+    public string? Name { get; } = name;
+
+    /// <summary>The session clock's timestamp when the child started.</summary>
+    public long Started { get; } = started;
+
+    /// <summary>The child current on the starting flow before this one (restored once its synchronous part returns).</summary>
+    public ChildRecord? Previous { get; } = previous;
+
+    /// <summary>The child's task, once its synchronous part returned.</summary>
+    public Task? Task { get; set; }
+
+    /// <summary>The last wait the child queued; current while <see cref="WaitRecord.IsWaiting"/>.</summary>
+    public WaitRecord? Wait { get; set; }
+
+    /// <summary>Another live child that returned the same task, if any.</summary>
+    public ChildRecord? NextOnTask { get; set; }
+}
+
+/// <summary>A holder-tracking primitive (a lock) that can tell which recorded child holds it.</summary>
+internal interface IHeldPrimitive
+{
+    /// <summary>The recorded child holding it now, or <see langword="null"/> when free or unknown.</summary>
+    ChildRecord? Holder { get; }
+}
+
+/// <summary>What a child queued on: the primitive and the waiter node.</summary>
+internal abstract class WaitRecord(string kind, long primitiveId, IHeldPrimitive? primitive)
+{
+    public string Kind { get; } = kind;
+
+    public long PrimitiveId { get; } = primitiveId;
+
+    public IHeldPrimitive? Primitive { get; } = primitive;
+
+    /// <summary>Whether <paramref name="child"/> still waits through this node (it is queued and not reused by another).</summary>
+    public abstract bool IsWaiting(ChildRecord child);
+}
+
+/// <summary>A wait through a waiter node of type <typeparamref name="T"/>.</summary>
+internal sealed class WaitRecord<T>(Braid.Internal.Waiters.Waiter<T> waiter, string kind, long primitiveId, IHeldPrimitive? primitive)
+    : WaitRecord(kind, primitiveId, primitive)
+{
+    public override bool IsWaiting(ChildRecord child) => waiter.IsQueued && ReferenceEquals(waiter.WaitingChild, child);
+}
+
+/// <summary>One task group, recorded while a task tree session runs.</summary>
+internal sealed class GroupRecord(TaskGroup group, ChildRecord? parentChild, TaskGroup? parentGroup, long started)
+{
+    public TaskGroup Group { get; } = group;
+
+    /// <summary>The child whose code opened the group, or <see langword="null"/>.</summary>
+    public ChildRecord? ParentChild { get; } = parentChild;
+
+    /// <summary>The group whose body opened this one, or <see langword="null"/>.</summary>
+    public TaskGroup? ParentGroup { get; } = parentGroup;
+
+    public long Started { get; } = started;
+}

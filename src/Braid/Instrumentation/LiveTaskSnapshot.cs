@@ -1,0 +1,6 @@
+namespace Braid.Instrumentation;
+
+/// <summary>The live groups and children a <see cref="LiveTasks"/> session recorded, at one instant.</summary>
+/// <param name="Groups">The live task groups, by id.</param>
+/// <param name="Children">The live children, in the order they started.</param>
+public sealed record LiveTaskSnapshot(IReadOnlyList<LiveGroupInfo> Groups, IReadOnlyList<LiveChildInfo> Children);
