@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
@@ -74,20 +75,27 @@ internal sealed class TransformStage<TIn, TOut>
             // chunk is done. When the stage is ordered, a chunk finished out of turn is deposited with the
             // sequencer (the turn holder writes it) unless this worker's previous deposit is still
             // unwritten: then the worker waits for its turn, which bounds the reorder window.
+            // The dispatcher measures each chunk's work in real time to decide whether a batch is worth
+            // waking another worker for (fusing, rule 66).
             var finishedOne = false;
+            var keepsLead = false;
             var deposited = -1L;
             while (true)
             {
-                var chunk = await _dispatcher.TakeAsync(finishedOne, ct).ConfigureAwait(_capture);
+                var chunk = await _dispatcher.TakeAsync(finishedOne, keepsLead, ct).ConfigureAwait(_capture);
                 if (!chunk.Ok)
                 {
                     break;
                 }
 
                 finishedOne = true;
+                keepsLead = chunk.KeepsLead;
                 var number = _sequencer is null ? -1 : chunk.Number;
+                var items = chunk.Segment.Count;
                 var start = time.GetTimestamp();
+                var ticks = Stopwatch.GetTimestamp();
                 var holdsTurn = await ProcessAsync(chunk.Segment, outbox, number, ct).ConfigureAwait(_capture);
+                _dispatcher.Report(Stopwatch.GetTimestamp() - ticks, items);
                 _counters.AddBusy(time.GetTimestamp() - start);
                 if (_sequencer is null)
                 {
