@@ -72,6 +72,36 @@ public sealed class FusingTests
     }
 
     [Fact]
+    public async Task A_leader_that_kept_the_lead_continues_on_buffered_batches_only_while_the_work_stays_tiny()
+    {
+        var (link, dispatcher) = Create();
+        Assert.False(dispatcher.TryContinue(out _)); // nothing measured yet
+        var leader = dispatcher.TakeAsync(finishedOne: false, keepsLead: false, CancellationToken.None).AsTask();
+        var follower = dispatcher.TakeAsync(finishedOne: false, keepsLead: false, CancellationToken.None).AsTask();
+        dispatcher.Report(Tiny, 4);
+        await Write(link, 0, 4);
+        Assert.True((await leader.WaitAsync(TestSupport.HangGuard)).KeepsLead);
+
+        Assert.False(dispatcher.TryContinue(out _)); // the input is empty
+        await Write(link, 4, 4);
+        await Write(link, 8, 4);
+        Assert.True(dispatcher.TryContinue(out var next));
+        Assert.Equal([4, 5, 6, 7], Items(next));
+        Assert.Equal(1, next.Number);
+        Assert.True(next.KeepsLead);
+
+        // The work grew: the buffered batch is left for TakeAsync, which shares it with the parked worker.
+        dispatcher.Report(Large, 4);
+        Assert.False(dispatcher.TryContinue(out _));
+        var mine = await dispatcher.TakeAsync(finishedOne: true, keepsLead: true, CancellationToken.None).AsTask().WaitAsync(TestSupport.HangGuard);
+        var handed = await follower.WaitAsync(TestSupport.HangGuard);
+        Assert.Equal([8, 9], Items(mine));
+        Assert.Equal(2, mine.Number);
+        Assert.Equal([10, 11], Items(handed));
+        Assert.Equal(3, handed.Number);
+    }
+
+    [Fact]
     public async Task Before_any_work_is_measured_the_first_batch_is_split()
     {
         var (link, dispatcher) = Create();

@@ -103,6 +103,26 @@ internal sealed class Dispatcher<T>
         return await LeadAsync(ct).ConfigureAwait(LoopContext.IsCurrent);
     }
 
+    /// <summary>
+    /// The fast path of a leader that kept the lead: takes the next buffered batch whole, without the
+    /// lock, when the work of a full batch is still below a wake-up. Answers <see langword="false"/> when
+    /// the input is empty or the work has grown: the caller then goes through <see cref="TakeAsync"/>.
+    /// </summary>
+    /// <remarks>Only the leader numbers chunks, and a leader that kept the lead has queued none, so nothing here needs the lock.</remarks>
+    public bool TryContinue(out Chunk chunk)
+    {
+        var perItem16 = Volatile.Read(ref _ticksPerItem16);
+        if (perItem16 < 0 || _input.Spec.SegmentSize * perItem16 >= HandOffTicks * 16 || !_input.Reader.TryRead(out var segment))
+        {
+            chunk = default;
+            return false;
+        }
+
+        _input.Dequeued(segment.Count);
+        chunk = new Chunk(true, false, segment, _next++, KeepsLead: true);
+        return true;
+    }
+
     /// <summary>Records that a worker took <paramref name="ticks"/> (Stopwatch) to run a chunk of <paramref name="items"/> items.</summary>
     public void Report(long ticks, int items)
     {
