@@ -134,6 +134,50 @@ public sealed class FusingTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => follower.WaitAsync(TestSupport.HangGuard));
     }
 
+    [Fact]
+    public async Task A_dispatcher_that_may_not_fuse_shares_tiny_work_too()
+    {
+        var link = new Link<int>(LinkSpec.For(capacity: 64, batch: 4, singleReader: false), singleWriter: true);
+        var dispatcher = new Dispatcher<int>(link, workers: 2, mayFuse: false);
+        var leader = dispatcher.TakeAsync(finishedOne: false, keepsLead: false, CancellationToken.None).AsTask();
+        var follower = dispatcher.TakeAsync(finishedOne: false, keepsLead: false, CancellationToken.None).AsTask();
+        dispatcher.Report(Tiny, 4);
+        await Write(link, 0, 4);
+
+        var mine = await leader.WaitAsync(TestSupport.HangGuard);
+        var handed = await follower.WaitAsync(TestSupport.HangGuard);
+        Assert.False(mine.KeepsLead);
+        Assert.Equal([0, 1], Items(mine));
+        Assert.Equal([2, 3], Items(handed));
+        Assert.False(dispatcher.TryContinue(out _));
+    }
+
+    [Fact]
+    public async Task An_async_map_never_fuses_so_a_pending_call_does_not_hold_up_the_input()
+    {
+        // 2,000 calls complete at once (tiny work, which would fuse a synchronous map); call 2,000 then
+        // waits until call 2,001 has run, which only another worker can do while 2,000 is pending.
+        var unblock = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var results = await Pipeline.From(Enumerable.Range(0, 3000), new PipelineOptions { TransferBatchSize = 1 })
+            .Map(async (x, ct) =>
+            {
+                if (x == 2000)
+                {
+                    await unblock.Task.WaitAsync(ct);
+                }
+                else if (x == 2001)
+                {
+                    unblock.TrySetResult();
+                }
+
+                return x;
+            }, new StageOptions { Workers = 2 })
+            .CollectAsync()
+            .WaitAsync(TestSupport.HangGuard);
+
+        Assert.Equal(Enumerable.Range(0, 3000), results);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

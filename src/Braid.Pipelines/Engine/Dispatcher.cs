@@ -26,6 +26,7 @@ internal sealed class Dispatcher<T>
     private readonly object _gate = new();
     private readonly Link<T> _input;
     private readonly int _workers;
+    private readonly bool _mayFuse;
     private readonly Queue<Chunk> _ready = new();
     private readonly Queue<TaskCompletionSource<Chunk>> _waiting = new();
     private bool _leading;
@@ -36,10 +37,14 @@ internal sealed class Dispatcher<T>
     // The measured work per item in Stopwatch ticks × 16 (a running average); -1 until a chunk is reported.
     private long _ticksPerItem16 = -1;
 
-    public Dispatcher(Link<T> input, int workers)
+    /// <param name="input">The stage's input.</param>
+    /// <param name="workers">The stage's workers.</param>
+    /// <param name="mayFuse">Whether tiny work may run on the leader alone: only for synchronous functions on pool workers (see <see cref="TransformStage{TIn, TOut}"/>).</param>
+    public Dispatcher(Link<T> input, int workers, bool mayFuse = true)
     {
         _input = input;
         _workers = workers;
+        _mayFuse = mayFuse;
     }
 
     /// <summary>
@@ -112,7 +117,7 @@ internal sealed class Dispatcher<T>
     public bool TryContinue(out Chunk chunk)
     {
         var perItem16 = Volatile.Read(ref _ticksPerItem16);
-        if (perItem16 < 0 || _input.Spec.SegmentSize * perItem16 >= HandOffTicks * 16 || !_input.Reader.TryRead(out var segment))
+        if (!_mayFuse || perItem16 < 0 || _input.Spec.SegmentSize * perItem16 >= HandOffTicks * 16 || !_input.Reader.TryRead(out var segment))
         {
             chunk = default;
             return false;
@@ -172,7 +177,7 @@ internal sealed class Dispatcher<T>
         {
             // Tiny work (known, and below a hand-off per batch): one chunk, and the lead is kept.
             var perItem16 = Volatile.Read(ref _ticksPerItem16);
-            var fused = perItem16 >= 0 && segment.Count * perItem16 < HandOffTicks * 16;
+            var fused = _mayFuse && perItem16 >= 0 && segment.Count * perItem16 < HandOffTicks * 16;
             var idle = fused ? 1 : Math.Max(1, _workers - _busy);
             var chunks = Math.Min(segment.Count, idle);
             var number = _next;

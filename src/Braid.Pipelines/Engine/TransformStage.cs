@@ -47,7 +47,12 @@ internal sealed class TransformStage<TIn, TOut>
         _input = input;
         _output = output;
         _sequencer = options.Ordered && options.Workers > 1 ? new Sequencer<TOut>() : null;
-        _dispatcher = options.Workers > 1 ? new Dispatcher<TIn>(input, options.Workers) : null;
+        // Fusing (rule 66) is for synchronous functions on pool workers without rate limits or retries:
+        // an async call that goes pending, a blocking function on a dedicated thread, a rate-limit or
+        // retry wait would hold up the input behind a fused leader while the other workers are parked.
+        var mayFuse = kind is TransformKind.Map or TransformKind.Filter or TransformKind.FlatMap
+            && options.RateLimit is null && options.Retry is null && options.WorkerKind != WorkerKind.DedicatedThreads;
+        _dispatcher = options.Workers > 1 ? new Dispatcher<TIn>(input, options.Workers, mayFuse) : null;
         _rate = options.RateLimit is { } limit ? new TokenBucket(limit, run.Time) : null;
         _retry = options.Retry;
         _deadLetters = (options.ErrorPolicy ?? run.Options.ErrorPolicy) == ErrorPolicy.ContinueWithDeadLetters;
