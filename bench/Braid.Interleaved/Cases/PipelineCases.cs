@@ -15,13 +15,16 @@ internal static class PipelineCases
     private const int TrivialItems = 1_000_000;
     private const int Capacity = 1024;
 
-    // Rounds of the hash loop for ≈ 0, 40, 290 and 1,300 ns of work per item on this project's machine
+    // Rounds of the hash loop for ≈ 0, 10, 40, 290 and 1,300 ns of work per item on this project's machine
     // kind (2 cores, AMD EPYC), calibrated on the serial loop's fastest rounds. A round costs more as
     // the chain grows (about 1.2 ns at 32 rounds, 2.2 at 120, 2.5 at 520): the CPU overlaps short chains
     // of consecutive items. The baseline row of each group prints the serial per-item time measured.
+    // 10 ns sits just below the work per item at which a stage with several workers stops fusing
+    // (a batch of 64 under about 1 µs, design rule 66): there two workers run like one.
     private static readonly (string Name, Func<int, int> Work)[] Works =
     [
         ("0", static x => Hash(x, 0)),
+        ("10ns", static x => Hash(x, 12)),
         ("40ns", static x => Hash(x, 32)),
         ("290ns", static x => Hash(x, 120)),
         ("1300ns", static x => Hash(x, 520)),

@@ -9,11 +9,24 @@ namespace Braid.Pipelines.Engine;
 /// and passes the lead on. So a batch of a few slow items is spread over every worker, while busy
 /// workers still receive whole batches. Chunks are numbered in input order for ordered output.
 /// </summary>
+/// <remarks>
+/// Fusing (issue 11): waking a parked worker costs about a microsecond or more, so when the measured
+/// work of a batch (<see cref="Report"/>, real time) is below <see cref="HandOffTicks"/> the leader
+/// neither splits the batch nor passes the lead: it keeps leading (<see cref="Chunk.KeepsLead"/>), and
+/// the other workers stay parked instead of being woken per batch, so the stage runs like one worker.
+/// The estimate is updated after every chunk, so the first batch whose work is worth a hand-off
+/// spreads again. The decision only chooses which worker runs a chunk: items, their numbers and
+/// order, cancellation and the end of the input are handled as without it.
+/// </remarks>
 internal sealed class Dispatcher<T>
 {
+    /// <summary>About what one wake-up of a parked worker costs: a batch with less work than this is run by the leader alone.</summary>
+    internal static readonly long HandOffTicks = Math.Max(1, Stopwatch.Frequency / 1_000_000);
+
     private readonly object _gate = new();
     private readonly Link<T> _input;
     private readonly int _workers;
+    private readonly bool _mayFuse;
     private readonly Queue<Chunk> _ready = new();
     private readonly Queue<TaskCompletionSource<Chunk>> _waiting = new();
     private bool _leading;
@@ -21,18 +34,35 @@ internal sealed class Dispatcher<T>
     private int _busy;
     private long _next;
 
-    public Dispatcher(Link<T> input, int workers)
+    // The measured work per item in Stopwatch ticks × 16 (a running average); -1 until a chunk is reported.
+    private long _ticksPerItem16 = -1;
+
+    /// <param name="input">The stage's input.</param>
+    /// <param name="workers">The stage's workers.</param>
+    /// <param name="mayFuse">Whether tiny work may run on the leader alone: only for synchronous functions on pool workers (see <see cref="TransformStage{TIn, TOut}"/>).</param>
+    public Dispatcher(Link<T> input, int workers, bool mayFuse = true)
     {
         _input = input;
         _workers = workers;
+        _mayFuse = mayFuse;
     }
 
-    /// <summary>A chunk of input and its number; <see cref="Ok"/> is false at the end of the input.</summary>
-    public readonly record struct Chunk(bool Ok, bool Lead, Segment<T> Segment, long Number);
+    /// <summary>
+    /// A chunk of input and its number; <see cref="Ok"/> is false at the end of the input. <see cref="KeepsLead"/>
+    /// says the taker still leads (the batch was too small to share): it passes that back to <see cref="TakeAsync"/>.
+    /// </summary>
+    public readonly record struct Chunk(bool Ok, bool Lead, Segment<T> Segment, long Number, bool KeepsLead = false);
 
-    /// <summary>Takes the next chunk. <paramref name="finishedOne"/> says the caller has finished the chunk it had.</summary>
-    /// <remarks>On a dedicated worker thread (an AsyncLoop) the hand-off's bookkeeping stays on it (design rule 104).</remarks>
-    public async ValueTask<Chunk> TakeAsync(bool finishedOne, CancellationToken ct)
+    /// <summary>
+    /// Takes the next chunk. <paramref name="finishedOne"/> says the caller has finished the chunk it had;
+    /// <paramref name="keepsLead"/> that that chunk came with <see cref="Chunk.KeepsLead"/>.
+    /// </summary>
+    /// <remarks>
+    /// Completes synchronously when a chunk is ready or the leader finds input. A caller that waits (for
+    /// input as the leader, or for a chunk or the lead as a follower) is cancelled by <paramref name="ct"/>.
+    /// On a dedicated worker thread (an AsyncLoop) the hand-off's bookkeeping stays on it (design rule 104).
+    /// </remarks>
+    public async ValueTask<Chunk> TakeAsync(bool finishedOne, bool keepsLead, CancellationToken ct)
     {
         TaskCompletionSource<Chunk>? wait = null;
         lock (_gate)
@@ -42,17 +72,20 @@ internal sealed class Dispatcher<T>
                 _busy--;
             }
 
-            if (_ready.TryDequeue(out var ready))
+            if (keepsLead)
+            {
+                // Still the leader: a leader that keeps the lead queued no chunks, and only a leader queues.
+                Debug.Assert(_leading && _ready.Count == 0, "A leader that kept the lead queued no chunks.");
+            }
+            else if (_ready.TryDequeue(out var ready))
             {
                 return ready;
             }
-
-            if (_ended)
+            else if (_ended)
             {
                 return default;
             }
-
-            if (_leading)
+            else if (_leading)
             {
                 wait = new TaskCompletionSource<Chunk>(TaskCreationOptions.RunContinuationsAsynchronously);
                 _waiting.Enqueue(wait);
@@ -73,6 +106,41 @@ internal sealed class Dispatcher<T>
         }
 
         return await LeadAsync(ct).ConfigureAwait(LoopContext.IsCurrent);
+    }
+
+    /// <summary>
+    /// The fast path of a leader that kept the lead: takes the next buffered batch whole, without the
+    /// lock, when the work of a full batch is still below a wake-up. Answers <see langword="false"/> when
+    /// the input is empty or the work has grown: the caller then goes through <see cref="TakeAsync"/>.
+    /// </summary>
+    /// <remarks>Only the leader numbers chunks, and a leader that kept the lead has queued none, so nothing here needs the lock.</remarks>
+    public bool TryContinue(out Chunk chunk)
+    {
+        var perItem16 = Volatile.Read(ref _ticksPerItem16);
+        if (!_mayFuse || perItem16 < 0 || _input.Spec.SegmentSize * perItem16 >= HandOffTicks * 16 || !_input.Reader.TryRead(out var segment))
+        {
+            chunk = default;
+            return false;
+        }
+
+        _input.Dequeued(segment.Count);
+        chunk = new Chunk(true, false, segment, _next++, KeepsLead: true);
+        return true;
+    }
+
+    /// <summary>Records that a worker took <paramref name="ticks"/> (Stopwatch) to run a chunk of <paramref name="items"/> items.</summary>
+    public void Report(long ticks, int items)
+    {
+        if (items <= 0)
+        {
+            return;
+        }
+
+        // A racy running average is enough: it only chooses which worker runs a chunk. It falls faster
+        // than it rises, so one chunk stretched by preemption does not stop fusing for long.
+        var sample = ticks * 16 / items;
+        var old = Volatile.Read(ref _ticksPerItem16);
+        Volatile.Write(ref _ticksPerItem16, old < 0 ? sample : old + ((sample - old) / (sample < old ? 2 : 4)));
     }
 
     private async ValueTask<Chunk> LeadAsync(CancellationToken ct)
@@ -107,7 +175,10 @@ internal sealed class Dispatcher<T>
         Chunk mine;
         lock (_gate)
         {
-            var idle = Math.Max(1, _workers - _busy);
+            // Tiny work (known, and below a hand-off per batch): one chunk, and the lead is kept.
+            var perItem16 = Volatile.Read(ref _ticksPerItem16);
+            var fused = _mayFuse && perItem16 >= 0 && segment.Count * perItem16 < HandOffTicks * 16;
+            var idle = fused ? 1 : Math.Max(1, _workers - _busy);
             var chunks = Math.Min(segment.Count, idle);
             var number = _next;
             _next += chunks;
@@ -134,8 +205,12 @@ internal sealed class Dispatcher<T>
             }
 
             Debug.Assert(offset == segment.Count, "The chunks cover the batch exactly.");
-            mine = new Chunk(true, false, new Segment<T>(segment.Items, firstCount), number);
-            _leading = _waiting.TryDequeue(out nextLeader);
+            mine = new Chunk(true, false, new Segment<T>(segment.Items, firstCount), number, fused);
+            nextLeader = null;
+            if (!fused)
+            {
+                _leading = _waiting.TryDequeue(out nextLeader);
+            }
         }
 
         if (handoffs is not null)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
@@ -46,7 +47,12 @@ internal sealed class TransformStage<TIn, TOut>
         _input = input;
         _output = output;
         _sequencer = options.Ordered && options.Workers > 1 ? new Sequencer<TOut>() : null;
-        _dispatcher = options.Workers > 1 ? new Dispatcher<TIn>(input, options.Workers) : null;
+        // Fusing (rule 66) is for synchronous functions on pool workers without rate limits or retries:
+        // an async call that goes pending, a blocking function on a dedicated thread, a rate-limit or
+        // retry wait would hold up the input behind a fused leader while the other workers are parked.
+        var mayFuse = kind is TransformKind.Map or TransformKind.Filter or TransformKind.FlatMap
+            && options.RateLimit is null && options.Retry is null && options.WorkerKind != WorkerKind.DedicatedThreads;
+        _dispatcher = options.Workers > 1 ? new Dispatcher<TIn>(input, options.Workers, mayFuse) : null;
         _rate = options.RateLimit is { } limit ? new TokenBucket(limit, run.Time) : null;
         _retry = options.Retry;
         _deadLetters = (options.ErrorPolicy ?? run.Options.ErrorPolicy) == ErrorPolicy.ContinueWithDeadLetters;
@@ -74,21 +80,34 @@ internal sealed class TransformStage<TIn, TOut>
             // chunk is done. When the stage is ordered, a chunk finished out of turn is deposited with the
             // sequencer (the turn holder writes it) unless this worker's previous deposit is still
             // unwritten: then the worker waits for its turn, which bounds the reorder window.
+            // The dispatcher measures each chunk's work in real time to decide whether a batch is worth
+            // waking another worker for (fusing, rule 66); on the system clock that is the busy time's clock too.
+            var realTime = ReferenceEquals(time, TimeProvider.System);
             var finishedOne = false;
+            var keepsLead = false;
             var deposited = -1L;
             while (true)
             {
-                var chunk = await _dispatcher.TakeAsync(finishedOne, ct).ConfigureAwait(_capture);
+                if (!keepsLead || !_dispatcher.TryContinue(out var chunk))
+                {
+                    chunk = await _dispatcher.TakeAsync(finishedOne, keepsLead, ct).ConfigureAwait(_capture);
+                }
+
                 if (!chunk.Ok)
                 {
                     break;
                 }
 
                 finishedOne = true;
-                var number = _sequencer is null ? -1 : chunk.Number;
-                var start = time.GetTimestamp();
+                keepsLead = chunk.KeepsLead;
+                var number = _sequencer is null ? UnorderedChunk : chunk.Number;
+                var items = chunk.Segment.Count;
+                var ticks = Stopwatch.GetTimestamp();
+                var start = realTime ? ticks : time.GetTimestamp();
                 var holdsTurn = await ProcessAsync(chunk.Segment, outbox, number, ct).ConfigureAwait(_capture);
-                _counters.AddBusy(time.GetTimestamp() - start);
+                var ticksEnd = Stopwatch.GetTimestamp();
+                _dispatcher.Report(ticksEnd - ticks, items);
+                _counters.AddBusy((realTime ? ticksEnd : time.GetTimestamp()) - start);
                 if (_sequencer is null)
                 {
                     await outbox.FlushAsync(ct).ConfigureAwait(_capture);
@@ -137,7 +156,7 @@ internal sealed class TransformStage<TIn, TOut>
             {
                 _input.Dequeued(segment.Count);
                 var start = time.GetTimestamp();
-                await ProcessAsync(segment, outbox, -1, ct).ConfigureAwait(_capture);
+                await ProcessAsync(segment, outbox, OneWorker, ct).ConfigureAwait(_capture);
                 _counters.AddBusy(time.GetTimestamp() - start);
             }
 
@@ -150,6 +169,8 @@ internal sealed class TransformStage<TIn, TOut>
     /// <summary>
     /// Runs the function over one segment. In ordered mode (<paramref name="number"/> ≥ 0) a full
     /// outbox is sent only on the segment's turn; answers whether the worker now holds the turn.
+    /// <paramref name="number"/> is <see cref="OneWorker"/> for a stage's only worker and
+    /// <see cref="UnorderedChunk"/> for a chunk of an unordered stage with several workers.
     /// </summary>
     private async ValueTask<bool> ProcessAsync(Segment<TIn> segment, Outbox<TOut> outbox, long number, CancellationToken ct)
     {
@@ -470,9 +491,11 @@ internal sealed class TransformStage<TIn, TOut>
     /// Whether a full outbox is sent at once. In an ordered stage (<paramref name="number"/> ≥ 0) a
     /// worker that does not hold the turn keeps the output of its chunk's last item, which fills the
     /// outbox at most (a map or a filter gives at most one result per item): the chunk is then done, and
-    /// its output goes to the sequencer instead of waiting for the turn here.
+    /// its output goes to the sequencer instead of waiting for the turn here. A chunk of an unordered
+    /// stage keeps it too: the worker sends it after the chunk, so a wait for room downstream is not
+    /// measured as the chunk's work (which decides fusing, rule 66).
     /// </summary>
-    private static bool SendsNow(long number, bool holdsTurn, int index, int count) => number < 0 || holdsTurn || index < count - 1;
+    private static bool SendsNow(long number, bool holdsTurn, int index, int count) => number == OneWorker || holdsTurn || index < count - 1;
 
     private async ValueTask<bool> SendAsync(Outbox<TOut> outbox, long number, bool holdsTurn, CancellationToken ct)
     {
@@ -545,6 +568,12 @@ internal sealed class TransformStage<TIn, TOut>
         ExceptionDispatchInfo.Throw(failure);
         return default;
     }
+
+    /// <summary>The <c>number</c> of <see cref="ProcessAsync"/> for a stage's only worker, whose output is coalesced across segments.</summary>
+    private const long OneWorker = -1;
+
+    /// <summary>The <c>number</c> of <see cref="ProcessAsync"/> for a chunk of an unordered stage with several workers.</summary>
+    private const long UnorderedChunk = -2;
 
     private enum MapStop
     {
