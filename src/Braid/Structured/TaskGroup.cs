@@ -47,22 +47,20 @@ public sealed class TaskGroup : IAmbientScope
     // reach zero before the children counted without atomics are added (see RunBody).
     private const long BodyReserve = 1L << 40;
 
-    // Pending work: one per running child that is not in a batch, one per batch with a running child
-    // (see ChildBatch), one while the body runs, one per cancellation in progress (a hold), plus
-    // BodyReserve while the body's synchronous part runs. Once it reaches zero the group is finished
-    // and it never rises again: Start refuses to increment from zero. Which children are running is
-    // told by the counters below (started minus ended), not by this count.
+    // Children running, plus one while the body runs, plus one per cancellation in progress (a hold),
+    // plus BodyReserve while the body's synchronous part runs. Once it reaches zero the group is
+    // finished and it never rises again: Start refuses to increment from zero.
     private long _pending = 1;
-    private int _started;
+    private int _bodyRunning = 1;
+    private int _holds;
     private int _completed;
 
     // The thread running the body's synchronous part, while it runs (0 otherwise; managed thread ids
     // start at 1). Code on that thread runs inside the body's call, so the body holds the group open:
     // a child started there needs no atomic to enter, one that completes at once none to leave, and a
-    // pending one is counted in _inlinePending (or its batch is), added to _pending when the synchronous
-    // part returns (design rule 19). Only that thread writes _inlineStarted, _inlineCompleted and _inlinePending.
+    // pending one is counted in _inlinePending, added to _pending when the synchronous part returns
+    // (design rule 19). Only that thread writes _inlineCompleted and _inlinePending.
     private int _bodyThread;
-    private int _inlineStarted;
     private int _inlineCompleted;
     private long _inlinePending;
     private int _faulted;
@@ -361,18 +359,20 @@ public sealed class TaskGroup : IAmbientScope
     /// <returns>The counters; see <see cref="TaskGroupStatistics"/>.</returns>
     public TaskGroupStatistics GetStatistics()
     {
-        // Ends before starts: a child that has ended was counted as started before, so running is never negative.
-        var completed = Volatile.Read(ref _completed) + Volatile.Read(ref _inlineCompleted);
-        var faulted = Volatile.Read(ref _faulted);
-        var cancelled = Volatile.Read(ref _cancelled);
-        var started = Volatile.Read(ref _started) + Volatile.Read(ref _inlineStarted);
+        var pending = Volatile.Read(ref _pending);
+        if (pending >= BodyReserve)
+        {
+            pending += Volatile.Read(ref _inlinePending) - BodyReserve;
+        }
+
+        var running = (int)Math.Max(0, pending - Volatile.Read(ref _bodyRunning) - Volatile.Read(ref _holds));
         return new TaskGroupStatistics(
-            Math.Max(0, started - completed - faulted - cancelled),
-            completed,
-            faulted,
-            cancelled,
+            running,
+            Volatile.Read(ref _completed) + Volatile.Read(ref _inlineCompleted),
+            Volatile.Read(ref _faulted),
+            Volatile.Read(ref _cancelled),
             _token.IsCancellationRequested,
-            Volatile.Read(ref _pending) == 0);
+            pending == 0);
     }
 
     /// <summary>Describes the group: its id and, if it has one, its name.</summary>
@@ -393,6 +393,7 @@ public sealed class TaskGroup : IAmbientScope
             var seen = Interlocked.CompareExchange(ref _pending, pending + 1, pending);
             if (seen == pending)
             {
+                Interlocked.Increment(ref _holds);
                 return true;
             }
 
@@ -403,7 +404,11 @@ public sealed class TaskGroup : IAmbientScope
     }
 
     /// <summary>Ends a <see cref="TryHold"/>; the group finishes here if nothing else is left.</summary>
-    internal void ReleaseHold() => Leave();
+    internal void ReleaseHold()
+    {
+        Interlocked.Decrement(ref _holds);
+        Leave();
+    }
 
     /// <summary>Records the failures of callbacks registered on a token the group cancelled: nothing is dropped.</summary>
     internal void RecordCallbackFailures(AggregateException callbackFailures)
@@ -439,29 +444,6 @@ public sealed class TaskGroup : IAmbientScope
         Classify(task, name);
         RaiseFinished(task, name);
         Leave();
-    }
-
-    /// <summary>
-    /// Accounts for the end of a child of a <see cref="ChildBatch"/>: its outcome at once, and the
-    /// batch's unit of <c>_pending</c> when <paramref name="caughtUp"/> (every child it holds is accounted).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal void OnBatchedChildCompleted(Task task, bool caughtUp)
-    {
-        if (task.IsCompletedSuccessfully)
-        {
-            Interlocked.Increment(ref _completed);
-        }
-        else
-        {
-            Classify(task, name: null);
-        }
-
-        RaiseFinished(task, name: null);
-        if (caughtUp)
-        {
-            Leave();
-        }
     }
 
     /// <summary>Accounts for the end of a child whose outcome was already counted (StartAsync before started).</summary>
@@ -519,7 +501,6 @@ public sealed class TaskGroup : IAmbientScope
             pending = seen;
         }
 
-        Interlocked.Increment(ref _started);
         if (BraidInstrumentation.IsEnabled)
         {
             BraidInstrumentation.Raise(new BraidEvent(BraidEventKind.ChildStarted, Id, name));
@@ -571,6 +552,7 @@ public sealed class TaskGroup : IAmbientScope
     private void OnBodyCompleted()
     {
         Classify(_bodyTask!, BodyName, isBody: true);
+        Volatile.Write(ref _bodyRunning, 0);
         Leave();
     }
 
@@ -593,7 +575,6 @@ public sealed class TaskGroup : IAmbientScope
         if (inline)
         {
             // Started on the thread running the body's synchronous part: not counted in _pending.
-            _inlineStarted++;
             if (task.IsCompletedSuccessfully)
             {
                 _inlineCompleted++;
@@ -607,6 +588,8 @@ public sealed class TaskGroup : IAmbientScope
                 RaiseFinished(task, name);
                 return;
             }
+
+            _inlinePending++; // Added to _pending when the synchronous part returns; its end is a Leave.
         }
         else if (task.IsCompleted)
         {
@@ -616,46 +599,25 @@ public sealed class TaskGroup : IAmbientScope
 
         if (name is null && !LoopSynchronizationContext.IsCurrent)
         {
-            // Off a loop, unnamed children share a callback and a unit of _pending in batches of
-            // eight (see ChildBatch).
+            // Off a loop, unnamed children share a callback in batches of eight (see ChildBatch).
             var batch = Volatile.Read(ref _openBatch);
-            var added = batch?.TryAdd(task) ?? BatchAdd.Full;
-            if (added == BatchAdd.Full)
+            if (batch is null || !batch.TryAdd(task))
             {
                 var fresh = new ChildBatch(this);
-                added = fresh.TryAdd(task);
+                fresh.TryAdd(task);
 
                 // A batch works whether or not it is the open one: losing this race costs nothing.
                 Interlocked.CompareExchange(ref _openBatch, fresh, batch);
             }
-
-            if (inline)
-            {
-                if (added == BatchAdd.Opened)
-                {
-                    _inlinePending++; // The batch's unit, added to _pending when the synchronous part returns.
-                }
-            }
-            else if (added == BatchAdd.Joined)
-            {
-                // The batch already holds a unit for this child: the one it entered with goes back.
-                // (If the batch released its unit meanwhile, this child's end did it: the sum is right.)
-                Leave();
-            }
-
-            return;
         }
-
-        if (inline)
+        else
         {
-            _inlinePending++; // Added to _pending when the synchronous part returns; its end is a Leave.
+            // One small node and one delegate per child. On an AsyncLoop accounting stays on the
+            // loop so that the loop (and its virtual clock) sees it, and each child is accounted by
+            // its own step, in the order the children ended.
+            var node = name is null ? new ChildNode(this, task) : new NamedChildNode(this, task, name);
+            task.ConfigureAwait(LoopSynchronizationContext.IsCurrent).GetAwaiter().UnsafeOnCompleted(node.OnCompleted);
         }
-
-        // One small node and one delegate per child. On an AsyncLoop accounting stays on the
-        // loop so that the loop (and its virtual clock) sees it, and each child is accounted by
-        // its own step, in the order the children ended.
-        var node = name is null ? new ChildNode(this, task) : new NamedChildNode(this, task, name);
-        task.ConfigureAwait(LoopSynchronizationContext.IsCurrent).GetAwaiter().UnsafeOnCompleted(node.OnCompleted);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
