@@ -23,6 +23,11 @@ internal static class TaskGroupCases
                 Func<CancellationToken, Task> child = yields ? YieldOnceAsync : static _ => Task.CompletedTask;
                 yield return new BenchCase(group, "Task.WhenAll", Children, Run(dedicated, () => WhenAllAsync(child)), IsBaseline: true);
                 yield return new BenchCase(group, "TaskGroup.Start", Children, Run(dedicated, () => TaskGroupAsync(child)));
+                if (yields)
+                {
+                    yield return new BenchCase(group, "callback per child, no group", Children, Run(dedicated, () => CallbackPerChildAsync(child)));
+                    yield return new BenchCase(group, "Task.WhenAll, an AsyncLocal set", Children, Run(dedicated, () => WhenAllUnderAsyncLocalAsync(child)));
+                }
             }
         }
     }
@@ -43,6 +48,45 @@ internal static class TaskGroupCases
         return Children;
     }
 
+    /// <summary>
+    /// What any structure pays that accounts for each child as it ends (a group must: the first failure
+    /// cancels the rest at once), without a group: one shared callback registered on every child as it
+    /// starts, which decrements a shared count; the last one completes the join. No scan, no claim, no
+    /// statistics, no failures: a lower bound for <see cref="TaskGroup"/>, not an alternative to it.
+    /// </summary>
+    private static async Task<long> CallbackPerChildAsync(Func<CancellationToken, Task> child)
+    {
+        var counter = new EndCounter(Children);
+        for (var i = 0; i < Children; i++)
+        {
+            var task = child(CancellationToken.None);
+            if (task.IsCompleted)
+            {
+                counter.OnEnded();
+            }
+            else
+            {
+                task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(counter.Callback);
+            }
+        }
+
+        await counter.Task;
+        return Children;
+    }
+
+    private static readonly AsyncLocal<object?> Ambient = new();
+
+    /// <summary>
+    /// <see cref="Task.WhenAll(Task[])"/> with one <see cref="AsyncLocal{T}"/> set while the children
+    /// start, as a group's children run with the group as their ambient link (design rule 13): every
+    /// continuation of a child then restores a non-default execution context on the pool thread.
+    /// </summary>
+    private static async Task<long> WhenAllUnderAsyncLocalAsync(Func<CancellationToken, Task> child)
+    {
+        Ambient.Value = Ambient;
+        return await WhenAllAsync(child);
+    }
+
     private static async Task<long> TaskGroupAsync(Func<CancellationToken, Task> child)
     {
         var started = 0L;
@@ -57,6 +101,30 @@ internal static class TaskGroupCases
             return Task.CompletedTask;
         });
         return started;
+    }
+
+    private sealed class EndCounter
+    {
+        private readonly TaskCompletionSource _ended = new();
+        private int _remaining;
+
+        public EndCounter(int count)
+        {
+            _remaining = count;
+            Callback = OnEnded;
+        }
+
+        public Action Callback { get; }
+
+        public Task Task => _ended.Task;
+
+        public void OnEnded()
+        {
+            if (Interlocked.Decrement(ref _remaining) == 0)
+            {
+                _ended.SetResult();
+            }
+        }
     }
 
     private static async Task YieldOnceAsync(CancellationToken cancellationToken) => await Task.Yield();

@@ -360,7 +360,9 @@ public sealed class TaskGroup : IAmbientScope
     public TaskGroupStatistics GetStatistics()
     {
         var pending = Volatile.Read(ref _pending);
-        if (pending >= BodyReserve)
+        // While the body's synchronous part runs, _pending carries the reserve, less the ends of
+        // inline children that already finished (so it can dip just below the reserve, never near half).
+        if (pending >= BodyReserve / 2)
         {
             pending += Volatile.Read(ref _inlinePending) - BodyReserve;
         }
