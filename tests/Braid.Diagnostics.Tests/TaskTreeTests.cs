@@ -1,3 +1,4 @@
+using Braid.Channels;
 using Braid.Coordination;
 using Braid.Instrumentation;
 using Braid.Structured;
@@ -268,6 +269,42 @@ public sealed class TaskTreeTests
         Assert.Equal([$"reader AsyncReaderWriterLock.Reader#{rw.Id} held by writer"], Waits(TaskTree.Capture()));
         releaseWriter.SetResult();
         await run.WaitAsync(Guard.Timeout);
+    }
+
+    [Fact]
+    public async Task Children_waiting_on_a_queue_a_channel_and_an_event_show_what_they_wait_on()
+    {
+        using var session = TaskTree.Start();
+        var queue = new AsyncQueue<int>();
+        var (send, receive) = MemoryChannel.Create<int>(0);
+        var ready = new AsyncEvent();
+        var queued = 0;
+        var allQueued = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var listener = BraidInstrumentation.Subscribe(e =>
+        {
+            if (e.Kind == BraidEventKind.WaiterQueued && Interlocked.Increment(ref queued) == 3)
+            {
+                allQueued.TrySetResult();
+            }
+        });
+
+        var run = TaskGroup.RunAsync(g =>
+        {
+            g.Start(async ct => { await queue.GetAsync(ct); }, "getter");
+            g.Start(async ct => { await receive.ReceiveAsync(ct); }, "receiver");
+            g.Start(async ct => await ready.WaitAsync(ct), "waiter");
+            return Task.CompletedTask;
+        });
+        await allQueued.Task.WaitAsync(Guard.Timeout);
+
+        Assert.Equal(
+            [$"getter AsyncQueue.Getter#{queue.Id} held by ", $"receiver MemoryChannel.Receiver#{receive.Id} held by ", $"waiter AsyncEvent#{ready.Id} held by "],
+            Waits(TaskTree.Capture()).Order());
+        await queue.PutAsync(1);
+        await send.SendAsync(2);
+        ready.Set();
+        await run.WaitAsync(Guard.Timeout);
+        Assert.Empty(Waits(TaskTree.Capture()));
     }
 
     [Fact]

@@ -82,7 +82,7 @@ internal sealed class MemoryChannelState<T>
                 sender.State = clone;
                 sender.Token = cancellationToken;
                 _senders.Enqueue(sender);
-                WaiterEvents.Queued(Id, SenderName);
+                WaiterEvents.Queued(Id, SenderName, sender);
                 pending = sender.VoidTask;
             }
         }
@@ -158,7 +158,7 @@ internal sealed class MemoryChannelState<T>
                 receiver.State = clone;
                 receiver.Token = cancellationToken;
                 _receivers.Enqueue(receiver);
-                WaiterEvents.Queued(Id, ReceiverName);
+                WaiterEvents.Queued(Id, ReceiverName, receiver);
                 pending = receiver.Task;
             }
         }

@@ -95,7 +95,7 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
                 putter.Item = item;
                 putter.Token = cancellationToken;
                 _putters.Enqueue(putter);
-                WaiterEvents.Queued(Id, PutterName);
+                WaiterEvents.Queued(Id, PutterName, putter);
                 pending = putter.VoidTask;
                 handed = default!;
             }
@@ -168,7 +168,7 @@ internal sealed class QueueCore<TIn, TOut, TStorage>
                 getter = _getterPool.Rent();
                 getter.Token = cancellationToken;
                 _getters.Enqueue(getter);
-                WaiterEvents.Queued(Id, GetterName);
+                WaiterEvents.Queued(Id, GetterName, getter);
                 pending = getter.Task;
                 item = default!;
                 putter = null;

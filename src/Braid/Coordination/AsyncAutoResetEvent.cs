@@ -111,7 +111,7 @@ public sealed class AsyncAutoResetEvent : IWaiterOwner<bool>
             task = waiter.VoidTask;
         }
 
-        WaiterEvents.Queued(Id, nameof(AsyncAutoResetEvent));
+        WaiterEvents.Queued(Id, nameof(AsyncAutoResetEvent), waiter);
         waiter.Arm(this, cancellationToken);
         return task;
     }

@@ -76,7 +76,7 @@ public sealed class AsyncBarrier : IWaiterOwner<long>
 
         if (waiter is not null)
         {
-            WaiterEvents.Queued(Id, nameof(AsyncBarrier));
+            WaiterEvents.Queued(Id, nameof(AsyncBarrier), waiter);
             waiter.Arm(this, cancellationToken);
             return task;
         }

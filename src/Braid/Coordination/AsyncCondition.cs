@@ -175,7 +175,7 @@ public sealed class AsyncCondition : IWaiterOwner<AsyncLock.Releaser>
 
         // Queued first, released second: a notification sent by the next holder finds us.
         Lock.Release();
-        WaiterEvents.Queued(Id, nameof(AsyncCondition));
+        WaiterEvents.Queued(Id, nameof(AsyncCondition), waiter);
         waiter.Arm(this, cancellationToken);
 
         // Completes once notified (or cancelled) *and* handed the lock through the lock's FIFO queue:

@@ -139,7 +139,7 @@ public sealed class AsyncCountdownEvent : IWaiterOwner<bool>
             task = waiter.VoidTask;
         }
 
-        WaiterEvents.Queued(Id, nameof(AsyncCountdownEvent));
+        WaiterEvents.Queued(Id, nameof(AsyncCountdownEvent), waiter);
         waiter.Arm(this, cancellationToken);
         return task;
     }

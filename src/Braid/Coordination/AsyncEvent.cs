@@ -109,7 +109,7 @@ public sealed class AsyncEvent : IWaiterOwner<bool>
             task = waiter.VoidTask;
         }
 
-        WaiterEvents.Queued(Id, nameof(AsyncEvent));
+        WaiterEvents.Queued(Id, nameof(AsyncEvent), waiter);
         waiter.Arm(this, cancellationToken);
         return task;
     }

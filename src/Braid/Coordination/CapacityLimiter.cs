@@ -183,7 +183,7 @@ public sealed class CapacityLimiter : IWaiterOwner<CapacityLimiter.Lease>
             task = waiter.Task;
         }
 
-        WaiterEvents.Queued(Id, nameof(CapacityLimiter));
+        WaiterEvents.Queued(Id, nameof(CapacityLimiter), waiter);
         waiter.Arm(this, cancellationToken);
         return task;
     }

@@ -5,15 +5,6 @@ namespace Braid.Internal.Waiters;
 /// <summary>Raises the waiter instrumentation events, only when someone listens.</summary>
 internal static class WaiterEvents
 {
-    /// <summary>A waiter queued on the primitive <paramref name="sourceId"/>.</summary>
-    public static void Queued(long sourceId, string name)
-    {
-        if (BraidInstrumentation.IsEnabled)
-        {
-            BraidInstrumentation.Raise(new BraidEvent(BraidEventKind.WaiterQueued, sourceId, name));
-        }
-    }
-
     /// <summary>
     /// The current flow queued <paramref name="waiter"/> on the primitive <paramref name="sourceId"/>; while a
     /// task tree session runs, the current child is recorded as waiting on it (<paramref name="primitive"/>
