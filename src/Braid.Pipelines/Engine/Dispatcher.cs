@@ -116,8 +116,7 @@ internal sealed class Dispatcher<T>
     /// <remarks>Only the leader numbers chunks, and a leader that kept the lead has queued none, so nothing here needs the lock.</remarks>
     public bool TryContinue(out Chunk chunk)
     {
-        var perItem16 = Volatile.Read(ref _ticksPerItem16);
-        if (!_mayFuse || perItem16 < 0 || _input.Spec.SegmentSize * perItem16 >= HandOffTicks * 16 || !_input.Reader.TryRead(out var segment))
+        if (!IsTiny(_input.Spec.SegmentSize) || !_input.Reader.TryRead(out var segment))
         {
             chunk = default;
             return false;
@@ -141,6 +140,13 @@ internal sealed class Dispatcher<T>
         var sample = ticks * 16 / items;
         var old = Volatile.Read(ref _ticksPerItem16);
         Volatile.Write(ref _ticksPerItem16, old < 0 ? sample : old + ((sample - old) / (sample < old ? 2 : 4)));
+    }
+
+    // Whether running this many items is known to cost less than waking a worker: fusing's one test.
+    private bool IsTiny(int items)
+    {
+        var perItem16 = Volatile.Read(ref _ticksPerItem16);
+        return _mayFuse && perItem16 >= 0 && items * perItem16 < HandOffTicks * 16;
     }
 
     private async ValueTask<Chunk> LeadAsync(CancellationToken ct)
@@ -176,8 +182,7 @@ internal sealed class Dispatcher<T>
         lock (_gate)
         {
             // Tiny work (known, and below a hand-off per batch): one chunk, and the lead is kept.
-            var perItem16 = Volatile.Read(ref _ticksPerItem16);
-            var fused = _mayFuse && perItem16 >= 0 && segment.Count * perItem16 < HandOffTicks * 16;
+            var fused = IsTiny(segment.Count);
             var idle = fused ? 1 : Math.Max(1, _workers - _busy);
             var chunks = Math.Min(segment.Count, idle);
             var number = _next;
