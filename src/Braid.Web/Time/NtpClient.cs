@@ -13,7 +13,7 @@ public static class NtpClient
     /// </summary>
     /// <param name="server">The server's address and port.</param>
     /// <param name="timeProvider">The client's clock (T1 and T4), also written into the request.</param>
-    /// <param name="cancellationToken">The only timeout (docs/design.md rule 6): UDP may lose the request or the reply, so callers pass a deadline.</param>
+    /// <param name="cancellationToken">The only timeout (docs/design.md rule 135): UDP may lose the request or the reply, so callers pass a deadline.</param>
     /// <returns>The reading. Never completes synchronously (it waits for a datagram).</returns>
     /// <exception cref="OperationCanceledException">The token was cancelled before a valid reply came.</exception>
     /// <exception cref="SocketException">The network refused the exchange (for example, no service on that port).</exception>
