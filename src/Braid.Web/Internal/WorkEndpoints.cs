@@ -80,7 +80,7 @@ internal static class WorkEndpoints
         var ms = DefaultMilliseconds;
         if (text.Length > 0 && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ms) || ms > MaxMilliseconds))
         {
-            return Results.BadRequest($"ms: '{text}' is not a whole number of milliseconds from 0 to {MaxMilliseconds}");
+            return Results.Text($"ms: '{text}' is not a whole number of milliseconds from 0 to {MaxMilliseconds}\n", statusCode: StatusCodes.Status400BadRequest);
         }
 
         await work(context, ms).ConfigureAwait(false);
