@@ -29,12 +29,14 @@ public sealed class WebServer : IAsyncDisposable
     private readonly EventHub _hub;
     private readonly EchoHook? _hook;
     private readonly HttpClient _client;
+    private readonly ILoggerFactory _loggerFactory;
     private readonly CancellationTokenSource _stopTicker = new();
     private Task _ticker = Task.CompletedTask;
     private int _stopped;
 
-    private WebServer(WebApplication app, WebApplication echo, NtpServer time, EventHub hub, EchoHook? hook, HttpClient client, Uri url, Uri echoUrl)
+    private WebServer(WebApplication app, WebApplication echo, NtpServer time, EventHub hub, EchoHook? hook, HttpClient client, ILoggerFactory loggerFactory, Uri url, Uri echoUrl)
     {
+        _loggerFactory = loggerFactory;
         _app = app;
         _echo = echo;
         _time = time;
@@ -87,7 +89,7 @@ public sealed class WebServer : IAsyncDisposable
             var hub = new EventHub(options.HistorySize, loggerFactory.CreateLogger("Braid.Web.Events"));
             app = CreateApp(options, hub, hook);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            var server = new WebServer(app, echo, time, hub, hook, client, new Uri(Address(app), UriKind.Absolute), echoUrl);
+            var server = new WebServer(app, echo, time, hub, hook, client, loggerFactory, new Uri(Address(app), UriKind.Absolute), echoUrl);
             server.StartTicker(options, loggerFactory.CreateLogger("Braid.Web.Time"));
             return server;
         }
@@ -110,6 +112,7 @@ public sealed class WebServer : IAsyncDisposable
                 await time.DisposeAsync().ConfigureAwait(false);
             }
 
+            loggerFactory.Dispose();
             throw;
         }
     }
@@ -155,6 +158,7 @@ public sealed class WebServer : IAsyncDisposable
         await _echo.DisposeAsync().ConfigureAwait(false);
         _client.Dispose();
         _stopTicker.Dispose();
+        _loggerFactory.Dispose();
     }
 
     private static void Validate(WebServerOptions options)
