@@ -96,6 +96,16 @@ public sealed class WebServerTests
     }
 
     [Fact]
+    public async Task Options_out_of_range_are_refused_before_anything_starts()
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => WebServer.StartAsync(new WebServerOptions { Port = 70000 }));
+        await Assert.ThrowsAsync<ArgumentException>(() => WebServer.StartAsync(new WebServerOptions { HeartbeatInterval = TimeSpan.Zero }));
+        await Assert.ThrowsAsync<ArgumentException>(() => WebServer.StartAsync(new WebServerOptions { EventInterval = TimeSpan.FromSeconds(-1) }));
+        await Assert.ThrowsAsync<ArgumentException>(() => WebServer.StartAsync(new WebServerOptions { HistorySize = 0 }));
+        await Assert.ThrowsAsync<ArgumentException>(() => WebServer.StartAsync(new WebServerOptions { ClientBufferSize = 0 }));
+    }
+
+    [Fact]
     public async Task A_port_in_use_fails_to_start_and_leaves_nothing_running()
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);

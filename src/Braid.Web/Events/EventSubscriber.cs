@@ -64,9 +64,7 @@ internal sealed class EventSubscriber : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _buffer.Writer.TryComplete();
-        _dropped.Dispose();
-    }
+    // The drop source is not disposed: the hub may drop this client (outside its lock) just as the
+    // client's response ends, and a source without a timer holds nothing that needs releasing.
+    public void Dispose() => _buffer.Writer.TryComplete();
 }

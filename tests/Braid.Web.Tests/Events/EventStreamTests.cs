@@ -136,6 +136,29 @@ public sealed class EventStreamTests
     }
 
     [Fact]
+    public async Task Resuming_from_a_reset_events_id_loses_nothing_more()
+    {
+        var clock = new VirtualClock(Start);
+        await using var server = await WebServer.StartAsync(Options(clock, history: 4));
+        for (var i = 1; i <= 10; i++)
+        {
+            server.Events.Publish("time", $"event {i}");
+        }
+
+        string resetId;
+        await using (var first = await Client.OpenAsync(server, lastEventId: "1"))
+        {
+            resetId = (await first.NextAsync()).EventId!;
+        }
+
+        server.Events.Publish("time", "event 11");
+        await using var second = await Client.OpenAsync(server, resetId);
+        var next = await second.NextAsync();
+        Assert.Equal(("11", "time"), (next.EventId, next.EventType));
+        Assert.Equal(1, server.GetStatistics().Resets);
+    }
+
+    [Fact]
     public async Task A_heartbeat_comment_comes_every_interval_on_the_servers_clock()
     {
         var clock = new VirtualClock(Start);
