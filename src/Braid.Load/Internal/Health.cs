@@ -32,7 +32,7 @@ internal static class Health
         else if (startLag is not null && lateShare > LateShare)
         {
             bottleneck = true;
-            verdict = F($"The generator was the bottleneck, not necessarily the server: {lateShare * 100:0.0}% of sends started more than {LateTolerance.TotalMilliseconds:0} ms late (p99 start lag {startLag.P99Ms:0.###} ms) while {cpu}.");
+            verdict = F($"The generator was the bottleneck, not necessarily the server: {lateShare * 100:0.0}% of sends started more than {LateTolerance.TotalMilliseconds:0} ms late (p99 start lag {startLag.P99Ms:0.###} ms) while {cpu}{Busy(processors)}.");
         }
         else
         {
@@ -40,6 +40,22 @@ internal static class Health
         }
 
         return new GeneratorHealth(Math.Round(cpuMs, 1), Math.Round(utilisation, 3), processors, Math.Round(perRequest, 2), late, startLag, bottleneck, verdict);
+    }
+
+    // Late sends without a saturated process: other processes had the processors. Linux says how busy the machine was.
+    private static string Busy(int processors)
+    {
+        try
+        {
+            var text = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : null;
+            return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var load) && load > processors
+                ? F($"; the machine was busy (load average {load:0.#} on {processors} processor{(processors == 1 ? "" : "s")})")
+                : "";
+        }
+        catch (IOException)
+        {
+            return "";
+        }
     }
 
     private static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
