@@ -70,6 +70,11 @@ public sealed record LoadOptions
             return "a rate and SSE clients cannot be combined: SSE clients hold streams open, they send no requests at a rate";
         }
 
+        if (SseClients is { } clients && (clients < 1 || clients > 100_000))
+        {
+            return $"SSE clients must be between 1 and 100000, not {clients}";
+        }
+
         if (Connections < 1 || Connections > 100_000)
         {
             return $"connections must be between 1 and 100000, not {Connections}";
@@ -78,11 +83,6 @@ public sealed record LoadOptions
         if (MaxBacklog < 0)
         {
             return $"the backlog must be 0 or more, not {MaxBacklog}";
-        }
-
-        if (SseClients is { } clients && (clients < 1 || clients > 100_000))
-        {
-            return $"SSE clients must be between 1 and 100000, not {clients}";
         }
 
         if (Duration is null && Requests is null)

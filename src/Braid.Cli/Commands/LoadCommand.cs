@@ -128,11 +128,14 @@ internal static class LoadCommand
             {
                 try
                 {
-                    await OutputFile.WriteAsync(path, render(result), CancellationToken.None);
-                    if (path != OutputFile.StandardOutput)
+                    if (path == OutputFile.StandardOutput)
                     {
-                        await summary.WriteLineAsync("wrote " + path);
+                        await stdout.WriteAsync(render(result));
+                        continue;
                     }
+
+                    await OutputFile.WriteAsync(path, render(result), CancellationToken.None);
+                    await summary.WriteLineAsync("wrote " + path);
                 }
                 catch (Exception e) when (OutputFile.IsFileError(e))
                 {
