@@ -79,10 +79,13 @@ internal sealed class TestServer : IAsyncDisposable
     // One shared sequence of ids, so every client sees the same id for the same tick.
     private async IAsyncEnumerable<SseItem<string>> EventsAsync([EnumeratorCancellation] CancellationToken token)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
-        while (await timer.WaitForNextTickAsync(token))
+        // Every stream wakes on the same 20 ms boundaries, so an id is one event broadcast to all clients.
+        var period = TimeSpan.FromMilliseconds(20).Ticks;
+        while (true)
         {
-            var tick = Stopwatch.GetElapsedTime(_origin).Ticks / TimeSpan.FromMilliseconds(20).Ticks;
+            var elapsed = Stopwatch.GetElapsedTime(_origin).Ticks;
+            await Task.Delay(TimeSpan.FromTicks(period - (elapsed % period)), token);
+            var tick = (elapsed / period) + 1;
             yield return new SseItem<string>(DateTimeOffset.UtcNow.ToString("O"), "time") { EventId = tick.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         }
     }
