@@ -38,11 +38,17 @@ static async IAsyncEnumerable<SseItem<string>> Events(long origin, [EnumeratorCa
 {
     // Every stream wakes on the same 100 ms boundaries, so an id is one event broadcast to all clients.
     const long period = TimeSpan.TicksPerMillisecond * 100;
+    var id = Stopwatch.GetElapsedTime(origin).Ticks / period;
     while (true)
     {
-        var elapsed = Stopwatch.GetElapsedTime(origin).Ticks;
-        await Task.Delay(TimeSpan.FromTicks(period - (elapsed % period)), token);
-        var id = (elapsed / period) + 1;
+        // Boundaries missed while late are skipped; a timer that fires early never sends one twice.
+        id = Math.Max(id + 1, Stopwatch.GetElapsedTime(origin).Ticks / period);
+        var wait = (id * period) - Stopwatch.GetElapsedTime(origin).Ticks;
+        if (wait > 0)
+        {
+            await Task.Delay(TimeSpan.FromTicks(wait), token);
+        }
+
         yield return new SseItem<string>(DateTimeOffset.UtcNow.ToString("O"), "time") { EventId = id.ToString(CultureInfo.InvariantCulture) };
     }
 }

@@ -76,7 +76,7 @@ public static class LoadReports
     {
         var model = result.Model switch
         {
-            "open" => F($"open model, {result.Rate:0.###} requests/s, up to {result.Connections} connections"),
+            "open" => F($"open model, {result.Rate:0.###} requests/s, up to {result.Connections} connection{(result.Connections == 1 ? "" : "s")}"),
             "closed" => F($"closed model, {result.Connections} connection{(result.Connections == 1 ? "" : "s")}"),
             _ => F($"SSE, {result.Connections} client{(result.Connections == 1 ? "" : "s")}"),
         };

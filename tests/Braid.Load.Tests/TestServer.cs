@@ -81,11 +81,17 @@ internal sealed class TestServer : IAsyncDisposable
     {
         // Every stream wakes on the same 20 ms boundaries, so an id is one event broadcast to all clients.
         var period = TimeSpan.FromMilliseconds(20).Ticks;
+        var tick = Stopwatch.GetElapsedTime(_origin).Ticks / period;
         while (true)
         {
-            var elapsed = Stopwatch.GetElapsedTime(_origin).Ticks;
-            await Task.Delay(TimeSpan.FromTicks(period - (elapsed % period)), token);
-            var tick = (elapsed / period) + 1;
+            // Boundaries missed while late are skipped; a timer that fires early never sends one twice.
+            tick = Math.Max(tick + 1, Stopwatch.GetElapsedTime(_origin).Ticks / period);
+            var wait = (tick * period) - Stopwatch.GetElapsedTime(_origin).Ticks;
+            if (wait > 0)
+            {
+                await Task.Delay(TimeSpan.FromTicks(wait), token);
+            }
+
             yield return new SseItem<string>(DateTimeOffset.UtcNow.ToString("O"), "time") { EventId = tick.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         }
     }

@@ -181,7 +181,7 @@ internal static class LoadCommand
         var warm = o.Warmup > TimeSpan.Zero ? Invariant($" after {o.Warmup.TotalSeconds:0.###} s warm-up") : "";
         return o.Model switch
         {
-            LoadModel.Open => Invariant($"{o.Target} at {o.Rate:0.###} requests/s (open model, up to {o.Connections} connections) for {bound}{warm}"),
+            LoadModel.Open => Invariant($"{o.Target} at {o.Rate:0.###} requests/s (open model, up to {o.Connections} connection{(o.Connections == 1 ? "" : "s")}) for {bound}{warm}"),
             LoadModel.Closed => Invariant($"{o.Target} with {o.Connections} connection{(o.Connections == 1 ? "" : "s")} (closed model) for {bound}{warm}"),
             _ => Invariant($"{o.Target} with {o.SseClients} SSE client{(o.SseClients == 1 ? "" : "s")} for {bound}{warm}"),
         };
