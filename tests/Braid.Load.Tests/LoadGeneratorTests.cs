@@ -31,6 +31,21 @@ public sealed class LoadGeneratorTests : IAsyncLifetime
         Assert.False(result.Cancelled);
     }
 
+    [Theory]
+    [InlineData("/chunked")]
+    [InlineData("/close")]
+    [InlineData("/empty")]
+    public async Task Chunked_bodies_closed_connections_and_empty_responses_are_read_whole(string path)
+    {
+        // http:// targets go through the raw HTTP/1.1 connection (rule 147): every framing must leave the
+        // connection at the next response, or the counts and statuses below go wrong.
+        var result = await RunAsync(new LoadOptions { Target = _server.Url(path), Connections = 3, Requests = 60 });
+
+        Assert.Equal(60, _server.Hits);
+        Assert.Equal(60, result.Ok);
+        Assert.Empty(result.Errors);
+    }
+
     [Fact]
     public async Task Warm_up_requests_reach_the_server_but_no_figure()
     {

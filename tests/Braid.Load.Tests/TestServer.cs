@@ -14,7 +14,8 @@ namespace Braid.Load.Tests;
 
 /// <summary>
 /// A small real Kestrel server on 127.0.0.1, port 0: <c>/ok</c> (counts its hits), <c>/fail</c> (500),
-/// <c>/slow</c> (answers after 5 s), <c>/stall</c> (holds every request that arrives in the first 100 ms of
+/// <c>/slow</c> (answers after 5 s), <c>/chunked</c> (a 23 KB chunked body), <c>/close</c> (closes the
+/// connection after each response), <c>/empty</c> (204), <c>/stall</c> (holds every request that arrives in the first 100 ms of
 /// each second until that 100 ms is over, as a server stalling 100 ms every 1 s), <c>/events</c> (an SSE
 /// stream: an event every 20 ms with an id and the send time as data).
 /// </summary>
@@ -48,6 +49,27 @@ internal sealed class TestServer : IAsyncDisposable
             return "ok";
         });
         app.MapGet("/fail", () => Results.StatusCode(500));
+        app.MapGet("/chunked", async (HttpContext context) =>
+        {
+            // No length: Kestrel sends the body chunked, here in three chunks with a flush between.
+            Interlocked.Increment(ref server._hits);
+            await context.Response.WriteAsync(new string('a', 3000));
+            await context.Response.Body.FlushAsync();
+            await context.Response.WriteAsync(new string('b', 20000));
+            await context.Response.Body.FlushAsync();
+            await context.Response.WriteAsync("end");
+        });
+        app.MapGet("/close", (HttpContext context) =>
+        {
+            Interlocked.Increment(ref server._hits);
+            context.Response.Headers.Connection = "close";
+            return "bye";
+        });
+        app.MapGet("/empty", () =>
+        {
+            Interlocked.Increment(ref server._hits);
+            return Results.NoContent();
+        });
         app.MapGet("/slow", async (CancellationToken token) =>
         {
             await Task.Delay(TimeSpan.FromSeconds(5), token);
