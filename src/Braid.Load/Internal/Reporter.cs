@@ -1,9 +1,9 @@
 namespace Braid.Load.Internal;
 
-/// <summary>Calls the progress callback once per interval until cancelled.</summary>
+/// <summary>Calls the progress callback once per interval until cancelled; <c>count(warmingUp)</c> is what has been done so far (warm-up sends while warming up).</summary>
 internal static class Reporter
 {
-    public static async Task RunAsync(LoadOptions options, long start, long measureStart, Measurements measurements, Action<LoadProgress> progress, CancellationToken token)
+    public static async Task RunAsync(LoadOptions options, long start, long measureStart, Measurements measurements, Func<bool, long> count, Action<LoadProgress> progress, CancellationToken token)
     {
         var clock = options.TimeProvider;
         using var timer = new PeriodicTimer(options.ProgressInterval, clock);
@@ -12,16 +12,16 @@ internal static class Reporter
         {
             var now = clock.GetTimestamp();
             var warming = now < measureStart;
-            var count = warming ? measurements.WarmupSent : measurements.Completed;
+            var done = count(warming);
             if (!warming && last.Timestamp < measureStart)
             {
                 last = (measureStart, 0);
             }
 
             var seconds = (now - last.Timestamp) / (double)clock.TimestampFrequency;
-            var perSecond = seconds > 0 ? Math.Max(0, count - last.Count) / seconds : 0;
-            last = (now, count);
-            progress(new LoadProgress(clock.GetElapsedTime(start, now), warming, measurements.Completed, measurements.Failed, measurements.Dropped, measurements.InFlight, Math.Round(perSecond, 1)));
+            var perSecond = seconds > 0 ? Math.Max(0, done - last.Count) / seconds : 0;
+            last = (now, done);
+            progress(new LoadProgress(clock.GetElapsedTime(start, now), warming, warming ? 0 : done, measurements.Failed, measurements.Dropped, measurements.InFlight, Math.Round(perSecond, 1)));
         }
     }
 }

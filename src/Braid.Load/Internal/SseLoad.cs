@@ -66,7 +66,7 @@ internal sealed class SseLoad : IDisposable
 
                     if (progress is not null)
                     {
-                        group.Start(token => Reporter.RunAsync(_options, _start, _measureStart, _measurements, p => progress(p with { InFlight = Volatile.Read(ref _connected), Completed = Interlocked.Read(ref _events) }), token), "progress");
+                        group.Start(token => Reporter.RunAsync(_options, _start, _measureStart, _measurements, _ => Interlocked.Read(ref _events), p => progress(p with { InFlight = Volatile.Read(ref _connected) }), token), "progress");
                     }
 
                     if (_options.Warmup > TimeSpan.Zero)
@@ -85,7 +85,8 @@ internal sealed class SseLoad : IDisposable
             cancelled = true;
         }
 
-        var end = _clock.GetTimestamp();
+        // The window ends at the duration; closing the streams afterwards is not measured time.
+        var end = Math.Min(_clock.GetTimestamp(), _measureStart + (long)(_options.Duration!.Value.TotalSeconds * _clock.TimestampFrequency));
         var cpuMs = (Environment.CpuUsage.TotalTime - _cpuAtMeasureStart).TotalMilliseconds;
         var wallS = Math.Max(0, end - _measureStart) / (double)_clock.TimestampFrequency;
         var events = Interlocked.Read(ref _events);
