@@ -19,7 +19,15 @@ internal static class LoadCommand
 
     public static Command Create()
     {
-        var url = new Argument<string>("url") { Description = "The URL to load (HTTP GET); loopback only unless --allow-remote. Example: http://127.0.0.1:5000/" };
+        // Optional to the parser, so a missing URL is this command's own sentence (below), not System.CommandLine's.
+        var url = new Argument<string>("url") { Description = "The URL to load (HTTP GET); loopback only unless --allow-remote. Example: http://127.0.0.1:5000/", Arity = ArgumentArity.ZeroOrOne };
+        url.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && !IsHttpUrl(result.Tokens[0].Value, out _))
+            {
+                result.AddError($"'{result.Tokens[0].Value}' is not an http:// or https:// URL");
+            }
+        });
         var rate = new Option<double?>("--rate", "-r") { Description = "Open model: requests started per second, whatever the server does; latency is measured from each request's intended start. Example: --rate 500", HelpName = "per-second" }.Number("a number of requests a second");
         var connections = new Option<int?>("--connections", "-c") { Description = "Closed model: clients, each sending its next request when its last ends (the default model, 10 clients). Open model: the most requests in flight (default 10). Example: --connections 50" }.WholeNumber();
         var duration = new Option<TimeSpan?>("--duration", "-d") { Description = "How long to measure (after the warm-up). Default 10s unless --requests. Example: --duration 30s", HelpName = "time" }.Duration();
@@ -48,7 +56,12 @@ internal static class LoadCommand
             var stderr = parse.InvocationConfiguration.Error;
             var stdout = parse.InvocationConfiguration.Output;
             var text = parse.GetValue(url) ?? "";
-            if (!Uri.TryCreate(text, UriKind.Absolute, out var target) || (target.Scheme != Uri.UriSchemeHttp && target.Scheme != Uri.UriSchemeHttps))
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                return await BadAsync(stderr, "expects a URL to load, such as http://127.0.0.1:5000/");
+            }
+
+            if (!IsHttpUrl(text, out var target))
             {
                 return await BadAsync(stderr, $"'{text}' is not an http:// or https:// URL");
             }
@@ -174,6 +187,9 @@ internal static class LoadCommand
 
         return TimeSpan.FromSeconds(n * scale);
     }
+
+    private static bool IsHttpUrl(string text, out Uri target) =>
+        Uri.TryCreate(text, UriKind.Absolute, out target!) && (target.Scheme == Uri.UriSchemeHttp || target.Scheme == Uri.UriSchemeHttps);
 
     private static string Plan(LoadOptions o)
     {

@@ -109,6 +109,16 @@ public sealed class LoadCommandTests : IAsyncLifetime, IDisposable
         Assert.True(doc.RootElement.GetProperty("completed").GetInt64() >= 1);
     }
 
+    [Fact]
+    public async Task No_url_is_one_line_and_exit_2()
+    {
+        var (exit, stdout, stderr) = await Cli.RunAsync("load", "-n", "1");
+
+        Assert.Equal(2, exit);
+        Assert.Equal("", stdout);
+        Assert.Equal("braid load: expects a URL to load, such as http://127.0.0.1:5000/\n", stderr);
+    }
+
     [Theory]
     [InlineData("not a url", "braid load: 'not a url' is not an http:// or https:// URL")]
     [InlineData("ftp://127.0.0.1/", "braid load: 'ftp://127.0.0.1/' is not an http:// or https:// URL")]
