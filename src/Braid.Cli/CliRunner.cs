@@ -97,14 +97,10 @@ internal static class CliRunner
     }
 
     // "--quick=maybe": a flag takes its value only when it is true or false, so System.CommandLine leaves
-    // "maybe" unmatched and calls it an unknown argument, without naming the flag it was written to.
+    // "maybe" unmatched and calls it an unknown argument (or, for a command with an argument, such as
+    // 'braid load URL', takes it as that argument), without naming the flag it was written to.
     private static string? FlagValue(ParseResult parsed, IReadOnlyList<string> args)
     {
-        if (parsed.UnmatchedTokens.Count == 0)
-        {
-            return null;
-        }
-
         foreach (var arg in args)
         {
             var split = arg.IndexOfAny(['=', ':']);

@@ -14,7 +14,8 @@ public sealed class LayeringTests
         ["Braid.Diagnostics"] = ["Braid"],
         ["Braid.Lab"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics"],
         ["Braid.Web"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics"],
-        ["Braid.Cli"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics", "Braid.Lab", "Braid.Web"],
+        ["Braid.Cli"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics", "Braid.Lab", "Braid.Web", "Braid.Load"],
+        ["Braid.Load"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics"],
     };
 
     public static TheoryData<string> BraidAssemblies()
