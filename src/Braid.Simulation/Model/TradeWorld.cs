@@ -23,6 +23,7 @@ internal sealed class TradeWorld
     private readonly int[] _order;
     private readonly ModelDecider? _model;
     private readonly List<YearRecord> _years = [];
+    private long[]? _scratch;
     private readonly int[] _sitOuts = [-1, -1, -1, -1];
     private int _sitOut = -1;
     private long _cooperations;
@@ -163,8 +164,8 @@ internal sealed class TradeWorld
 
     private ValueTask OnYearAsync(SimulationEvent e, CancellationToken cancellationToken)
     {
-        var scratch = new long[_wealth.Length]; // per year, not kept: memory does not grow with years
-        var gini = TradeRules.Gini(_wealth, scratch);
+        // Made once and kept: the allocations of a run do not grow with its years.
+        var gini = TradeRules.Gini(_wealth, _scratch ??= new long[_wealth.Length]);
         long total = 0;
         foreach (var w in _wealth)
         {
