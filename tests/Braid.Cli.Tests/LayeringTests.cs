@@ -14,7 +14,8 @@ public sealed class LayeringTests
         ["Braid.Diagnostics"] = ["Braid"],
         ["Braid.Lab"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics"],
         ["Braid.Simulation"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics"],
-        ["Braid.Cli"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics", "Braid.Lab", "Braid.Simulation"],
+        ["Braid.Simulation.Orleans"] = ["Braid", "Braid.Simulation"],
+        ["Braid.Cli"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics", "Braid.Lab", "Braid.Simulation", "Braid.Simulation.Orleans"],
     };
 
     public static TheoryData<string> BraidAssemblies()

@@ -205,7 +205,7 @@ internal static class SimCommand
             await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"braid sim: warning: the model at {arguments.ModelEndpoint} is unreachable ({unreachable.ModelUnreachable}); {fellBack:N0} decisions fell back to tit-for-tat"));
         }
 
-        await WriteSummaryAsync(stdout, results, elapsed);
+        await WriteSummaryAsync(stdout, results, elapsed, arguments.Cluster ? "agents as Orleans grains on a local silo (its start-up included)" : null);
         foreach (var (path, render) in outputs)
         {
             try
@@ -225,7 +225,7 @@ internal static class SimCommand
     private static IChatClient CreateClient(Arguments arguments) =>
         ModelClients.OpenAICompatible(new Uri(arguments.ModelEndpoint), arguments.Model, TimeSpan.FromSeconds(arguments.ModelTimeout), Environment.GetEnvironmentVariable("BRAID_MODEL_API_KEY"));
 
-    private static async Task WriteSummaryAsync(TextWriter stdout, IReadOnlyList<TradeSimulationResult> results, TimeSpan elapsed)
+    private static async Task WriteSummaryAsync(TextWriter stdout, IReadOnlyList<TradeSimulationResult> results, TimeSpan elapsed, string? engine)
     {
         var c = CultureInfo.InvariantCulture;
         var width = Math.Max(3, results.Max(r => r.Options.DisplayName.Length));
@@ -238,7 +238,9 @@ internal static class SimCommand
 
         var decisions = results.Sum(r => r.Decisions);
         var seconds = Math.Max(elapsed.TotalSeconds, 1e-9);
-        await stdout.WriteLineAsync(string.Create(c, $"{decisions:N0} decisions in {elapsed.TotalSeconds:F2} s ({decisions / seconds / 1e6:F2} M/s), {results.Count} run(s)"));
+        var rate = decisions / seconds;
+        var perSecond = rate >= 1e6 ? string.Create(c, $"{rate / 1e6:F2} M/s") : string.Create(c, $"{rate / 1e3:F1} k/s");
+        await stdout.WriteLineAsync(string.Create(c, $"{decisions:N0} decisions in {elapsed.TotalSeconds:F2} s ({perSecond}), {results.Count} run(s){(engine is null ? "" : ", " + engine)}"));
     }
 
     private static bool ParsePolicyName(string name, out string policy)

@@ -37,6 +37,24 @@ public sealed class SimCommandTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task The_cluster_run_on_a_local_silo_equals_the_in_process_run()
+    {
+        var local = Path.Combine(_temp, "local.json");
+        var cluster = Path.Combine(_temp, "cluster.json");
+        string[] run = ["sim", "--agents", "21", "--years", "1", "--policy", "mixed", "--seed", "5"];
+        Assert.Equal(0, (await Cli.RunAsync([.. run, "--json", local])).Exit);
+        var (exit, stdout, stderr) = await Cli.RunAsync([.. run, "--json", cluster, "--cluster"]);
+
+        Assert.Equal("", stderr);
+        Assert.Equal(0, exit);
+        Assert.Contains("Orleans grains on a local silo", stdout, StringComparison.Ordinal);
+        using var a = JsonDocument.Parse(await File.ReadAllTextAsync(local));
+        using var b = JsonDocument.Parse(await File.ReadAllTextAsync(cluster));
+        Assert.Equal("orleans", b.RootElement.GetProperty("engine").GetString());
+        Assert.Equal(a.RootElement.GetProperty("runs").GetRawText(), b.RootElement.GetProperty("runs").GetRawText());
+    }
+
     [Theory]
     [InlineData("braid sim: --agents must not be negative (got -3)", "--agents", "-3")]
     [InlineData("braid sim: --years must not be negative (got -1)", "--years", "-1")]
