@@ -3,11 +3,17 @@ using System.Globalization;
 using Braid.Simulation.Model;
 
 // The trading model's throughput and memory, in a plain Release console process (issue 17).
-// Run with: dotnet run -c Release --project bench/Braid.Simulation.Bench [-- quick]
+// Run with: dotnet run -c Release --project bench/Braid.Simulation.Bench [-- quick] [orleans]
 // Figures and the machine's load when they were taken are in bench/README.md ("Simulation").
 var quick = args.Contains("quick");
 var c = CultureInfo.InvariantCulture;
 Console.WriteLine(string.Create(c, $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, load {File.ReadAllText("/proc/loadavg").Trim()}"));
+
+if (args.Contains("orleans"))
+{
+    await OrleansBench.RunAsync(quick);
+    return;
+}
 
 // Warm-up: the JIT's tiers settle before anything is timed.
 TradeSimulation.Run(new TradeSimulationOptions { Agents = 100_000, Years = 5 });
