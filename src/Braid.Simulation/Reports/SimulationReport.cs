@@ -184,13 +184,15 @@ public static class SimulationReport
         var barW = plotW / (double)bins;
         var svg = new StringBuilder(F($"<svg viewBox=\"0 0 {Width} {height}\" role=\"img\" aria-label=\"wealth histogram\">"));
         svg.Append(F($"<text x=\"{Left - 6}\" y=\"16\" font-size=\"11\" text-anchor=\"end\" fill=\"#5b6477\">{most:N0}</text><text x=\"{Left - 6}\" y=\"{plotH + 4}\" font-size=\"11\" text-anchor=\"end\" fill=\"#5b6477\">0</text>"));
+        long? labelled = null;
         for (var b = 0; b < bins; b++)
         {
             var h = plotH * r.Histogram[b] / (double)most;
             var lo = r.HistogramMax * b / bins;
             svg.Append(F($"<rect x=\"{Left + (b * barW) + 1:F1}\" y=\"{plotH - h + 4:F1}\" width=\"{barW - 2:F1}\" height=\"{h:F1}\" fill=\"{colour}\"><title>wealth from {lo:N0}: {r.Histogram[b]:N0} agents</title></rect>"));
-            if (b % Math.Max(1, bins / 10) == 0)
+            if (b % Math.Max(1, bins / 10) == 0 && lo != labelled && lo < r.HistogramMax)
             {
+                labelled = lo;
                 svg.Append(F($"<text x=\"{Left + (b * barW):F1}\" y=\"{height - 14}\" font-size=\"11\" fill=\"#5b6477\">{lo:N0}</text>"));
             }
         }
