@@ -3,11 +3,17 @@ using System.Globalization;
 using Braid.Simulation.Model;
 
 // The trading model's throughput and memory, in a plain Release console process (issue 17).
-// Run with: dotnet run -c Release --project bench/Braid.Simulation.Bench [-- quick] [orleans]
+// Run with: dotnet run -c Release --project bench/Braid.Simulation.Bench [-- quick] [orleans | schelling]
 // Figures and the machine's load when they were taken are in bench/README.md ("Simulation").
 var quick = args.Contains("quick");
 var c = CultureInfo.InvariantCulture;
 Console.WriteLine(string.Create(c, $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, load {File.ReadAllText("/proc/loadavg").Trim()}"));
+
+if (args.Contains("schelling"))
+{
+    SchellingBench.Run(quick ? 10 : 100);
+    return;
+}
 
 if (args.Contains("orleans"))
 {
