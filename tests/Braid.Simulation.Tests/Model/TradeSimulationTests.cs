@@ -1,4 +1,6 @@
+using Braid.Loop;
 using Braid.Simulation.Model;
+using Braid.Time;
 
 namespace Braid.Simulation.Tests.Model;
 
@@ -69,6 +71,23 @@ public sealed class TradeSimulationTests
         Assert.Equal(first.Years.Select(y => (y.Gini, y.Cooperations, y.Defections, string.Join(',', y.SitOuts))), again.Years.Select(y => (y.Gini, y.Cooperations, y.Defections, string.Join(',', y.SitOuts))));
         Assert.Equal(first.WealthChecksum, again.WealthChecksum);
         Assert.NotEqual(first.WealthChecksum, other.WealthChecksum);
+    }
+
+    [Fact]
+    public void A_decision_costs_no_task_and_no_loop_step()
+    {
+        // Design rule 160: 10,000 agents for two years are 80,000 decisions, made in batch loops; the loop
+        // runs a handful of steps per quarter (the clock's wait for the next one), not one per decision.
+        var clock = new VirtualClock { AutoJump = true };
+        var (result, steps) = AsyncLoop.Run(async () =>
+        {
+            var r = await TradeSimulation.RunAsync(new TradeSimulationOptions { Agents = 10_000, Years = 2, BatchSize = 1_000 });
+            return (r, AsyncLoop.Current!.GetStatistics().StepsRun);
+        }, new AsyncLoopOptions { TimeProvider = clock });
+
+        Assert.Equal(80_000, result.Decisions);
+        Assert.InRange(steps, 1, 8 * 4);
+        Assert.Equal(TimeSpan.FromDays(365.25 / 4 * 7), clock.Elapsed); // quarters 0..7, the first at time zero
     }
 
     [Fact]
