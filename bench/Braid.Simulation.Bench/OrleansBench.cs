@@ -21,7 +21,7 @@ internal static class OrleansBench
         Console.WriteLine(string.Create(c, $"in process: {localRate / 1e6:F2} M decisions/s ({options.Agents:N0} agents x {options.Years} years)"));
         foreach (var silos in new[] { 1, 3 })
         {
-            var builder = new TestClusterBuilder { Options = { InitialSilosCount = (short)silos } };
+            var builder = new TestClusterBuilder { Options = { InitialSilosCount = (short)silos, ConfigureFileLogging = false } };
             var cluster = builder.Build();
             await cluster.DeployAsync();
             try

@@ -17,7 +17,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = new TestClusterBuilder { Options = { InitialSilosCount = 2 } };
+        var builder = new TestClusterBuilder { Options = { InitialSilosCount = 2, ConfigureFileLogging = false } };
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
         Cluster = builder.Build();
