@@ -22,6 +22,7 @@ internal static class BraidCommand
             PipelineCommand.Create(),
             ServeCommand.Create(),
             LoadCommand.Create(),
+            SimCommand.Create(),
         };
 
         // No command: what the commands are, as for an unknown one.

@@ -14,8 +14,10 @@ public sealed class LayeringTests
         ["Braid.Diagnostics"] = ["Braid"],
         ["Braid.Lab"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics"],
         ["Braid.Web"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics"],
-        ["Braid.Cli"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics", "Braid.Lab", "Braid.Web", "Braid.Load"],
         ["Braid.Load"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics"],
+        ["Braid.Simulation"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics"],
+        ["Braid.Simulation.Orleans"] = ["Braid", "Braid.Simulation"],
+        ["Braid.Cli"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics", "Braid.Lab", "Braid.Web", "Braid.Load", "Braid.Simulation", "Braid.Simulation.Orleans"],
     };
 
     public static TheoryData<string> BraidAssemblies()
