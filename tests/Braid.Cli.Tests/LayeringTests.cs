@@ -12,8 +12,9 @@ public sealed class LayeringTests
         ["Braid.Testing"] = ["Braid"],
         ["Braid.Pipelines"] = ["Braid"],
         ["Braid.Diagnostics"] = ["Braid"],
-        ["Braid.Lab"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics"],
-        ["Braid.Cli"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics", "Braid.Lab"],
+        ["Braid.Data"] = ["Braid"],
+        ["Braid.Lab"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics", "Braid.Data"],
+        ["Braid.Cli"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics", "Braid.Lab", "Braid.Data"],
     };
 
     public static TheoryData<string> BraidAssemblies()
