@@ -77,7 +77,7 @@ public sealed class SqliteHonestyTests : IDisposable
     [Fact]
     public async Task Concurrent_writers_account_for_every_row_and_the_single_writer_loses_none()
     {
-        const int Writers = 4, Rows = 100;
+        const int Writers = 4, Rows = 25;
         var naive = await SqliteExperiments.ConcurrentWritersAsync(Path.Combine(_dir, "e.db"), Writers, Rows, CancellationToken.None);
         Assert.Equal(Writers * Rows, naive.Rows + naive.Failed); // each transaction committed or failed busy
 
