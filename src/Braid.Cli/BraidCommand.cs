@@ -20,6 +20,7 @@ internal static class BraidCommand
             LabCommand.Create(),
             LabWorkerCommand.Create(),
             PipelineCommand.Create(),
+            DbCommand.Create(),
         };
 
         // No command: what the commands are, as for an unknown one.

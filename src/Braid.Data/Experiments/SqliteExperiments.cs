@@ -47,7 +47,7 @@ internal static class SqliteExperiments
         ]));
         return new DataReport(
             "sqlite",
-            Path.GetFullPath(directory),
+            "SQLite, fresh databases in a temporary folder",
             new Dictionary<string, string>
             {
                 ["journal_mode"] = "wal",

@@ -18,6 +18,9 @@ public sealed class PostgresExperimentsTests
         Assert.All(report.Cases.Except(fresh), c => Assert.InRange(c["server connections"], 1, Concurrency));
         Assert.DoesNotContain("Password=", report.Connection.Replace("Password=***", "", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.Contains("fsync", report.Settings.Keys);
+        var password = new NpgsqlConnectionStringBuilder(PostgresServer.ConnectionString()).Password!;
+        Assert.DoesNotContain(password, DataReportJson.Write([report]), StringComparison.Ordinal);
+        Assert.Contains("Password=***", DataReportJson.Write([report]), StringComparison.Ordinal);
         Assert.Contains("synchronous_commit", report.Settings.Keys);
     }
 
