@@ -60,6 +60,46 @@ internal static class DbCommand
             },
             needsPostgres: false));
         command.Subcommands.Add(DbIngestCommand.Create());
+        command.Subcommands.Add(Orm());
+        return command;
+    }
+
+    // EF Core CRUD, streaming and one context per operation, on PostgreSQL or (--sqlite) SQLite.
+    private static Command Orm()
+    {
+        var (connection, json) = CommonOptions();
+        var authors = Int("--authors", "Authors", 100);
+        var books = Int("--books", "Books per author", 10);
+        var concurrency = Int("--concurrency", "Queries at once, a context each", 8);
+        var sqlite = new Option<bool>("--sqlite") { Description = "Run on SQLite (a temporary database) instead of PostgreSQL" };
+        var command = new Command("orm", "EF Core CRUD on authors and books, streaming, and one context per operation.")
+        {
+            connection, json, authors, books, concurrency, sqlite,
+        };
+        command.SetAction((parsed, cancellationToken) =>
+        {
+            var onSqlite = parsed.GetValue(sqlite);
+            return RunAsync(
+                "braid db orm",
+                onSqlite ? "" : Connection(parsed.GetValue(connection)),
+                parsed.GetValue(json),
+                [.. new[] { authors, books, concurrency }.Select(o => (o.Name, parsed.GetValue(o)))],
+                async cs =>
+                {
+                    var dir = Directory.CreateTempSubdirectory("braid-db-orm-");
+                    try
+                    {
+                        return await Braid.Data.Orm.OrmExperiment.RunAsync(cs, dir.FullName, parsed.GetValue(authors), parsed.GetValue(books), parsed.GetValue(concurrency), cancellationToken);
+                    }
+                    finally
+                    {
+                        dir.Delete(recursive: true);
+                    }
+                },
+                parsed.InvocationConfiguration.Output,
+                parsed.InvocationConfiguration.Error,
+                cancellationToken);
+        });
         return command;
     }
 
