@@ -59,6 +59,11 @@ internal static class DbCommand
                 }
             },
             needsPostgres: false));
+        var vectors = Int("--vectors", "Seeded random unit vectors", 100_000);
+        var dimensions = Int("--dimensions", "Dimensions a vector", 384);
+        var probes = Int("--queries", "Nearest-neighbour queries (top 10 each)", 100);
+        command.Subcommands.Add(Experiment("embeddings", "Seeded random vectors in real[]: bulk insert, brute-force cosine top 10 in SQL and in process.", [vectors, dimensions, probes],
+            (p, cs, ct) => Braid.Data.Embeddings.EmbeddingsExperiment.RunAsync(cs!, p.GetValue(vectors), p.GetValue(dimensions), p.GetValue(probes), 10, 16, ct)));
         command.Subcommands.Add(DbIngestCommand.Create());
         command.Subcommands.Add(Orm());
         return command;
