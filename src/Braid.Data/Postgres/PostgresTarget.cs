@@ -30,7 +30,7 @@ internal static partial class PostgresTarget
         }
         catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException or InvalidCastException or OverflowException)
         {
-            throw new DataInputException($"bad connection string '{Mask(connectionString)}': {Masked(FirstLine(e.Message), connectionString)}", e);
+            throw new DataInputException($"bad connection string '{Mask(connectionString)}': {Reason(e, connectionString)}", e);
         }
     }
 
@@ -66,6 +66,31 @@ internal static partial class PostgresTarget
     }
 
     private static string FirstLine(string text) => text.Split('\n')[0].Trim();
+
+    // Npgsql says "Couldn't set frobnicate (Parameter 'frobnicate')" for an unknown keyword and a bad value
+    // alike; say which it is.
+    private static string Reason(Exception e, string connectionString)
+    {
+        if (e is ArgumentException { ParamName: { Length: > 0 } keyword })
+        {
+            return Known(keyword) ? $"bad value for '{keyword}'" : $"'{keyword}' is not an Npgsql keyword";
+        }
+
+        return Masked(FirstLine(e.Message), connectionString);
+    }
+
+    private static bool Known(string keyword)
+    {
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder()[keyword];
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
 
     // An exception message might quote the string back: never let the password through.
     private static string Masked(string message, string connectionString)

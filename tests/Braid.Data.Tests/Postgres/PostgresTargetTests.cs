@@ -28,6 +28,16 @@ public sealed class PostgresTargetTests
         Assert.DoesNotContain('\n', error.Message);
     }
 
+    [Theory]
+    [InlineData("Host=h;Frobnicate=1", "'frobnicate' is not an Npgsql keyword")]
+    [InlineData("Host=h;Max Pool Size=5", "'max pool size' is not an Npgsql keyword")]
+    [InlineData("Host=h;Port=notaport", "bad value for 'port'")]
+    public void A_bad_connection_string_says_whether_the_keyword_or_the_value_is_wrong(string input, string reason)
+    {
+        var error = Assert.Throws<DataInputException>(() => PostgresTarget.Parse(input));
+        Assert.EndsWith($"': {reason}", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_closed_port_is_connection_refused()
     {
