@@ -114,7 +114,7 @@ internal static class DbCommand
     /// <summary>The options every PostgreSQL experiment has: <c>--connection</c> and <c>--json</c>.</summary>
     internal static (Option<string?> Connection, Option<string?> Json) CommonOptions() => (
         new Option<string?>("--connection", "-c") { Description = $"The PostgreSQL connection string (default: ${PostgresTarget.EnvironmentVariable}; scripts/postgres-start.sh starts a throwaway server)" },
-        new Option<string?>("--json") { Description = "Also write the report as JSON to this file ('-' for standard output)" });
+        new Option<string?>("--json") { Description = "Also write the report as JSON to this file ('-' for standard output), or as HTML when the name ends in .html" });
 
     private static Command Experiment(string name, string description, Option<int>[] numbers, Func<ParseResult, string?, CancellationToken, Task<DataReport>> run, bool needsPostgres = true)
     {
@@ -213,7 +213,8 @@ internal static class DbCommand
         await (json == OutputFile.StandardOutput ? stderr : stdout).WriteAsync(Render(report));
         if (json is not null)
         {
-            await OutputFile.WriteAsync(json, DataReportJson.Write([report]), CancellationToken.None);
+            var html = json.EndsWith(".html", StringComparison.OrdinalIgnoreCase) || json.EndsWith(".htm", StringComparison.OrdinalIgnoreCase);
+            await OutputFile.WriteAsync(json, html ? DataReportHtml.Write(report) : DataReportJson.Write([report]), CancellationToken.None);
         }
 
         return 0;

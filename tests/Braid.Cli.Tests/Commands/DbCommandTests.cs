@@ -27,6 +27,19 @@ public sealed class DbCommandTests : IDisposable
         Assert.Equal(20, single.GetProperty("value").GetDouble()); // 2 producers x 10 rows, none lost
     }
 
+    [Fact]
+    public async Task A_report_named_html_is_an_html_page()
+    {
+        var html = Path.Combine(_dir, "sqlite.html");
+        var (exit, _, stderr) = await Cli.RunAsync("db", "sqlite", "--writers", "2", "--rows", "5", "--json", html);
+        Assert.True(exit == 0, stderr);
+        var page = await File.ReadAllTextAsync(html);
+        Assert.StartsWith("<!DOCTYPE html>", page, StringComparison.Ordinal);
+        Assert.Contains("<td>8 ExecuteScalarAsync started together</td>", page, StringComparison.Ordinal);
+        Assert.Contains("<li>journal_mode = wal</li>", page, StringComparison.Ordinal);
+        Assert.Contains("Starting 8 &#39;async&#39; queries together", page, StringComparison.Ordinal); // encoded
+    }
+
     [Theory]
     [InlineData("Host=127.0.0.1;Password=hunter2;Frobnicate=1")]
     [InlineData("Host=127.0.0.1;Password=hunter2;Port=notaport")]
