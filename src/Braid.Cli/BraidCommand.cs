@@ -23,6 +23,7 @@ internal static class BraidCommand
             ServeCommand.Create(),
             LoadCommand.Create(),
             SimCommand.Create(),
+            DbCommand.Create(),
         };
 
         // No command: what the commands are, as for an unknown one.

@@ -12,12 +12,13 @@ public sealed class LayeringTests
         ["Braid.Testing"] = ["Braid"],
         ["Braid.Pipelines"] = ["Braid"],
         ["Braid.Diagnostics"] = ["Braid"],
-        ["Braid.Lab"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics"],
+        ["Braid.Data"] = ["Braid"],
+        ["Braid.Lab"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics", "Braid.Data"],
         ["Braid.Web"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics"],
         ["Braid.Load"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics"],
         ["Braid.Simulation"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics"],
         ["Braid.Simulation.Orleans"] = ["Braid", "Braid.Simulation"],
-        ["Braid.Cli"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics", "Braid.Lab", "Braid.Web", "Braid.Load", "Braid.Simulation", "Braid.Simulation.Orleans"],
+        ["Braid.Cli"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics", "Braid.Data", "Braid.Lab", "Braid.Web", "Braid.Load", "Braid.Simulation", "Braid.Simulation.Orleans"],
     };
 
     public static TheoryData<string> BraidAssemblies()
