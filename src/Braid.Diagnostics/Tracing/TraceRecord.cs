@@ -27,6 +27,9 @@ internal enum TraceRecordKind
     /// <summary>A thread blocked on an incomplete task (sync-over-async): A = the task.</summary>
     Blocked,
 
+    /// <summary>A task was queued to a scheduler (<c>Task.Run</c>, a continuation task): A = its id.</summary>
+    TaskScheduled,
+
     /// <summary>A continuation was queued to run elsewhere: A = the continuation's id.</summary>
     ContinuationScheduled,
 

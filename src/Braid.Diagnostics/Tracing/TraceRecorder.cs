@@ -41,6 +41,12 @@ public sealed class TraceRecorder : IDisposable
     private const EventKeywords AsyncCausalityOperation = (EventKeywords)0x8;
     private const EventKeywords AsyncCausalitySynchronousWork = (EventKeywords)0x20;
 
+    /// <summary>What the recorder prints when it starts with causality on (see <see cref="TraceRecorderOptions.Notices"/>).</summary>
+    public const string CausalityNotice =
+        "braid trace: causality on: the runtime raises task events for every task in the process while recording; "
+        + "measured (bench/Braid.DiagnosticsOverhead, provisional): about +12% CPU time on a CPU-heavy async workload, "
+        + "about 1.2 us of CPU a child on a group of 100,000 synchronous children (15 ns with nothing listening).";
+
     private readonly Lock _gate = new();
     private readonly List<TraceRecord> _records = [];
     private readonly HashSet<int> _threads = [];
@@ -51,6 +57,7 @@ public sealed class TraceRecorder : IDisposable
     private RuntimeEventListener? _listener;
     private ITimer? _timer;
     private long _dropped;
+    private TimeSpan _lastSample = TimeSpan.MinValue;
     private bool _stopped;
 
     private TraceRecorder(TraceRecorderOptions options)
@@ -88,6 +95,8 @@ public sealed class TraceRecorder : IDisposable
         recorder._subscription = BraidInstrumentation.Subscribe(recorder.OnBraidEvent);
         if (options.Causality)
         {
+            var notices = options.Notices ?? Console.Error;
+            notices.WriteLine(CausalityNotice);
             recorder._listener = new RuntimeEventListener(
                 recorder.OnTaskEvent,
                 waitHandles: false,
@@ -174,6 +183,7 @@ public sealed class TraceRecorder : IDisposable
         // The TPL's event ids and payloads (TplEventSource); see docs/diagnostics.md.
         TraceRecord? record = e.EventId switch
         {
+            7 => new TraceRecord(TraceRecordKind.TaskScheduled, 0, default, Int(payload[2])),
             10 when Int(payload[3]) == 1 => new TraceRecord(TraceRecordKind.Blocked, 0, default, Int(payload[2])),
             10 when Int(payload[3]) == 2 => new TraceRecord(TraceRecordKind.AwaitBegin, 0, default, Int(payload[2]), Int(payload[4])),
             11 => new TraceRecord(TraceRecordKind.WaitEnd, 0, default, Int(payload[2])),
@@ -221,6 +231,18 @@ public sealed class TraceRecorder : IDisposable
             }
 
             _records.Add(record with { Thread = thread, Time = time });
+
+            // The timer runs on the thread pool, which cannot run it while it is starved: any event
+            // heard after a sampling interval samples too (the runtime's threads keep raising them).
+            if (record.Kind == TraceRecordKind.Counter)
+            {
+                _lastSample = time;
+            }
+            else if (time - _lastSample >= _options.CounterInterval && _records.Count < _options.MaxEvents)
+            {
+                _lastSample = time;
+                _records.Add(new TraceRecord(TraceRecordKind.Counter, thread, time, ThreadPool.ThreadCount, ThreadPool.PendingWorkItemCount));
+            }
         }
     }
 }

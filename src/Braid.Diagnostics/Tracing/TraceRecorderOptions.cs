@@ -22,6 +22,12 @@ public sealed class TraceRecorderOptions
     /// </summary>
     public int MaxEvents { get; init; } = 1_000_000;
 
+    /// <summary>
+    /// Where the recorder prints its notice when it starts with <see cref="Causality"/> on: what that
+    /// mode costs, as measured (default <see cref="Console.Error"/>; <see cref="TextWriter.Null"/> to silence it).
+    /// </summary>
+    public TextWriter? Notices { get; init; }
+
     /// <summary>The clock of the timestamps and of the counter timer (default <see cref="TimeProvider.System"/>).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

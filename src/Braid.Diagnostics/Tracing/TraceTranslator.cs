@@ -26,6 +26,7 @@ internal static class TraceTranslator
         var blocked = new HashSet<(int Thread, long Task)>();
         var completions = new Dictionary<long, (int Thread, TimeSpan Time)>();
         var scheduled = new Dictionary<long, (int Thread, TimeSpan Time)>();
+        var queuedTasks = new Dictionary<long, (int Thread, TimeSpan Time)>();
         var children = new Dictionary<(long Group, string? Name), Queue<string>>();
         long nextFlow = 0;
         long nextChild = 0;
@@ -79,8 +80,17 @@ internal static class TraceTranslator
                 case TraceRecordKind.OperationEnd:
                     CloseAsyncSlice(TaskId(r.A), thread, time);
                     break;
+                case TraceRecordKind.TaskScheduled:
+                    queuedTasks[r.A] = (thread, time);
+                    break;
                 case TraceRecordKind.WorkBegin:
                     {
+                        // A task queued on one thread starts running on another: the flow lands on this slice.
+                        if (r.B == 2 && queuedTasks.Remove(r.A, out var queuedAt) && queuedAt.Thread != thread)
+                        {
+                            Flow(queuedAt.Thread, queuedAt.Time, thread, time);
+                        }
+
                         depth[thread] = depth.GetValueOrDefault(thread) + 1;
                         var name = r.B switch
                         {

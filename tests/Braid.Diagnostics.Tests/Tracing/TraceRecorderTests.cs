@@ -20,7 +20,7 @@ public sealed class TraceRecorderTests
         var blocked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Task? outer = null;
         byte[] json;
-        using (var recorder = TraceRecorder.Start())
+        using (var recorder = TraceRecorder.Start(new TraceRecorderOptions { Notices = TextWriter.Null }))
         {
             var caller = Named("caller", () => outer = OuterAsync(release.Task));
             Guard.Join(caller);
