@@ -216,7 +216,9 @@ public sealed class TraceRecorder : IDisposable
                 return;
             }
 
-            if (_records.Count >= _options.MaxEvents)
+            // A thread seen for the first time adds its name record too: both fit, or neither is kept.
+            var newThread = record.Kind != TraceRecordKind.Counter && !_threads.Contains(thread);
+            if (_records.Count + (newThread ? 2 : 1) > _options.MaxEvents)
             {
                 _dropped++;
                 return;
@@ -224,8 +226,9 @@ public sealed class TraceRecorder : IDisposable
 
             // The time is read under the lock, so the records are in the order of their times.
             var time = _clock.GetElapsedTime(_started);
-            if (record.Kind != TraceRecordKind.Counter && _threads.Add(thread))
+            if (newThread)
             {
+                _threads.Add(thread);
                 var current = Thread.CurrentThread;
                 _records.Add(new TraceRecord(TraceRecordKind.Thread, thread, time, Name: current.Name ?? (current.IsThreadPoolThread ? "pool thread" : "thread")));
             }

@@ -132,6 +132,47 @@ public sealed class TraceRecorderTests
         Assert.DoesNotContain(events, e => e.Cat == "tasks");
     }
 
+    [Fact]
+    public void Causality_mode_prints_its_measured_cost_when_it_starts_and_Braids_own_mode_does_not()
+    {
+        var notices = new StringWriter();
+        using (TraceRecorder.Start(new TraceRecorderOptions { Notices = notices }))
+        {
+        }
+
+        Assert.Equal(TraceRecorder.CausalityNotice + Environment.NewLine, notices.ToString());
+        Assert.Contains("% CPU time", TraceRecorder.CausalityNotice, StringComparison.Ordinal);
+
+        var quiet = new StringWriter();
+        using (TraceRecorder.Start(new TraceRecorderOptions { Causality = false, Notices = quiet }))
+        {
+        }
+
+        Assert.Empty(quiet.ToString());
+    }
+
+    [Fact]
+    public async Task A_full_recorder_counts_what_it_drops_and_still_writes_a_well_formed_trace()
+    {
+        byte[] json;
+        using (var recorder = TraceRecorder.Start(new TraceRecorderOptions { MaxEvents = 20, Notices = TextWriter.Null }))
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                await OuterAsync(Task.Run(static () => { }));
+            }
+
+            recorder.Stop();
+            Assert.Equal(20, recorder.RecordedEvents);
+            Assert.True(recorder.DroppedEvents > 0);
+            using var stream = new MemoryStream();
+            recorder.WriteTo(stream);
+            json = stream.ToArray();
+        }
+
+        TraceJson.AssertWellFormed(TraceJson.Read(json));
+    }
+
     private static Thread Named(string name, Action body)
     {
         var thread = new Thread(() => body()) { IsBackground = true, Name = name };
