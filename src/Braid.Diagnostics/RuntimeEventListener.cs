@@ -20,7 +20,8 @@ internal sealed class RuntimeEventListener : EventListener
     public const string TplSourceName = "System.Threading.Tasks.TplEventSource";
     public const string RuntimeSourceName = "Microsoft-Windows-DotNETRuntime";
 
-    private const EventKeywords TasksKeyword = (EventKeywords)0x2;
+    /// <summary>The TPL's task keyword: task waits (sync-over-async and awaits) and continuations.</summary>
+    public const EventKeywords TasksKeyword = (EventKeywords)0x2;
     private const EventKeywords ContentionKeyword = (EventKeywords)0x4000;
     private const EventKeywords ThreadingKeyword = (EventKeywords)0x10000;
     private const EventKeywords WaitHandleKeyword = (EventKeywords)0x40000000000;
@@ -29,14 +30,22 @@ internal sealed class RuntimeEventListener : EventListener
     private readonly List<EventSource> _early = [];
     private Action<EventWrittenEventArgs>? _sink;
     private bool _waitHandles;
+    private EventKeywords _tplKeywords;
+    private bool _runtime;
     private volatile bool _closed;
 
-    public RuntimeEventListener(Action<EventWrittenEventArgs> sink, bool waitHandles)
+    /// <param name="sink">Hears every event.</param>
+    /// <param name="waitHandles">Whether to enable the runtime's wait-handle events.</param>
+    /// <param name="tplKeywords">The TPL keywords to enable (task waits by default).</param>
+    /// <param name="runtime">Whether to enable the runtime's native events at all.</param>
+    public RuntimeEventListener(Action<EventWrittenEventArgs> sink, bool waitHandles, EventKeywords tplKeywords = TasksKeyword, bool runtime = true)
     {
         lock (_gate)
         {
             _sink = sink;
             _waitHandles = waitHandles;
+            _tplKeywords = tplKeywords;
+            _runtime = runtime;
             foreach (var source in _early)
             {
                 Enable(source);
@@ -93,9 +102,9 @@ internal sealed class RuntimeEventListener : EventListener
         if (source.Name == TplSourceName)
         {
             // TaskWaitEnd, which times a synchronous wait, is a verbose event; TaskWaitBegin is informational.
-            EnableEvents(source, EventLevel.Verbose, TasksKeyword);
+            EnableEvents(source, EventLevel.Verbose, _tplKeywords);
         }
-        else
+        else if (_runtime)
         {
             // Wait-handle events are raised at the verbose level only (.NET 8 and later).
             EnableEvents(

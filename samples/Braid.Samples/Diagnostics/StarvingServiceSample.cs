@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Braid.Diagnostics;
+using Braid.Diagnostics.Tracing;
 
 namespace Braid.Samples.Diagnostics;
 
@@ -18,12 +19,15 @@ public sealed class StarvingServiceSample : ISample
     public string Name => "starvation";
 
     /// <inheritdoc />
-    public string Description => "An order service whose handler does .Result on the pool starves it; the verdict names the call (--fixed: awaits, not starved).";
+    public string Description => "An order service whose handler does .Result on the pool starves it; the verdict names the call (--fixed: awaits, not starved; --trace FILE: a Perfetto trace of the run).";
 
     /// <inheritdoc />
     public async Task<int> RunAsync(TextWriter output, CancellationToken cancellationToken)
     {
-        var fixedVersion = Environment.GetCommandLineArgs().Contains("--fixed");
+        var arguments = Environment.GetCommandLineArgs();
+        var fixedVersion = arguments.Contains("--fixed");
+        var traceAt = Array.IndexOf(arguments, "--trace");
+        var tracePath = traceAt >= 0 && traceAt + 1 < arguments.Length ? arguments[traceAt + 1] : null;
         var service = new OrderService();
         await output.WriteLineAsync(fixedVersion
             ? $"fixed service: {Requests} concurrent requests, each handler awaits OrderService.GetAsync"
@@ -31,6 +35,7 @@ public sealed class StarvingServiceSample : ISample
 
         var started = Stopwatch.GetTimestamp();
         StarvationReport report;
+        using var recorder = tracePath is null ? null : TraceRecorder.Start();
         await using (var monitor = StarvationMonitor.Start())
         {
             var requests = Enumerable.Range(1, Requests)
@@ -43,6 +48,17 @@ public sealed class StarvingServiceSample : ISample
             await output.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
                 $"served {orders.Length} orders (total {orders.Sum(o => o.Total)}) in {Stopwatch.GetElapsedTime(started).TotalSeconds:F2} s"));
+        }
+
+        if (recorder is not null)
+        {
+            recorder.Stop();
+            using (var file = File.Create(tracePath!))
+            {
+                recorder.WriteTo(file);
+            }
+
+            await output.WriteLineAsync($"trace: {tracePath} ({recorder.RecordedEvents} events recorded; open it in ui.perfetto.dev)");
         }
 
         await output.WriteLineAsync($"verdict: {report.Verdict}");

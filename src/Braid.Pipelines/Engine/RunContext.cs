@@ -106,9 +106,13 @@ internal sealed class RunContext
     /// </remarks>
     public void StartWorker(StageCounters stage, Func<Task> body, WorkerKind kind)
     {
-        _group!.Start(kind == WorkerKind.DedicatedThreads
-            ? _ => DedicatedThread.RunAsync(() => SuperviseAsync(stage, body), $"braid-{Options.Name}-{stage.Name}")
-            : _ => Task.Run(() => SuperviseAsync(stage, body), CancellationToken.None));
+        // Named after its stage, so the task tree (and the Braid events) show each stage's workers under
+        // the run's group "pipeline NAME" (docs/diagnostics.md, "Task tree").
+        _group!.Start(
+            kind == WorkerKind.DedicatedThreads
+                ? _ => DedicatedThread.RunAsync(() => SuperviseAsync(stage, body), $"braid-{Options.Name}-{stage.Name}")
+                : _ => Task.Run(() => SuperviseAsync(stage, body), CancellationToken.None),
+            stage.Name);
     }
 
     /// <summary>Whether <paramref name="exception"/> is this run stopping, not a failure.</summary>

@@ -2,10 +2,20 @@ using Braid.Structured;
 
 namespace Braid.Instrumentation;
 
-/// <summary>One child of a task group, recorded while a task tree session runs.</summary>
-internal sealed class ChildRecord(TaskRegistry.Session session, long id, TaskGroup group, string? name, long started, ChildRecord? previous)
+/// <summary>
+/// One child of a task group, recorded while a task tree session runs, or only carrying its activity
+/// (<see cref="TaskGroupActivities"/>) when no session runs.
+/// </summary>
+internal sealed class ChildRecord(TaskRegistry.Session? session, long id, TaskGroup group, string? name, long started, ChildRecord? previous)
 {
-    public TaskRegistry.Session Session { get; } = session;
+    /// <summary>The task tree session, or <see langword="null"/> for a record that only carries an activity.</summary>
+    public TaskRegistry.Session? Session { get; } = session;
+
+    /// <summary>The child's activity, or <see langword="null"/>.</summary>
+    public System.Diagnostics.Activity? Activity { get; init; }
+
+    /// <summary>The activity current where the child was started, restored once its synchronous part returns.</summary>
+    public System.Diagnostics.Activity? PreviousActivity { get; init; }
 
     /// <summary>Numbered from 1 in the order children started in the session.</summary>
     public long Id { get; } = id;

@@ -2,7 +2,7 @@ namespace Braid.Instrumentation;
 
 /// <summary>
 /// The one flag the core checks before raising an event (docs/design.md rule 124), and what it is made of:
-/// the subscribed listeners, the <c>Braid</c> event source, the <c>Braid</c> meter and a task tree session.
+/// the subscribed listeners, the <c>Braid</c> event source, the <c>Braid</c> meter, a task tree session and child activities.
 /// </summary>
 /// <remarks>
 /// This type holds state only and its static initialisation takes no lock, so the event source's
@@ -19,6 +19,7 @@ internal static class InstrumentationSwitch
     private static volatile bool s_eventSource;
     private static volatile bool s_metrics;
     private static volatile bool s_registry;
+    private static volatile bool s_activities;
 
     /// <summary>Whether anyone listens: one volatile read.</summary>
     public static bool Enabled => s_enabled;
@@ -67,5 +68,13 @@ internal static class InstrumentationSwitch
         Update();
     }
 
-    private static void Update() => s_enabled = s_listeners is not null || s_eventSource || s_metrics || s_registry;
+    /// <summary>Records whether children are turned into activities (<see cref="TaskGroupActivities.Enable"/>).</summary>
+    /// <remarks>The caller holds <see cref="Gate"/>.</remarks>
+    public static void SetActivities(bool enabled)
+    {
+        s_activities = enabled;
+        Update();
+    }
+
+    private static void Update() => s_enabled = s_listeners is not null || s_eventSource || s_metrics || s_registry || s_activities;
 }

@@ -87,16 +87,21 @@ internal static class TaskRegistry
 
     /// <summary>
     /// A child is about to run (from the group's admission, inside its instrumentation block): it becomes
-    /// the current child on this flow until <see cref="ChildRunning"/>. Null when no session runs.
+    /// the current child on this flow until <see cref="ChildRunning"/>. Null when no session runs and no activity was started.
     /// </summary>
     public static ChildRecord? ChildStarting(TaskGroup group, string? name)
     {
+        var activity = TaskGroupActivities.Starting(group, name, out var previousActivity);
         if (s_session is not { } session)
         {
-            return null;
+            return activity is null ? null : new ChildRecord(null, 0, group, name, 0, null) { Activity = activity, PreviousActivity = previousActivity };
         }
 
-        var record = new ChildRecord(session, session.NextChildId(), group, name, session.Clock.GetTimestamp(), s_current.Value);
+        var record = new ChildRecord(session, session.NextChildId(), group, name, session.Clock.GetTimestamp(), s_current.Value)
+        {
+            Activity = activity,
+            PreviousActivity = previousActivity,
+        };
         s_current.Value = record;
         Interlocked.Increment(ref s_recorded);
         return record;
@@ -105,16 +110,30 @@ internal static class TaskRegistry
     /// <summary>The child's synchronous part returned <paramref name="task"/>: its caller's flow is restored.</summary>
     public static void ChildRunning(ChildRecord record, Task task)
     {
+        if (record.Activity is { } activity)
+        {
+            TaskGroupActivities.Running(activity, record.PreviousActivity, task);
+        }
+
+        if (record.Session is not { } session)
+        {
+            return;
+        }
+
         s_current.Value = record.Previous;
         record.Task = task;
         if (!task.IsCompleted)
         {
-            record.Session.AddChild(task, record);
+            session.AddChild(task, record);
         }
     }
 
     /// <summary>A child finished.</summary>
-    public static void ChildFinished(Task task) => s_session?.RemoveChild(task);
+    public static void ChildFinished(Task task)
+    {
+        s_session?.RemoveChild(task);
+        TaskGroupActivities.Finished(task);
+    }
 
     /// <summary>The current child queued <paramref name="waiter"/> on <paramref name="primitive"/>.</summary>
     public static void Waiting<T>(Waiter<T> waiter, string kind, long primitiveId, IHeldPrimitive? primitive)
