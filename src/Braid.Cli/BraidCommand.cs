@@ -20,6 +20,7 @@ internal static class BraidCommand
             LabCommand.Create(),
             LabWorkerCommand.Create(),
             PipelineCommand.Create(),
+            PsCommand.Create(),
         };
 
         // No command: what the commands are, as for an unknown one.
