@@ -21,6 +21,7 @@ internal static class BraidCommand
             LabWorkerCommand.Create(),
             PipelineCommand.Create(),
             PsCommand.Create(),
+            TraceCommand.Create(),
         };
 
         // No command: what the commands are, as for an unknown one.
