@@ -22,6 +22,7 @@ internal static class BraidCommand
             PipelineCommand.Create(),
             PsCommand.Create(),
             TraceCommand.Create(),
+            TopCommand.Create(),
         };
 
         // No command: what the commands are, as for an unknown one.
