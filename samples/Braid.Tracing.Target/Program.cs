@@ -16,7 +16,7 @@ namespace Braid.Tracing.Target;
 /// <c>holder</c> holding an <c>AsyncLock</c> that a child <c>waiter</c> is queued on.</item>
 /// <item><c>starve</c>: 40 requests at a time that block pool threads on <c>.Result</c> (a starving service), forever.</item>
 /// <item><c>convoy</c>: four threads taking turns on one <c>lock</c>, each holding it for a millisecond, forever.</item>
-/// <item><c>many N</c>: N pending chains of three async methods each (for the benchmark).</item>
+/// <item><c>many N MB</c>: N pending chains of three async methods each, and about MB megabytes of other live objects (for the benchmark).</item>
 /// </list>
 /// </remarks>
 internal static class Program
@@ -31,7 +31,7 @@ internal static class Program
             "chain" => Orders.ServeAsync(Never.Task),
             "starve" => Starving.RunAsync(),
             "convoy" => Convoy.RunAsync(),
-            "many" => Many.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000, Never.Task),
+            "many" => Many.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000, Never.Task, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 0),
             _ => throw new ArgumentException($"unknown scenario '{scenario}'"),
         };
         var app = scenario == "chain" ? Groups.RunAsync(Never.Task) : Task.CompletedTask;
@@ -199,8 +199,16 @@ internal static class Convoy
 /// <summary>Many pending chains (three async methods each) for the benchmark.</summary>
 internal static class Many
 {
-    public static Task RunAsync(int count, Task gate)
+    private static readonly List<byte[]> Ballast = [];
+
+    public static Task RunAsync(int count, Task gate, int megabytes)
     {
+        // Small arrays, as a service's heap is many small objects, not a few large ones.
+        for (var i = 0; i < megabytes * 1024; i++)
+        {
+            Ballast.Add(new byte[1000]);
+        }
+
         for (var i = 0; i < count; i++)
         {
             _ = OuterAsync(gate);
