@@ -5,6 +5,32 @@ namespace Braid.Tracing.Tests;
 /// <summary>The braid command as a real process (<c>dotnet Braid.Cli.dll ...</c>), optionally as another user.</summary>
 internal static class BraidProcess
 {
+    /// <summary>
+    /// The test folder copied where any user can read it: a clone under <c>/root</c> is not readable by
+    /// <c>nobody</c>, and braid must fail on the target's permissions, not on its own files.
+    /// </summary>
+    private static readonly Lazy<string> ReadableCopy = new(() =>
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"braid-tracing-tests-{Environment.ProcessId}");
+        foreach (var file in Directory.GetFiles(AppContext.BaseDirectory, "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(folder, Path.GetRelativePath(AppContext.BaseDirectory, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy, overwrite: true);
+        }
+
+        foreach (var path in Directory.GetDirectories(folder, "*", SearchOption.AllDirectories).Prepend(folder))
+        {
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(path, (UnixFileMode)0b111_101_101);
+            }
+        }
+
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(folder, recursive: true);
+        return folder;
+    });
+
     public static ProcessStartInfo StartInfo(string? asUser, params string[] args)
     {
         var start = new ProcessStartInfo(asUser is null ? "dotnet" : "runuser")
@@ -21,7 +47,7 @@ internal static class BraidProcess
             }
         }
 
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Braid.Cli.dll"));
+        start.ArgumentList.Add(Path.Combine(asUser is null ? AppContext.BaseDirectory : ReadableCopy.Value, "Braid.Cli.dll"));
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
