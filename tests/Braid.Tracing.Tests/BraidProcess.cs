@@ -11,6 +11,15 @@ internal static class BraidProcess
     /// </summary>
     private static readonly Lazy<string> ReadableCopy = new(() =>
     {
+        // Copies left by earlier runs whose process is gone (the test host may exit without running ProcessExit).
+        foreach (var stale in Directory.GetDirectories(Path.GetTempPath(), "braid-tracing-tests-*"))
+        {
+            if (int.TryParse(Path.GetFileName(stale)["braid-tracing-tests-".Length..], out var owner) && !Directory.Exists($"/proc/{owner}"))
+            {
+                Directory.Delete(stale, recursive: true);
+            }
+        }
+
         var folder = Path.Combine(Path.GetTempPath(), $"braid-tracing-tests-{Environment.ProcessId}");
         foreach (var file in Directory.GetFiles(AppContext.BaseDirectory, "*", SearchOption.AllDirectories))
         {
