@@ -50,12 +50,13 @@ public static class ProcessTracer
     /// <summary>
     /// Starts <paramref name="program"/> suspended on a diagnostic port, opens the session, resumes it and
     /// traces it until it exits (or for <see cref="TraceOptions.Duration"/> when set, or until
-    /// <paramref name="cancellationToken"/>). The program's standard streams are this process's.
+    /// <paramref name="cancellationToken"/>, after which the program is killed: braid started it). The
+    /// program's standard streams are this process's.
     /// </summary>
     /// <param name="program">The program (a .NET apphost, or <c>dotnet</c> with a dll).</param>
     /// <param name="arguments">Its arguments.</param>
     /// <param name="options">What to record.</param>
-    /// <param name="cancellationToken">Ends the session early (the program keeps running).</param>
+    /// <param name="cancellationToken">Ends the session early, and the program with it.</param>
     /// <returns>The report.</returns>
     /// <exception cref="TracingException">The program cannot be started, or it is not a .NET program.</exception>
     public static async Task<TraceReport> TraceCommandAsync(string program, IReadOnlyList<string> arguments, TraceOptions options, CancellationToken cancellationToken = default)
@@ -102,6 +103,14 @@ public static class ProcessTracer
 
             var report = await RecordAsync(session, options, process.Id, process.WaitForExitAsync(window.Token), window.Token).ConfigureAwait(false);
             File.Delete(port);
+
+            // braid started it, so braid ends it when the trace ends first (the duration, Ctrl-C), as nothing else would.
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
             return report;
         }
     }

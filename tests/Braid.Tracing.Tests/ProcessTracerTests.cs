@@ -15,6 +15,7 @@ public sealed class ProcessTracerTests
         Assert.True(report.ThreadsAddedForBlocking + report.ThreadsAddedForStarvation > 0);
         Assert.StartsWith("thread pool starved for ", report.Verdict(), StringComparison.Ordinal);
         Assert.Contains("verdict: thread pool starved", report.ToText(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists($"/proc/{report.ProcessId}"), "the started program outlived its trace");
     }
 
     [Fact]
