@@ -24,6 +24,9 @@ internal static class BraidCommand
             LoadCommand.Create(),
             SimCommand.Create(),
             DbCommand.Create(),
+            PsCommand.Create(),
+            TraceCommand.Create(),
+            TopCommand.Create(),
         };
 
         // No command: what the commands are, as for an unknown one.

@@ -18,7 +18,8 @@ public sealed class LayeringTests
         ["Braid.Load"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics"],
         ["Braid.Simulation"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics"],
         ["Braid.Simulation.Orleans"] = ["Braid", "Braid.Simulation"],
-        ["Braid.Cli"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics", "Braid.Data", "Braid.Lab", "Braid.Web", "Braid.Load", "Braid.Simulation", "Braid.Simulation.Orleans"],
+        ["Braid.Tracing"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics"],
+        ["Braid.Cli"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics", "Braid.Data", "Braid.Lab", "Braid.Web", "Braid.Load", "Braid.Simulation", "Braid.Simulation.Orleans", "Braid.Tracing"],
     };
 
     public static TheoryData<string> BraidAssemblies()

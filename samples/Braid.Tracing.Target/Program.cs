@@ -1,0 +1,225 @@
+using Braid.Coordination;
+using Braid.Structured;
+
+namespace Braid.Tracing.Target;
+
+/// <summary>
+/// A program for <c>braid ps</c>, <c>braid trace</c> and <c>braid top</c> to look at from outside
+/// (docs/tracing.md). Each scenario builds a known async state, prints <c>ready PID</c>, answers each <c>ping</c>
+/// line on its standard input with <c>pong</c>, and exits when its standard input closes.
+/// </summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item><c>chain</c> (default): a plain chain <c>Program.Main → Orders.ServeAsync → Orders.LoadAsync →
+/// Orders.FetchAsync</c> awaiting a <c>TaskCompletionSource</c>, and a task group <c>app</c> whose child
+/// <c>server</c> opened a group <c>connections</c> of three <c>worker</c> children, plus a child
+/// <c>holder</c> holding an <c>AsyncLock</c> that a child <c>waiter</c> is queued on.</item>
+/// <item><c>starve</c>: 40 requests at a time that block pool threads on <c>.Result</c> (a starving service), forever.</item>
+/// <item><c>convoy</c>: four threads taking turns on one <c>lock</c>, each holding it for a millisecond, forever.</item>
+/// <item><c>many N MB</c>: N pending chains of three async methods each, and about MB megabytes of other live objects (for the benchmark).</item>
+/// </list>
+/// </remarks>
+internal static class Program
+{
+    private static readonly TaskCompletionSource Never = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public static async Task<int> Main(string[] args)
+    {
+        var scenario = args.Length > 0 ? args[0] : "chain";
+        Task work = scenario switch
+        {
+            "chain" => Orders.ServeAsync(Never.Task),
+            "starve" => Starving.RunAsync(),
+            "convoy" => Convoy.RunAsync(),
+            "many" => Many.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000, Never.Task, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 0),
+            _ => throw new ArgumentException($"unknown scenario '{scenario}'"),
+        };
+        var app = scenario == "chain" ? Groups.RunAsync(Never.Task) : Task.CompletedTask;
+        await (scenario == "chain" ? Groups.Ready : Task.CompletedTask).ConfigureAwait(false);
+
+        // Main always goes async here, so it is a pending method too (running: it reads its input).
+        await Task.Yield();
+        Console.WriteLine($"ready {Environment.ProcessId}");
+        // Answers "ping" with "pong" until standard input closes: tests check it still runs after braid detached (or was killed).
+        while (await Console.In.ReadLineAsync().ConfigureAwait(false) is { } line)
+        {
+            if (line == "ping")
+            {
+                Console.WriteLine("pong");
+            }
+        }
+
+        return 0;
+    }
+}
+
+/// <summary>A plain async chain, no Braid: what any .NET service looks like to <c>braid ps</c>.</summary>
+internal static class Orders
+{
+    public static async Task ServeAsync(Task gate)
+    {
+        await LoadAsync(gate).ConfigureAwait(false);
+    }
+
+    public static async Task<int> LoadAsync(Task gate)
+    {
+        return await FetchAsync(gate).ConfigureAwait(false) + 1;
+    }
+
+    public static async Task<int> FetchAsync(Task gate)
+    {
+        await gate.ConfigureAwait(false);
+        return 41;
+    }
+}
+
+/// <summary>Braid's task groups: the names <c>braid ps</c> reads through the diagnostic contract.</summary>
+internal static class Groups
+{
+    private static readonly TaskCompletionSource ReadySource = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public static Task Ready => ReadySource.Task;
+
+    public static Task RunAsync(Task gate) => TaskGroup.RunAsync(
+        async app =>
+        {
+            var started = new CountdownEvent(5);
+            var gateLock = new AsyncLock();
+            app.Start(ct => ServeConnectionsAsync(gate, started), "server");
+            app.Start(
+                async ct =>
+                {
+                    using (await gateLock.LockAsync(ct).ConfigureAwait(false))
+                    {
+                        started.Signal();
+                        await gate.ConfigureAwait(false);
+                    }
+                },
+                "holder");
+            while (!gateLock.GetStatistics().IsLocked)
+            {
+                await Task.Yield();
+            }
+
+            app.Start(
+                async ct =>
+                {
+                    var waiting = gateLock.LockAsync(ct);
+                    started.Signal();
+                    using (await waiting.ConfigureAwait(false))
+                    {
+                    }
+                },
+                "waiter");
+            await Task.Run(() => started.Wait()).ConfigureAwait(false);
+            ReadySource.TrySetResult();
+        },
+        new TaskGroupOptions { Name = "app" });
+
+    private static Task ServeConnectionsAsync(Task gate, CountdownEvent started) => TaskGroup.RunAsync(
+        connections =>
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                connections.Start(
+                    async ct =>
+                    {
+                        started.Signal();
+                        await WorkAsync(gate).ConfigureAwait(false);
+                    },
+                    "worker");
+            }
+
+            return Task.CompletedTask;
+        },
+        new TaskGroupOptions { Name = "connections" });
+
+    private static async Task WorkAsync(Task gate) => await gate.ConfigureAwait(false);
+}
+
+/// <summary>A service whose handlers block pool threads on <c>.Result</c>: the pool starves.</summary>
+internal static class Starving
+{
+    public static Task RunAsync()
+    {
+        for (var i = 0; i < 40; i++)
+        {
+            _ = Task.Run(Loop);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static void Loop()
+    {
+        while (true)
+        {
+            Handle();
+        }
+    }
+
+#pragma warning disable VSTHRD002 // The mistake this scenario exists to show.
+    private static int Handle() => GetAsync().Result;
+#pragma warning restore VSTHRD002
+
+    private static async Task<int> GetAsync()
+    {
+        await Task.Delay(20).ConfigureAwait(false);
+        return 1;
+    }
+}
+
+/// <summary>Four threads taking turns on one monitor: a lock convoy.</summary>
+internal static class Convoy
+{
+    private static readonly Lock Gate = new();
+
+    public static Task RunAsync()
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            new Thread(Spin) { IsBackground = true, Name = $"convoy {i}" }.Start();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static void Spin()
+    {
+        while (true)
+        {
+            lock (Gate)
+            {
+                Thread.Sleep(1);
+            }
+        }
+    }
+}
+
+/// <summary>Many pending chains (three async methods each) for the benchmark.</summary>
+internal static class Many
+{
+    private static readonly List<byte[]> Ballast = [];
+
+    public static Task RunAsync(int count, Task gate, int megabytes)
+    {
+        // Small arrays, as a service's heap is many small objects, not a few large ones.
+        for (var i = 0; i < megabytes * 1024; i++)
+        {
+            Ballast.Add(new byte[1000]);
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            _ = OuterAsync(gate);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static async Task OuterAsync(Task gate) => await MiddleAsync(gate).ConfigureAwait(false);
+
+    private static async Task MiddleAsync(Task gate) => await InnerAsync(gate).ConfigureAwait(false);
+
+    private static async Task InnerAsync(Task gate) => await gate.ConfigureAwait(false);
+}

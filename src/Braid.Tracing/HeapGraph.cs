@@ -1,0 +1,433 @@
+using System.Globalization;
+using Microsoft.Diagnostics.Runtime;
+
+namespace Braid.Tracing;
+
+/// <summary>
+/// Builds the await tree of a paused process from its heap, as SOS <c>dumpasync</c> does: every pending
+/// async state machine box, linked to whoever awaits it through its continuation, and (when the target's
+/// Braid speaks diagnostic contract 1) its task groups and children by name (docs/design.md rule 171).
+/// </summary>
+internal sealed class HeapGraph
+{
+    // Task.m_stateFlags: TASK_STATE_RAN_TO_COMPLETION | TASK_STATE_FAULTED | TASK_STATE_CANCELED.
+    private const int CompletedMask = 0x1000000 | 0x200000 | 0x400000;
+    private const string BoxMarker = "+AsyncStateMachineBox<";
+
+    private readonly ClrRuntime _runtime;
+    private readonly bool _braid;
+    private readonly Dictionary<ulong, Node> _nodes = [];
+    private readonly Dictionary<ulong, Node> _byTask = [];
+    private readonly HashSet<ulong> _resolving = [];
+
+    private HeapGraph(ClrRuntime runtime, bool braid)
+    {
+        _runtime = runtime;
+        _braid = braid;
+    }
+
+    /// <summary>Reads the tree; the target must be paused.</summary>
+    public static IReadOnlyList<AsyncNode> Read(ClrRuntime runtime, bool braid) => new HeapGraph(runtime, braid).Build();
+
+    private List<AsyncNode> Build()
+    {
+        var heap = _runtime.Heap;
+        var boxes = new List<Node>();
+        var groups = new List<(Node Node, ClrObject Task)>();
+        var children = new List<(ClrObject Group, ClrObject Task, string? Name, ulong Address)>();
+        foreach (var obj in heap.EnumerateObjects())
+        {
+            var type = obj.Type;
+            var name = type?.Name;
+            if (name is null)
+            {
+                continue;
+            }
+
+            if (name.Contains(BoxMarker, StringComparison.Ordinal))
+            {
+                if (IsPending(obj))
+                {
+                    var node = Method(obj, name);
+                    boxes.Add(node);
+                    _byTask[obj.Address] = node;
+                }
+            }
+            else if (_braid && name.StartsWith("Braid.", StringComparison.Ordinal))
+            {
+                switch (name)
+                {
+                    case ContractV1.TaskGroup:
+                        var completion = obj.ReadObjectField(ContractV1.GroupCompletion);
+                        var task = completion.IsNull ? default : completion.ReadObjectField("_task");
+                        if (!task.IsNull && IsPending(task))
+                        {
+                            var group = Add(new Node(AsyncNodeKind.TaskGroup, GroupLabel(obj), name, null, obj.Address));
+                            groups.Add((group, task));
+                            _byTask[task.Address] = group;
+                        }
+
+                        break;
+                    case ContractV1.NamedChildNode:
+                    case ContractV1.ChildNode:
+                        var childTask = obj.ReadObjectField(ContractV1.ChildTask);
+                        if (!childTask.IsNull && IsPending(childTask))
+                        {
+                            var childName = name == ContractV1.NamedChildNode ? obj.ReadStringField(ContractV1.ChildName) : null;
+                            children.Add((obj.ReadObjectField(ContractV1.ChildGroup), childTask, childName, obj.Address));
+                        }
+
+                        break;
+                    case ContractV1.ChildBatch:
+                        var slots = type!.GetFieldByName(ContractV1.BatchSlots);
+                        if (slots is not null)
+                        {
+                            var first = slots.GetAddress(obj.Address);
+                            for (var i = 0; i < ContractV1.BatchCapacity; i++)
+                            {
+                                var slot = heap.GetObject(_runtime.DataTarget.DataReader.ReadPointer(first + (ulong)(i * IntPtr.Size)));
+                                if (slot.IsValid && !slot.IsNull && IsPending(slot))
+                                {
+                                    children.Add((obj.ReadObjectField(ContractV1.BatchGroup), slot, null, slot.Address + 1));
+                                }
+                            }
+                        }
+
+                        break;
+                }
+            }
+        }
+
+        // A child sits between its group and the task it returned (an async method, or a nested group).
+        foreach (var (group, task, name, address) in children)
+        {
+            var child = Add(new Node(AsyncNodeKind.Child, name is null ? "child" : $"child '{name}'", null, null, address));
+            if (_nodes.TryGetValue(group.Address, out var groupNode))
+            {
+                Link(child, groupNode);
+            }
+
+            if (_byTask.TryGetValue(task.Address, out var inner))
+            {
+                Link(inner, child);
+            }
+            else
+            {
+                child.Awaiting = DescribeAwaited(task);
+            }
+        }
+
+        foreach (var box in boxes)
+        {
+            box.Awaiting ??= AwaitedBy(heap.GetObject(box.Address));
+            if (box.Parent is null && Consumer(heap.GetObject(box.Address).ReadObjectField("m_continuationObject")) is { } consumer)
+            {
+                Link(box, consumer);
+            }
+        }
+
+        foreach (var (group, task) in groups)
+        {
+            if (group.Parent is null && Consumer(task.ReadObjectField("m_continuationObject")) is { } consumer)
+            {
+                Link(group, consumer);
+            }
+        }
+
+        return [.. Order(_nodes.Values.Where(n => n.Parent is null)).Select(Freeze)];
+    }
+
+    private static bool IsPending(ClrObject task) =>
+        task.Type?.GetFieldByName("m_stateFlags") is not null && (task.ReadField<int>("m_stateFlags") & CompletedMask) == 0;
+
+    private Node Add(Node node)
+    {
+        _nodes[node.Address] = node;
+        return node;
+    }
+
+    private static void Link(Node inner, Node outer)
+    {
+        if (inner.Parent is not null || ReferenceEquals(inner, outer))
+        {
+            return;
+        }
+
+        inner.Parent = outer;
+        outer.Children.Add(inner);
+    }
+
+    private Node Method(ClrObject box, string typeName)
+    {
+        var start = typeName.IndexOf(BoxMarker, StringComparison.Ordinal) + BoxMarker.Length;
+        var stateMachine = typeName[start..^1];
+        int? state = null;
+        var field = box.Type!.GetFieldByName("StateMachine");
+        if (field?.Type is { } smType && smType.GetFieldByName("<>1__state") is not null)
+        {
+            state = field.IsObjectReference ? box.ReadObjectField("StateMachine").ReadField<int>("<>1__state") : box.ReadValueTypeField("StateMachine").ReadField<int>("<>1__state");
+        }
+
+        return Add(new Node(AsyncNodeKind.Method, MethodName(stateMachine), stateMachine, state, box.Address));
+    }
+
+    /// <summary>What a box's state machine awaits, read from its awaiter fields (<c>&lt;&gt;u__N</c>); null when it is another node.</summary>
+    private string? AwaitedBy(ClrObject box)
+    {
+        var field = box.Type!.GetFieldByName("StateMachine");
+        if (field?.Type is not { } smType)
+        {
+            return null;
+        }
+
+        foreach (var awaiter in smType.Fields.Where(f => f.Name is not null && f.Name.StartsWith("<>u__", StringComparison.Ordinal)))
+        {
+            var awaited = ReadAwaited(box, field, awaiter);
+            if (!awaited.IsNull && awaited.IsValid)
+            {
+                return _byTask.ContainsKey(awaited.Address) ? null : DescribeAwaited(awaited);
+            }
+        }
+
+        return null;
+    }
+
+    private static ClrObject ReadAwaited(ClrObject box, ClrInstanceField stateMachineField, ClrInstanceField awaiter)
+    {
+        try
+        {
+            if (awaiter.IsObjectReference)
+            {
+                return stateMachineField.IsObjectReference
+                    ? box.ReadObjectField("StateMachine").ReadObjectField(awaiter.Name!)
+                    : box.ReadValueTypeField("StateMachine").ReadObjectField(awaiter.Name!);
+            }
+
+            var value = stateMachineField.IsObjectReference
+                ? box.ReadObjectField("StateMachine").ReadValueTypeField(awaiter.Name!)
+                : box.ReadValueTypeField("StateMachine").ReadValueTypeField(awaiter.Name!);
+            var typeName = value.Type?.Name ?? string.Empty;
+            if (typeName.Contains("TaskAwaiter", StringComparison.Ordinal) && !typeName.Contains("ValueTask", StringComparison.Ordinal))
+            {
+                return value.ReadObjectField("m_task");
+            }
+
+            if (typeName.Contains("ValueTask", StringComparison.Ordinal))
+            {
+                return value.ReadValueTypeField("_value").ReadObjectField("_obj");
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        catch (ArgumentException)
+        {
+        }
+
+        return default;
+    }
+
+    private string DescribeAwaited(ClrObject awaited)
+    {
+        var name = awaited.Type?.Name ?? "?";
+        if (name.StartsWith(ContractV1.Waiter, StringComparison.Ordinal) && _braid)
+        {
+            var owner = awaited.ReadObjectField(ContractV1.WaiterOwner);
+            if (!owner.IsNull && owner.Type?.GetFieldByName(ContractV1.PrimitiveId) is not null)
+            {
+                return string.Create(CultureInfo.InvariantCulture, $"{ShortType(owner.Type.Name!)}#{owner.ReadField<long>(ContractV1.PrimitiveId)}");
+            }
+        }
+
+        return name switch
+        {
+            "System.Threading.Tasks.Task" => "Task",
+            _ when name.StartsWith("System.Threading.Tasks.Task+DelayPromise", StringComparison.Ordinal) => "Task.Delay",
+            _ when name.Contains("WhenAllPromise", StringComparison.Ordinal) => "Task.WhenAll",
+            _ when name.Contains("WhenAnyPromise", StringComparison.Ordinal) => "Task.WhenAny",
+            _ => ShortType(name),
+        };
+    }
+
+    /// <summary>The node that resumes when <paramref name="continuation"/> runs, or null.</summary>
+    private Node? Consumer(ClrObject continuation)
+    {
+        if (continuation.IsNull || !continuation.IsValid || !_resolving.Add(continuation.Address))
+        {
+            return null;
+        }
+
+        try
+        {
+            var name = continuation.Type?.Name ?? string.Empty;
+            if (_nodes.TryGetValue(continuation.Address, out var known))
+            {
+                return known;
+            }
+
+            if (continuation.IsDelegate)
+            {
+                return Consumer(continuation.ReadObjectField("_target"));
+            }
+
+            if (name.EndsWith("AwaitTaskContinuation", StringComparison.Ordinal))
+            {
+                return Consumer(continuation.ReadObjectField("m_action"));
+            }
+
+            if (name == "System.Threading.Tasks.ContinueWithTaskContinuation")
+            {
+                return Consumer(continuation.ReadObjectField("m_task"));
+            }
+
+            if (name.StartsWith("System.Collections.Generic.List<", StringComparison.Ordinal))
+            {
+                var items = continuation.ReadObjectField("_items");
+                var size = continuation.ReadField<int>("_size");
+                if (!items.IsNull && items.IsArray)
+                {
+                    var array = items.AsArray();
+                    for (var i = 0; i < Math.Min(size, array.Length); i++)
+                    {
+                        if (Consumer(array.GetObjectValue(i)) is { } found)
+                        {
+                            return found;
+                        }
+                    }
+                }
+
+                return null;
+            }
+
+            if (_byTask.TryGetValue(continuation.Address, out var task))
+            {
+                return task;
+            }
+
+            if (IsPending(continuation))
+            {
+                // A pending task between two awaits (a WhenAll, a ContinueWith): a node of its own.
+                var node = Add(new Node(AsyncNodeKind.Task, DescribeAwaited(continuation), name, null, continuation.Address));
+                _byTask[continuation.Address] = node;
+                if (Consumer(continuation.ReadObjectField("m_continuationObject")) is { } outer)
+                {
+                    Link(node, outer);
+                }
+
+                return node;
+            }
+
+            return null;
+        }
+        finally
+        {
+            _resolving.Remove(continuation.Address);
+        }
+    }
+
+    private static string GroupLabel(ClrObject group)
+    {
+        var id = group.ReadField<long>(ContractV1.GroupId);
+        var name = group.ReadStringField(ContractV1.GroupName);
+        return name is null
+            ? string.Create(CultureInfo.InvariantCulture, $"task group #{id}")
+            : string.Create(CultureInfo.InvariantCulture, $"task group #{id} '{name}'");
+    }
+
+    /// <summary>
+    /// <c>Ns.Orders+&lt;FetchAsync&gt;d__2</c> → <c>Orders.FetchAsync</c>; a lambda's (<c>&lt;&lt;RunAsync&gt;b__3&gt;d</c>) →
+    /// <c>Groups.RunAsync lambda</c>; a local function's (<c>&lt;&lt;RunAsync&gt;g__Poll|3_0&gt;d</c>) → <c>Groups.RunAsync.Poll</c>;
+    /// top-level statements' <c>&lt;&lt;Main&gt;$&gt;d__0</c> → <c>Program.Main</c>.
+    /// </summary>
+    internal static string MethodName(string stateMachine)
+    {
+        var parts = SplitNested(stateMachine);
+        var last = parts[^1];
+        var owner = parts.Take(parts.Count - 1).LastOrDefault(p => !p.StartsWith("<>c", StringComparison.Ordinal));
+        var prefix = owner is null ? string.Empty : ShortType(owner) + ".";
+        var end = last.LastIndexOf('>');
+        if (last.Length < 2 || last[0] != '<' || end < 1)
+        {
+            return prefix + last;
+        }
+
+        var inner = last[1..end];
+        var lambda = inner.IndexOf(">b__", StringComparison.Ordinal);
+        var local = inner.IndexOf(">g__", StringComparison.Ordinal);
+        if (inner.StartsWith('<') && lambda > 0)
+        {
+            return prefix + Plain(inner[1..lambda]) + " lambda";
+        }
+
+        if (inner.StartsWith('<') && local > 0)
+        {
+            var name = inner[(local + 4)..];
+            var bar = name.IndexOf('|', StringComparison.Ordinal);
+            return prefix + Plain(inner[1..local]) + "." + (bar >= 0 ? name[..bar] : name);
+        }
+
+        return prefix + Plain(inner);
+
+        static string Plain(string method) => method == "<Main>$" ? "Main" : method;
+    }
+
+    private static List<string> SplitNested(string typeName)
+    {
+        var parts = new List<string>();
+        var depth = 0;
+        var start = 0;
+        for (var i = 0; i < typeName.Length; i++)
+        {
+            switch (typeName[i])
+            {
+                case '<' or '[':
+                    depth++;
+                    break;
+                case '>' or ']':
+                    depth--;
+                    break;
+                case '+' when depth == 0:
+                    parts.Add(typeName[start..i]);
+                    start = i + 1;
+                    break;
+            }
+        }
+
+        parts.Add(typeName[start..]);
+        return parts;
+    }
+
+    /// <summary>The type's own name: no namespace, no generic arguments.</summary>
+    internal static string ShortType(string typeName)
+    {
+        var generic = typeName.IndexOf('<', StringComparison.Ordinal);
+        var plain = generic > 0 ? typeName[..generic] : typeName;
+        var dot = plain.LastIndexOf('.');
+        return dot >= 0 ? plain[(dot + 1)..] : plain;
+    }
+
+    private static IEnumerable<Node> Order(IEnumerable<Node> nodes) =>
+        nodes.OrderBy(n => n.Kind).ThenBy(n => n.Name, StringComparer.Ordinal).ThenBy(n => n.Awaiting, StringComparer.Ordinal).ThenBy(n => n.Address);
+
+    private static AsyncNode Freeze(Node node) =>
+        new(node.Kind, node.Name, node.Type, node.State, node.Awaiting, node.Address, 1, [.. Order(node.Children).Select(Freeze)]);
+
+    private sealed class Node(AsyncNodeKind kind, string name, string? type, int? state, ulong address)
+    {
+        public AsyncNodeKind Kind { get; } = kind;
+
+        public string Name { get; } = name;
+
+        public string? Type { get; } = type;
+
+        public int? State { get; } = state;
+
+        public ulong Address { get; } = address;
+
+        public string? Awaiting { get; set; }
+
+        public Node? Parent { get; set; }
+
+        public List<Node> Children { get; } = [];
+    }
+}

@@ -1,0 +1,160 @@
+using System.Globalization;
+using System.Text;
+
+namespace Braid.Tracing;
+
+/// <summary>
+/// What an EventPipe session of <see cref="ProcessTracer"/> saw: thread-pool starvation, lock contention,
+/// wait-handle waits, the <c>System.Runtime</c> counters and Braid's events, and the verdict they add up to.
+/// </summary>
+public sealed class TraceReport
+{
+    internal TraceReport(TraceRecorder recorder, TimeSpan traced, int processId, bool causality)
+    {
+        ProcessId = processId;
+        Traced = traced;
+        Causality = causality;
+        StarvationPeriods = recorder.StarvationPeriods();
+        ThreadsAddedForStarvation = recorder.AddedForStarvation;
+        ThreadsAddedForBlocking = recorder.AddedForBlocking;
+        ContentionWaits = recorder.ContentionWaits;
+        ContentionTime = recorder.ContentionTime;
+        HotLocks = recorder.HotLocks();
+        WaitHandleWaits = recorder.WaitHandleWaits;
+        WaitHandleTime = recorder.WaitHandleTime;
+        MaxQueueLength = recorder.MaxQueue;
+        MinThreads = recorder.MinThreads;
+        MaxThreads = recorder.MaxThreads;
+        CompletedWorkItems = recorder.CompletedItems;
+        BraidEvents = recorder.BraidEvents;
+        TaskEvents = recorder.TaskEvents;
+        Events = recorder.Events;
+    }
+
+    /// <summary>The traced process.</summary>
+    public int ProcessId { get; }
+
+    /// <summary>How long the session ran.</summary>
+    public TimeSpan Traced { get; }
+
+    /// <summary>Whether the causality profile (TPL task events) was on.</summary>
+    public bool Causality { get; }
+
+    /// <summary>Periods in which the runtime added pool threads because work waited (starvation) or pool threads blocked on tasks, offsets from the session's start.</summary>
+    public IReadOnlyList<(TimeSpan Start, TimeSpan End)> StarvationPeriods { get; }
+
+    /// <summary>Threads the runtime added for starvation (its adjustment reason 6).</summary>
+    public int ThreadsAddedForStarvation { get; }
+
+    /// <summary>Threads the runtime added because pool threads blocked on tasks (reason 8, cooperative blocking).</summary>
+    public int ThreadsAddedForBlocking { get; }
+
+    /// <summary>Contended <c>lock</c>/<c>Monitor</c> acquisitions.</summary>
+    public long ContentionWaits { get; }
+
+    /// <summary>Their summed duration.</summary>
+    public TimeSpan ContentionTime { get; }
+
+    /// <summary>The most contended locks (by lock id), most blocked time first.</summary>
+    public IReadOnlyList<(string Lock, long Waits, TimeSpan Time)> HotLocks { get; }
+
+    /// <summary>Waits on wait handles (<c>ManualResetEvent</c>, <c>Task.Wait</c>'s event, ...).</summary>
+    public long WaitHandleWaits { get; }
+
+    /// <summary>Their summed duration.</summary>
+    public TimeSpan WaitHandleTime { get; }
+
+    /// <summary>The longest thread-pool queue a counter sample saw.</summary>
+    public long MaxQueueLength { get; }
+
+    /// <summary>The fewest pool threads a counter sample saw.</summary>
+    public long MinThreads { get; }
+
+    /// <summary>The most pool threads a counter sample saw.</summary>
+    public long MaxThreads { get; }
+
+    /// <summary>Work items the pool completed while traced.</summary>
+    public long CompletedWorkItems { get; }
+
+    /// <summary>Braid's events (from its <c>Braid</c> event source) by name.</summary>
+    public IReadOnlyDictionary<string, long> BraidEvents { get; }
+
+    /// <summary>TPL task events seen (causality profile only).</summary>
+    public long TaskEvents { get; }
+
+    /// <summary>All events the session delivered.</summary>
+    public long Events { get; }
+
+    /// <summary>The verdict: one sentence naming what held the process back, then the figures behind it.</summary>
+    /// <returns>The sentence.</returns>
+    public string Verdict()
+    {
+        var c = CultureInfo.InvariantCulture;
+        var text = new StringBuilder();
+        var starved = StarvationPeriods.Sum(p => (p.End - p.Start).TotalSeconds);
+        if (StarvationPeriods.Count > 0)
+        {
+            text.Append(c, $"thread pool starved for {starved:F1} s in {StarvationPeriods.Count} period(s) (the runtime added {ThreadsAddedForStarvation} threads for starvation, {ThreadsAddedForBlocking} for blocked tasks; queue up to {MaxQueueLength}; threads {MinThreads} → {MaxThreads})");
+        }
+        else
+        {
+            text.Append(c, $"thread pool not starved over {SnapshotWriter.Format(Traced)} (queue up to {MaxQueueLength}; threads {MinThreads} → {MaxThreads})");
+        }
+
+        if (WaitHandleWaits > 0)
+        {
+            text.Append(c, $"; threads blocked {SnapshotWriter.Format(WaitHandleTime)} on wait handles ({WaitHandleWaits} waits)");
+        }
+
+        if (ContentionWaits > 0)
+        {
+            text.Append(c, $"; lock contention {SnapshotWriter.Format(ContentionTime)} ({ContentionWaits} waits");
+            if (HotLocks.Count > 0)
+            {
+                var hot = HotLocks[0];
+                text.Append(c, $", {hot.Time.TotalMilliseconds * 100 / Math.Max(1, ContentionTime.TotalMilliseconds):F0}% on lock {hot.Lock}");
+            }
+
+            text.Append(')');
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The verdict, then the figures one per line.</summary>
+    /// <returns>The text, ending with a newline.</returns>
+    public string ToText()
+    {
+        var c = CultureInfo.InvariantCulture;
+        var text = new StringBuilder();
+        if (Causality)
+        {
+            text.Append("causality profile on: TPL task events cost the traced program up to 95% of its async throughput; do not read its speed from this run\n");
+        }
+
+        text.Append("verdict: ").Append(Verdict()).Append('\n');
+        foreach (var (start, end) in StarvationPeriods)
+        {
+            text.Append(c, $"  starved {start.TotalSeconds:F1} s → {end.TotalSeconds:F1} s\n");
+        }
+
+        foreach (var (name, waits, time) in HotLocks.Take(5))
+        {
+            text.Append(c, $"  lock {name}: {waits} waits, {SnapshotWriter.Format(time)}\n");
+        }
+
+        text.Append(c, $"pool: {CompletedWorkItems} work items completed, queue up to {MaxQueueLength}, threads {MinThreads} → {MaxThreads}\n");
+        if (BraidEvents.Count > 0)
+        {
+            text.Append("braid: ").Append(string.Join(", ", BraidEvents.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => string.Create(c, $"{e.Key} {e.Value}")))).Append('\n');
+        }
+
+        if (Causality)
+        {
+            text.Append(c, $"tasks: {TaskEvents} TPL task events\n");
+        }
+
+        text.Append(c, $"traced process {ProcessId} for {SnapshotWriter.Format(Traced)}: {Events} events\n");
+        return text.ToString();
+    }
+}

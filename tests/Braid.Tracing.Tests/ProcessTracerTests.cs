@@ -1,0 +1,41 @@
+namespace Braid.Tracing.Tests;
+
+/// <summary><c>braid trace</c>'s library on real target processes: a starving service and a lock convoy (issue 14).</summary>
+public sealed class ProcessTracerTests
+{
+    [Fact]
+    public async Task A_command_started_suspended_is_traced_from_the_start_and_its_starvation_found()
+    {
+        var report = await ProcessTracer.TraceCommandAsync(
+            "dotnet",
+            [Path.Combine(AppContext.BaseDirectory, "Braid.Tracing.Target.dll"), "starve"],
+            new TraceOptions { Duration = TimeSpan.FromSeconds(4) });
+
+        Assert.NotEmpty(report.StarvationPeriods);
+        Assert.True(report.ThreadsAddedForBlocking + report.ThreadsAddedForStarvation > 0);
+        Assert.StartsWith("thread pool starved for ", report.Verdict(), StringComparison.Ordinal);
+        Assert.Contains("verdict: thread pool starved", report.ToText(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists($"/proc/{report.ProcessId}"), "the started program outlived its trace");
+    }
+
+    [Fact]
+    public async Task A_running_process_is_traced_for_its_duration_and_its_lock_convoy_found()
+    {
+        using var target = await TargetProcess.StartAsync("convoy");
+
+        var report = await ProcessTracer.TraceAsync(target.Id, new TraceOptions { Duration = TimeSpan.FromSeconds(2) });
+
+        Assert.True(report.ContentionWaits > 0);
+        Assert.NotEmpty(report.HotLocks);
+        Assert.Empty(report.StarvationPeriods);
+        Assert.Contains("; lock contention ", report.Verdict(), StringComparison.Ordinal);
+        Assert.True(await target.AnswersAsync());
+    }
+
+    [Fact]
+    public async Task A_program_that_is_not_dotnet_is_refused_in_one_sentence()
+    {
+        var error = await Assert.ThrowsAsync<TracingException>(() => ProcessTracer.TraceCommandAsync("true", [], new TraceOptions()));
+        Assert.Equal("true exited (code 0) before its runtime connected: it is not a .NET program, or it failed to start", error.Message);
+    }
+}
