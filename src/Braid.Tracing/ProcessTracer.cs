@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Tracing;
+using Braid.Diagnostics.Tracing;
 using Microsoft.Diagnostics.NETCore.Client;
 using Microsoft.Diagnostics.Tracing;
 
@@ -150,7 +151,8 @@ public static class ProcessTracer
 
     private static async Task<TraceReport> RecordAsync(EventPipeSession session, TraceOptions options, int processId, Task exitedOrWindow, CancellationToken window)
     {
-        var recorder = new TraceRecorder();
+        using var timeline = options.Timeline is { } stream ? new ChromeTraceWriter(stream, processId, leaveOpen: true) : null;
+        var recorder = new TraceRecorder(timeline);
         var clock = Stopwatch.StartNew();
         using (session)
         {

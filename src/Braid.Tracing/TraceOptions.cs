@@ -12,4 +12,13 @@ public sealed class TraceOptions
     /// the trace says so when they are on.
     /// </summary>
     public bool Causality { get; init; }
+
+    /// <summary>
+    /// Where to write a Chrome/Perfetto trace of the session (opens in <c>ui.perfetto.dev</c>), or
+    /// <see langword="null"/> for none (the default): lock-contention and wait-handle waits as slices on their
+    /// thread, the pool's thread injections and Braid's events as instant markers, the pool's threads and
+    /// queue length as counter tracks, written by <c>Braid.Diagnostics</c>' <c>ChromeTraceWriter</c> as the
+    /// events arrive. The stream is left open; the trace is complete when the tracing call returns.
+    /// </summary>
+    public Stream? Timeline { get; init; }
 }

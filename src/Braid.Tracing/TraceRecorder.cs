@@ -1,10 +1,16 @@
 using System.Globalization;
+using Braid.Diagnostics.Tracing;
 using Microsoft.Diagnostics.Tracing;
 
 namespace Braid.Tracing;
 
-/// <summary>Folds an EventPipe session's events into the figures of a <see cref="TraceReport"/>. Called on the session's one processing thread.</summary>
-internal sealed class TraceRecorder
+/// <summary>
+/// Folds an EventPipe session's events into the figures of a <see cref="TraceReport"/>, and, when given a
+/// <see cref="ChromeTraceWriter"/>, into a Perfetto timeline: contention and wait-handle waits as slices on
+/// their thread, thread injections and Braid's events as instants, the pool's threads and queue as counters.
+/// Called on the session's one processing thread.
+/// </summary>
+internal sealed class TraceRecorder(ChromeTraceWriter? timeline = null)
 {
     private const string RuntimeProvider = "Microsoft-Windows-DotNETRuntime";
     private const int ThreadAdjustment = 55;
@@ -64,6 +70,7 @@ internal sealed class TraceRecorder
                 break;
             case "Braid":
                 _braid[e.EventName] = _braid.GetValueOrDefault(e.EventName) + 1;
+                timeline?.WriteInstant(e.ThreadID, Ms(e.TimeStampRelativeMSec), e.EventName, "braid");
                 break;
             case "System.Threading.Tasks.TplEventSource":
                 TaskEvents++;
@@ -113,6 +120,12 @@ internal sealed class TraceRecorder
                 var target = (int)Number(e, "NewWorkerThreadCount");
                 var added = Math.Max(0, target - _lastThreadTarget);
                 _lastThreadTarget = target;
+                if (reason is StarvationReason or CooperativeBlockingReason)
+                {
+                    var why = reason == StarvationReason ? "starvation" : "blocked tasks";
+                    timeline?.WriteInstant(null, Ms(at), $"pool threads -> {target} ({why})", "thread pool");
+                }
+
                 if (reason == StarvationReason)
                 {
                     AddedForStarvation += Math.Max(1, added);
@@ -131,6 +144,7 @@ internal sealed class TraceRecorder
                 break;
             case ContentionStop when _contending.Remove(e.ThreadID, out var start):
                 var ms = at - start.At;
+                timeline?.WriteSlice(e.ThreadID, Ms(start.At), Ms(ms), "lock contention", "contention", [new("lock", start.Lock)]);
                 ContentionWaits++;
                 _contentionMs += ms;
                 var seen = _locks.GetValueOrDefault(start.Lock);
@@ -140,6 +154,7 @@ internal sealed class TraceRecorder
                 _waiting[e.ThreadID] = at;
                 break;
             case WaitHandleStop when _waiting.Remove(e.ThreadID, out var began):
+                timeline?.WriteSlice(e.ThreadID, Ms(began), Ms(at - began), "wait handle", "blocking");
                 WaitHandleWaits++;
                 _waitHandleMs += at - began;
                 break;
@@ -156,6 +171,11 @@ internal sealed class TraceRecorder
         var name = fields.TryGetValue("Name", out var counter) ? counter as string : null;
         var value = fields.TryGetValue("Mean", out var mean) ? Convert.ToDouble(mean, CultureInfo.InvariantCulture)
             : fields.TryGetValue("Increment", out var increment) ? Convert.ToDouble(increment, CultureInfo.InvariantCulture) : 0;
+        if (name is "threadpool-queue-length" or "threadpool-thread-count")
+        {
+            timeline?.WriteCounter(Ms(e.TimeStampRelativeMSec), name == "threadpool-queue-length" ? "pool queue" : "pool threads", [new("value", value)]);
+        }
+
         switch (name)
         {
             case "threadpool-queue-length":
@@ -170,6 +190,8 @@ internal sealed class TraceRecorder
                 break;
         }
     }
+
+    private static TimeSpan Ms(double milliseconds) => TimeSpan.FromMilliseconds(milliseconds);
 
     private static long Number(TraceEvent e, string name)
     {

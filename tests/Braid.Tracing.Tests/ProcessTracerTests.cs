@@ -33,6 +33,29 @@ public sealed class ProcessTracerTests
     }
 
     [Fact]
+    public async Task The_timeline_shows_the_convoy_as_contention_slices_on_their_threads_and_the_pool_as_counters()
+    {
+        using var target = await TargetProcess.StartAsync("convoy");
+        using var timeline = new MemoryStream();
+
+        var report = await ProcessTracer.TraceAsync(target.Id, new TraceOptions { Duration = TimeSpan.FromSeconds(2), Timeline = timeline });
+
+        using var trace = System.Text.Json.JsonDocument.Parse(timeline.ToArray());
+        var events = trace.RootElement.GetProperty("traceEvents").EnumerateArray().ToList();
+        var contention = events.Where(e => e.GetProperty("ph").GetString() == "X" && e.GetProperty("name").GetString() == "lock contention").ToList();
+        Assert.Equal(report.ContentionWaits, contention.Count);
+        Assert.All(contention, e =>
+        {
+            Assert.Equal(target.Id, e.GetProperty("pid").GetInt32());
+            Assert.StartsWith("0x", e.GetProperty("args").GetProperty("lock").GetString(), StringComparison.Ordinal);
+            Assert.True(e.GetProperty("dur").GetDouble() >= 0);
+        });
+        Assert.True(contention.Select(e => e.GetProperty("tid").GetInt64()).Distinct().Count() > 1, "a convoy has waiters on more than one thread");
+        Assert.Contains(events, e => e.GetProperty("ph").GetString() == "C" && e.GetProperty("name").GetString() == "pool threads");
+        Assert.True(await target.AnswersAsync());
+    }
+
+    [Fact]
     public async Task A_program_that_is_not_dotnet_is_refused_in_one_sentence()
     {
         var error = await Assert.ThrowsAsync<TracingException>(() => ProcessTracer.TraceCommandAsync("true", [], new TraceOptions()));
