@@ -12,7 +12,7 @@ public sealed class LayeringTests
         ["Braid.Testing"] = ["Braid"],
         ["Braid.Pipelines"] = ["Braid"],
         ["Braid.Diagnostics"] = ["Braid"],
-        ["Braid.Lab"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics"],
+        ["Braid.Lab"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics", "Braid.Load"],
         ["Braid.Web"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics"],
         ["Braid.Cli"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics", "Braid.Lab", "Braid.Web", "Braid.Load"],
         ["Braid.Load"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics"],
