@@ -33,8 +33,10 @@ internal static class WebFindings
             var better = P99(sleep) <= P99(wait) ? sleep : wait;
             var worse = better == sleep ? wait : sleep;
             findings.Add(I($"Of the two ways of blocking a pool thread, {better.Endpoint} did better here: corrected p99 {P99(better):0.0} against {P99(worse):0.0} ms. ")
-                + I($"The pool grew to {sleep.PeakPoolThreads} threads under blocking ({FirstPeak(sleep)}) and to {wait.PeakPoolThreads} under sync-over-async ({FirstPeak(wait)}); ")
-                + "since .NET 6 the pool adds threads sooner for a thread blocked on a task than for a sleeping one, which these figures show or not.");
+                + I($"The pool grew to {sleep.PeakPoolThreads} threads under blocking ({FirstPeak(sleep)}) and to {wait.PeakPoolThreads} under sync-over-async ({FirstPeak(wait)}). ")
+                + (better == wait
+                    ? "Blocking on a task hurt less than sleeping, as the pool's injection since .NET 6 (threads sooner for a thread blocked on a task) would have it."
+                    : "Sleeping hurt less than blocking on a task here, although since .NET 6 the pool injects threads sooner for a thread blocked on a task."));
         }
 
         if (Find(measured, "cpu") is { } cpu && options.Work > TimeSpan.Zero)
@@ -51,7 +53,7 @@ internal static class WebFindings
 
         foreach (var r in measured.Where(r => r.Load.Generator.IsBottleneck))
         {
-            findings.Add($"For {r.Endpoint}, the generator was the bottleneck, not necessarily the server: {r.Load.Generator.Verdict}");
+            findings.Add($"For {r.Endpoint}: {r.Load.Generator.Verdict}");
         }
 
         var slowPolls = measured.Where(r => r.SlowestPollMs > 1000).ToList();
