@@ -13,7 +13,7 @@ public sealed class LayeringTests
         ["Braid.Pipelines"] = ["Braid"],
         ["Braid.Diagnostics"] = ["Braid"],
         ["Braid.Data"] = ["Braid"],
-        ["Braid.Lab"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics", "Braid.Data"],
+        ["Braid.Lab"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics", "Braid.Data", "Braid.Load"],
         ["Braid.Web"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics"],
         ["Braid.Load"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics"],
         ["Braid.Simulation"] = ["Braid", "Braid.Testing", "Braid.Pipelines", "Braid.Diagnostics"],

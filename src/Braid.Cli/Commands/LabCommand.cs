@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Braid.Lab;
 using Braid.Lab.Output;
+using Braid.Lab.Web;
 using Spectre.Console;
 
 namespace Braid.Cli.Commands;
@@ -13,14 +14,14 @@ internal static class LabCommand
     {
         var workloadNames = LabCatalog.Workloads.Select(w => w.Name).ToList();
         var modelNames = LabCatalog.Models.Select(m => m.Name).ToList();
-        var workload = new Option<LabWorkload?>("--workload", "-w") { Description = "The work: " + string.Join(", ", LabCatalog.Workloads.Select(w => $"{w.Name} ({w.Description})")) + $". Default {new LabOptions().Workload.Name}. Example: --workload cpu", HelpName = string.Join('|', workloadNames) }.OneOf(workloadNames, LabCatalog.TryFindWorkload);
+        var workload = new Option<string>("--workload", "-w") { Description = "The work: " + string.Join(", ", LabCatalog.Workloads.Select(w => $"{w.Name} ({w.Description})")) + $", or {WebExperiment.Name} (the sync-versus-async web experiment: each braid serve endpoint under the same load, not one workload under every model). Default {new LabOptions().Workload.Name}. Example: --workload cpu" }.OneOf([.. workloadNames, WebExperiment.Name]);
         var models = new Option<IReadOnlyList<LabModel>>("--models", "-m") { Description = "Comma-separated models to run, in order (" + string.Join(", ", modelNames) + "). Default: all, in the order " + string.Join(",", LabCatalog.DefaultModels) + ". Example: --models sequential,async", HelpName = "list" }.ListOf<LabModel>(modelNames, FindModel);
         var tasks = new Option<int?>("--tasks", "-n") { Description = $"Tasks per model (1 to {LabOptions.MaxTasks}). Default 200. Example: --tasks 500" }.WholeNumber();
-        var latency = new Option<double?>("--latency") { Description = "io: the server's latency per request, in ms. Default 50. Example: --latency 100", HelpName = "ms" }.Number("a number of milliseconds");
+        var latency = new Option<double?>("--latency") { Description = "io: the server's latency per request, in ms; web: each request's work (?ms=). Default 50. Example: --latency 100", HelpName = "ms" }.Number("a number of milliseconds");
         var jitter = new Option<double?>("--jitter") { Description = "io: extra latency per request, uniform in [0, jitter) ms, fixed per record. Default 0. Example: --jitter 20", HelpName = "ms" }.Number("a number of milliseconds");
         var failureRate = new Option<double?>("--failure-rate") { Description = "io: fraction of requests that fail with HTTP 500 (0 to 1). Default 0. Example: --failure-rate 0.05", HelpName = "fraction" }.Number("a number from 0 to 1");
         var cpuSize = new Option<int?>("--cpu-size") { Description = "cpu and mixed: pi-series terms per task (distances scale with it). Default 100000. Example: --cpu-size 1000000", HelpName = "terms" }.WholeNumber();
-        var concurrency = new Option<int?>("--concurrency", "-c") { Description = "The limit of tasks at once for the async-bounded model and the pool model (its threads). Default 50. Example: --concurrency 10" }.WholeNumber();
+        var concurrency = new Option<int?>("--concurrency", "-c") { Description = "The limit of tasks at once for the async-bounded model and the pool model (its threads); web: the load's connections (default 50, --quick 10). Default 50. Example: --concurrency 10" }.WholeNumber();
         var repeats = new Option<int?>("--repeats", "-r") { Description = "Runs per model; the median run is reported. Default 1. Example: --repeats 3" }.WholeNumber();
         var workers = new Option<int?>("--workers") { Description = "Worker processes of the processes model. Default: processor count (at least 2). Example: --workers 4" }.WholeNumber();
         var connections = new Option<string>("--db-connections") { Description = "db: a fresh connection per query, or pooled connections. Default fresh. Example: --db-connections pooled", HelpName = "fresh|pooled" }.OneOf("fresh", "pooled");
@@ -30,15 +31,34 @@ internal static class LabCommand
         var trace = new Option<string>("--trace") { Description = "Write a Chrome/Perfetto trace of every task here. Example: --trace lab.trace.json", HelpName = "path" };
         var quick = new Option<bool>("--quick", "-q") { Description = "Small sizes for CI and a first look (40 tasks, 20 ms, 20000 terms, limit 20); explicit options still win. Example: --quick" };
         var noProgress = new Option<bool>("--no-progress") { Description = "No live progress display (it is off anyway when output is redirected). Example: --no-progress" };
+        var web = WebLabCommand.CreateOptions();
 
         var command = new Command("lab", "Run one workload under every execution model (" + string.Join(", ", modelNames) + ") and measure each: wall time, latency percentiles, CPU, memory, threads, context switches, allocations.")
         {
             workload, models, tasks, latency, jitter, failureRate, cpuSize, concurrency, repeats, workers, connections, seed, html, json, trace, quick, noProgress,
         };
+        foreach (var option in web.All)
+        {
+            command.Options.Add(option);
+        }
 
         command.SetAction(async (parse, cancellationToken) =>
         {
             var stderr = parse.InvocationConfiguration.Error;
+            if (parse.GetValue(workload) == WebExperiment.Name)
+            {
+                Option[] unusedByWeb = [models, tasks, jitter, failureRate, cpuSize, repeats, workers, connections, seed];
+                return await WebLabCommand.RunAsync(parse, web, new WebLabCommand.Shared(latency, concurrency, json, html, trace, quick, noProgress), unusedByWeb, cancellationToken);
+            }
+
+            foreach (var option in web.All)
+            {
+                if (parse.GetResult(option) is { Implicit: false })
+                {
+                    await stderr.WriteLineAsync($"braid lab: warning: {option.Name} does nothing here: only the {WebExperiment.Name} workload reads it");
+                }
+            }
+
             var defaults = parse.GetValue(quick) ? LabOptions.Quick : new LabOptions();
             var options = defaults;
             var db = parse.GetValue(connections);
@@ -52,7 +72,7 @@ internal static class LabCommand
 
             options = options with
             {
-                Workload = parse.GetValue(workload) ?? options.Workload,
+                Workload = LabCatalog.TryFindWorkload(parse.GetValue(workload), out var chosen) ? chosen : options.Workload,
                 Models = parse.GetValue(models) ?? options.Models,
                 Tasks = parse.GetValue(tasks) ?? options.Tasks,
                 Latency = parse.GetValue(latency) is { } l ? Milliseconds(l) : options.Latency,
