@@ -55,10 +55,15 @@ internal static class ServeCommand
             DefaultValueFactory = _ => 64,
         }.WholeNumber();
         var noEcho = new Option<bool>("--no-echo") { Description = "The work endpoints do not call the echo service before and after their work" };
+        var untilStdinCloses = new Option<bool>("--until-stdin-closes")
+        {
+            Description = "Also stop when standard input closes (a parent process that dies closes it: no orphan server)",
+            Hidden = true,
+        };
 
         var command = new Command("serve", "Run the web app: blocking, async, sync-over-async and CPU-bound endpoints, server-sent events of the time, /health and /metrics.")
         {
-            port, host, allowRemote, urlFile, heartbeat, interval, history, buffer, noEcho,
+            port, host, allowRemote, urlFile, heartbeat, interval, history, buffer, noEcho, untilStdinCloses,
         };
         command.SetAction((parsed, cancellationToken) => RunAsync(
             new Arguments(
@@ -70,7 +75,8 @@ internal static class ServeCommand
                 parsed.GetValue(interval),
                 parsed.GetValue(history),
                 parsed.GetValue(buffer),
-                !parsed.GetValue(noEcho)),
+                !parsed.GetValue(noEcho),
+                parsed.GetValue(untilStdinCloses)),
             parsed.InvocationConfiguration.Output,
             parsed.InvocationConfiguration.Error,
             cancellationToken));
@@ -87,7 +93,8 @@ internal static class ServeCommand
         double? EventInterval = null,
         int History = 1000,
         int ClientBuffer = 64,
-        bool Echo = true);
+        bool Echo = true,
+        bool UntilStdinCloses = false);
 
     /// <summary>
     /// Runs the server until <paramref name="cancellationToken"/> is cancelled (Ctrl-C, SIGTERM), then
@@ -187,13 +194,20 @@ internal static class ServeCommand
                 await started(server);
             }
 
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (arguments.UntilStdinCloses)
+            {
+                // A thread of its own, not a pool thread: the pool is what the web experiment measures.
+                new Thread(() => StopWhenStdinCloses(stop)) { IsBackground = true, Name = "braid serve: stdin" }.Start();
+            }
+
             try
             {
-                await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, cancellationToken);
+                await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, stop.Token);
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
-                // Ctrl-C or SIGTERM: a server's normal end.
+                // Ctrl-C, SIGTERM, or (with --until-stdin-closes) the parent gone: a server's normal end.
             }
 
             await server.StopAsync(CancellationToken.None);
@@ -201,6 +215,28 @@ internal static class ServeCommand
         }
 
         return 0;
+    }
+
+    private static void StopWhenStdinCloses(CancellationTokenSource stop)
+    {
+        try
+        {
+            using var input = Console.OpenStandardInput();
+            input.CopyTo(Stream.Null);
+        }
+        catch (IOException)
+        {
+            // A broken pipe is a closed one.
+        }
+
+        try
+        {
+            stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The server already stopped for another reason.
+        }
     }
 
     private static string? Seconds(double? value, string name) =>

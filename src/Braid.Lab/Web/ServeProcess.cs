@@ -30,11 +30,13 @@ internal sealed class ServeProcess : IAsyncDisposable
     /// <summary>Whether the process was gone after <see cref="DisposeAsync"/> (false before it).</summary>
     public bool Exited { get; private set; }
 
-    /// <summary>The default command: this program (as <see cref="LabWorker.DefaultCommand"/> runs it) with the verb <c>serve</c>.</summary>
+    /// <summary>The default command: this program (as <see cref="LabWorker.DefaultCommand"/> runs it) with the verb <c>serve</c>, told to stop when its stdin closes.</summary>
     public static IReadOnlyList<string> DefaultCommand()
     {
         var worker = LabWorker.DefaultCommand();
-        return [.. worker.Take(worker.Count - 1), "serve"];
+        // The server stops when its stdin (held open by this process) closes, so it dies with the lab
+        // even when the lab is killed outright and cannot kill it (rule 86).
+        return [.. worker.Take(worker.Count - 1), "serve", "--until-stdin-closes"];
     }
 
     public static async Task<ServeProcess> StartAsync(IReadOnlyList<string> command, CancellationToken cancellationToken)

@@ -114,4 +114,44 @@ public sealed class ServeCommandTests
             }
         }
     }
+
+    [Fact]
+    public async Task Told_to_stop_when_its_stdin_closes_it_stops_when_its_parent_lets_go_of_it()
+    {
+        // The lab's web experiment starts its servers this way, so a lab killed outright (SIGKILL closes
+        // its end of the pipe) leaves no orphan server behind.
+        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(CliDll);
+        info.ArgumentList.Add("serve");
+        info.ArgumentList.Add("--until-stdin-closes");
+        using var process = Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            var line = await process.StandardOutput.ReadLineAsync(guard.Token);
+            Assert.NotNull(line);
+            using var client = new HttpClient();
+            Assert.Contains("\"status\":\"ok\"", await client.GetStringAsync(new Uri(new Uri(line), "/health"), guard.Token));
+
+            process.StandardInput.Close();
+
+            await process.WaitForExitAsync(guard.Token);
+            Assert.Equal(0, process.ExitCode);
+            Assert.EndsWith("braid serve: stopped\n", await stderr);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
 }
