@@ -25,4 +25,6 @@ internal sealed class AgentGrain : Grain, IAgentGrain
         _lastSeen = (Move)partnerMove;
         return Task.FromResult(_wealth);
     }
+
+    public Task<int> ProcessIdAsync() => Task.FromResult(Environment.ProcessId);
 }

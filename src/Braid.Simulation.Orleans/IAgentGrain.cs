@@ -24,4 +24,8 @@ public interface IAgentGrain : IGrainWithIntegerCompoundKey
     /// <param name="partnerMove">What the partner did (a <see cref="Model.Move"/> as a byte).</param>
     /// <returns>The agent's wealth after the quarter.</returns>
     Task<long> SettleAsync(int payoff, byte partnerMove);
+
+    /// <summary>The id of the operating-system process whose silo holds this activation (the tests check that a cluster spreads the agents over processes).</summary>
+    /// <returns>The process id.</returns>
+    Task<int> ProcessIdAsync();
 }

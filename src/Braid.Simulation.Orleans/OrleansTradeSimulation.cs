@@ -27,7 +27,12 @@ public static class OrleansTradeSimulation
     /// <param name="cancellationToken">Stops the run between phases.</param>
     /// <returns>The result.</returns>
     /// <exception cref="ArgumentException">The options cannot run, or include the model policy.</exception>
-    public static async Task<TradeSimulationResult> RunAsync(IGrainFactory grains, TradeSimulationOptions options, CancellationToken cancellationToken = default)
+    public static Task<TradeSimulationResult> RunAsync(IGrainFactory grains, TradeSimulationOptions options, CancellationToken cancellationToken = default) =>
+        RunAsync(grains, options, Guid.NewGuid().ToString("N"), cancellationToken);
+
+    // The same, with the agents keyed (agent index, run): a caller that knows the run can ask its grains
+    // afterwards where they live (the multi-process cluster test does).
+    internal static async Task<TradeSimulationResult> RunAsync(IGrainFactory grains, TradeSimulationOptions options, string run, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(options);
@@ -42,7 +47,6 @@ public static class OrleansTradeSimulation
         }
 
         var n = options.Agents;
-        var run = Guid.NewGuid().ToString("N");
         var agents = new IAgentGrain[n];
         for (var a = 0; a < n; a++)
         {
