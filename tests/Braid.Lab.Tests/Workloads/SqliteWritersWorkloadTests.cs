@@ -1,10 +1,11 @@
 using Braid.Lab.Workloads;
 using Microsoft.Data.Sqlite;
+using Xunit.Abstractions;
 
 namespace Braid.Lab.Tests.Workloads;
 
 /// <summary>The SQLite before/after workload (docs/design.md rules 87, 88 and 151), at quick sizes.</summary>
-public sealed class SqliteWritersWorkloadTests : IDisposable
+public sealed class SqliteWritersWorkloadTests(ITestOutputHelper output) : IDisposable
 {
     private const int Tasks = 60;
 
@@ -15,8 +16,9 @@ public sealed class SqliteWritersWorkloadTests : IDisposable
     {
         var naive = LabCatalog.SqliteWriters[0];
         Assert.Equal("sqlite-naive", naive.Name);
-        var results = await LabRunner.RunAsync(new LabOptions { Workload = naive, Models = [LabCatalog.Sequential, LabCatalog.Threads], Tasks = Tasks, WorkDirectory = _directory });
+        var results = await LabRunner.RunAsync(new LabOptions { Workload = naive, Models = [LabCatalog.Sequential, LabCatalog.Threads, LabCatalog.Async], Tasks = Tasks, WorkDirectory = _directory });
 
+        Report(results);
         var sequential = results.Models[0];
         Assert.Equal("completed", sequential.Status);
         Assert.Equal(Tasks, sequential.TasksOk);
@@ -39,6 +41,7 @@ public sealed class SqliteWritersWorkloadTests : IDisposable
         Assert.Equal("sqlite-single", single.Name);
         var results = await LabRunner.RunAsync(new LabOptions { Workload = single, Models = [LabCatalog.Threads, LabCatalog.Async, LabCatalog.Loop], Tasks = Tasks, WorkDirectory = _directory });
 
+        Report(results);
         var expectedSum = Enumerable.Range(0, Tasks).Sum(SqliteWritersWorkload.ValueOf);
         Assert.All(results.Models, m =>
         {
@@ -56,6 +59,15 @@ public sealed class SqliteWritersWorkloadTests : IDisposable
     {
         SqliteConnection.ClearAllPools();
         Directory.Delete(_directory, recursive: true);
+    }
+
+    // The before/after table docs/databases.md quotes: failures as results, and throughput.
+    private void Report(LabResults results)
+    {
+        foreach (var m in results.Models)
+        {
+            output.WriteLine($"{results.Workload,-14} {m.Model,-11} ok {m.TasksOk,4}  failed {m.TasksFailed,4}  stored {m.StoredRows,4}  {m.ThroughputPerSecond,8:F0} tasks/s  first error: {m.Tasks.FirstOrDefault(t => !t.Ok)?.Error ?? "none"}");
+        }
     }
 
     private (long Rows, long Sum) CountAndSum(string session)
