@@ -45,6 +45,13 @@ public static partial class LabCatalog
     /// <summary>Queries against an SQLite database, with a fresh or a pooled connection per query.</summary>
     public static LabWorkload Db { get; } = new DbWorkload();
 
+    /// <summary>
+    /// SQLite written by every task at once: before (<c>sqlite-naive</c>, a connection per task: "database is
+    /// locked") and after (<c>sqlite-single</c>, one writer), for in-process models (pass one in
+    /// <see cref="LabOptions.Workload"/>). Not in <see cref="Workloads"/>: worker processes cannot run them.
+    /// </summary>
+    public static IReadOnlyList<LabWorkload> SqliteWriters { get; } = [new SqliteWritersWorkload(singleWriter: false), new SqliteWritersWorkload(singleWriter: true)];
+
     /// <summary>Every built-in model, in the order the command's help lists them.</summary>
     public static IReadOnlyList<LabModel> Models { get; } = [Sequential, Threads, Pool, Processes, Async, AsyncBounded, Loop];
 
