@@ -115,8 +115,8 @@ public sealed class LoadGeneratorTests : IAsyncLifetime
         // near the stall (`braid load URL/stall --rate 200 -c 1 -d 3s` against bench/Braid.LoadTarget: p99
         // 94 ms, max 104 ms), but with the server in this test's process it has come out at 530-970 ms while
         // the generator kept up and the uncorrected p99 stayed near 1 ms: requests waited for the one
-        // connection far longer than the stall. Unexplained (a shared thread pool is the first suspect), and
-        // open in docs/load.md; the bound returns when it is understood.
+        // connection far longer than the stall. It is pool starvation (it passes with 32 minimum pool
+        // threads); the blocking call is not found yet (docs/load.md); the bound returns when it is.
     }
 
     [Fact]
