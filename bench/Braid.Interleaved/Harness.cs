@@ -8,7 +8,9 @@ namespace Braid.Interleaved;
 /// case and its anchor see the same machine state (thread pool, JIT tier, GC, load). Reports per case the
 /// median time per operation, its spread across rounds (max/min), the median of the per-round ratios to
 /// the group's baseline, bytes allocated per operation (all threads) and thread-pool work items
-/// completed per operation (hand-offs that cost a pool dispatch: the figure load disturbs least).
+/// completed per operation (hand-offs that cost a pool dispatch: the figure load disturbs least) and the
+/// process's CPU time per operation (all threads, spinning included: less disturbed by load than wall time)
+/// and the GC's pause time per operation (how much of the time is the collector's).
 /// </summary>
 internal static class Harness
 {
@@ -21,6 +23,8 @@ internal static class Harness
             var times = members.Select(_ => new List<double>()).ToArray();
             var bytes = members.Select(_ => new List<double>()).ToArray();
             var workItems = members.Select(_ => new List<double>()).ToArray();
+            var cpu = members.Select(_ => new List<double>()).ToArray();
+            var gcPause = members.Select(_ => new List<double>()).ToArray();
             long? checksum = null;
             for (var round = -warmups; round < rounds; round++)
             {
@@ -36,9 +40,13 @@ internal static class Harness
 
                     var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
                     var workItemsBefore = ThreadPool.CompletedWorkItemCount;
+                    var cpuBefore = Environment.CpuUsage.TotalTime;
+                    var pauseBefore = GC.GetTotalPauseDuration();
                     var start = Stopwatch.GetTimestamp();
                     var sum = await member.RunAsync();
                     var elapsed = Stopwatch.GetElapsedTime(start);
+                    var cpuTime = Environment.CpuUsage.TotalTime - cpuBefore;
+                    var pause = GC.GetTotalPauseDuration() - pauseBefore;
                     var completedWorkItems = ThreadPool.CompletedWorkItemCount - workItemsBefore;
                     var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
                     checksum ??= sum;
@@ -53,28 +61,31 @@ internal static class Harness
                         times[index].Add(elapsed.TotalNanoseconds / member.Operations);
                         bytes[index].Add((double)allocated / member.Operations);
                         workItems[index].Add((double)completedWorkItems / member.Operations);
+                        cpu[index].Add(cpuTime.TotalNanoseconds / member.Operations);
+                        gcPause[index].Add(pause.TotalNanoseconds / member.Operations);
                     }
                 }
             }
 
-            Print(group.Key, members, times, bytes, workItems, rounds, output);
+            Print(group.Key, members, times, bytes, workItems, cpu, gcPause, rounds, output);
         }
 
         return ok;
     }
 
-    private static void Print(string group, BenchCase[] members, List<double>[] times, List<double>[] bytes, List<double>[] workItems, int rounds, TextWriter output)
+    private static void Print(string group, BenchCase[] members, List<double>[] times, List<double>[] bytes, List<double>[] workItems, List<double>[] cpu, List<double>[] gcPause, int rounds, TextWriter output)
     {
         var baseline = Array.FindIndex(members, m => m.IsBaseline);
         output.WriteLine();
         output.WriteLine($"{group}  ({rounds} rounds, per operation)");
-        output.WriteLine($"  {"case",-34} {"median",10} {"min",10} {"max",10} {"spread",7} {"ratio",7} {"alloc",9} {"pool items",10}");
+        output.WriteLine($"  {"case",-34} {"median",10} {"min",10} {"max",10} {"spread",7} {"ratio",7} {"alloc",9} {"pool items",10} {"cpu",9} {"cpu ratio",9} {"gc pause",9}");
         for (var i = 0; i < members.Length; i++)
         {
             var ratio = baseline < 0 ? double.NaN : Median(times[i].Select((t, r) => t / times[baseline][r]).ToList());
+            var cpuRatio = baseline < 0 ? double.NaN : Median(cpu[i].Select((t, r) => t / cpu[baseline][r]).ToList());
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"  {members[i].Name,-34} {Ns(Median(times[i])),10} {Ns(times[i].Min()),10} {Ns(times[i].Max()),10} {times[i].Max() / times[i].Min(),6:0.00}x {(double.IsNaN(ratio) ? "" : ratio.ToString("0.00", CultureInfo.InvariantCulture)),7} {Median(bytes[i]),7:0.#} B {Median(workItems[i]),10:0.###}"));
+                $"  {members[i].Name,-34} {Ns(Median(times[i])),10} {Ns(times[i].Min()),10} {Ns(times[i].Max()),10} {times[i].Max() / times[i].Min(),6:0.00}x {(double.IsNaN(ratio) ? "" : ratio.ToString("0.00", CultureInfo.InvariantCulture)),7} {Median(bytes[i]),7:0.#} B {Median(workItems[i]),10:0.###} {Ns(Median(cpu[i])),9} {(double.IsNaN(cpuRatio) ? "" : cpuRatio.ToString("0.00", CultureInfo.InvariantCulture)),9} {Ns(Median(gcPause[i])),9}"));
         }
     }
 
