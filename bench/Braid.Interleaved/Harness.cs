@@ -4,8 +4,11 @@ using System.Globalization;
 namespace Braid.Interleaved;
 
 /// <summary>
-/// Runs every case of each group once per round, in an order that rotates from round to round, so a
-/// case and its anchor see the same machine state (thread pool, JIT tier, GC, load). Reports per case the
+/// Runs every case of each group once per round, in an order shuffled from round to round (seeded), so a
+/// case and its anchor see the same machine state (thread pool, JIT tier, GC, load). The order used to
+/// rotate, which put the same case before each case in every round: the heap a case left (survivors
+/// not yet collected, a gen1 collection due) was always paid by the same successor (bench/README.md,
+/// sixth session). Reports per case the
 /// median time per operation, its spread across rounds (max/min), the median of the per-round ratios to
 /// the group's baseline, bytes allocated per operation (all threads) and thread-pool work items
 /// completed per operation (hand-offs that cost a pool dispatch: the figure load disturbs least) and the
@@ -14,9 +17,10 @@ namespace Braid.Interleaved;
 /// </summary>
 internal static class Harness
 {
-    public static async Task<bool> RunAsync(IReadOnlyList<BenchCase> cases, int warmups, int rounds, bool collect, TextWriter output)
+    public static async Task<bool> RunAsync(IReadOnlyList<BenchCase> cases, int warmups, int rounds, bool collect, int seed, TextWriter output)
     {
         var ok = true;
+        var random = new Random(seed);
         foreach (var group in cases.GroupBy(c => c.Group))
         {
             var members = group.ToArray();
@@ -28,9 +32,10 @@ internal static class Harness
             long? checksum = null;
             for (var round = -warmups; round < rounds; round++)
             {
-                for (var k = 0; k < members.Length; k++)
+                var order = Enumerable.Range(0, members.Length).ToArray();
+                random.Shuffle(order);
+                foreach (var index in order)
                 {
-                    var index = (k + Math.Max(round, 0)) % members.Length;
                     var member = members[index];
                     if (collect)
                     {
