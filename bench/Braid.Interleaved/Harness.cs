@@ -13,7 +13,8 @@ namespace Braid.Interleaved;
 /// the group's baseline, bytes allocated per operation (all threads) and thread-pool work items
 /// completed per operation (hand-offs that cost a pool dispatch: the figure load disturbs least) and the
 /// process's CPU time per operation (all threads, spinning included: less disturbed by load than wall time)
-/// and the GC's pause time per operation (how much of the time is the collector's).
+/// and the GC's pause time per operation (how much of the time is the collector's); per group, the range of
+/// the thread pool's size after each run.
 /// </summary>
 internal static class Harness
 {
@@ -29,6 +30,7 @@ internal static class Harness
             var workItems = members.Select(_ => new List<double>()).ToArray();
             var cpu = members.Select(_ => new List<double>()).ToArray();
             var gcPause = members.Select(_ => new List<double>()).ToArray();
+            var poolThreads = new List<double>();
             long? checksum = null;
             for (var round = -warmups; round < rounds; round++)
             {
@@ -68,21 +70,23 @@ internal static class Harness
                         workItems[index].Add((double)completedWorkItems / member.Operations);
                         cpu[index].Add(cpuTime.TotalNanoseconds / member.Operations);
                         gcPause[index].Add(pause.TotalNanoseconds / member.Operations);
+                        poolThreads.Add(ThreadPool.ThreadCount);
                     }
                 }
             }
 
-            Print(group.Key, members, times, bytes, workItems, cpu, gcPause, rounds, output);
+            Print(group.Key, members, times, bytes, workItems, cpu, gcPause, poolThreads, rounds, output);
         }
 
         return ok;
     }
 
-    private static void Print(string group, BenchCase[] members, List<double>[] times, List<double>[] bytes, List<double>[] workItems, List<double>[] cpu, List<double>[] gcPause, int rounds, TextWriter output)
+    private static void Print(string group, BenchCase[] members, List<double>[] times, List<double>[] bytes, List<double>[] workItems, List<double>[] cpu, List<double>[] gcPause, List<double> poolThreads, int rounds, TextWriter output)
     {
         var baseline = Array.FindIndex(members, m => m.IsBaseline);
         output.WriteLine();
-        output.WriteLine($"{group}  ({rounds} rounds, per operation)");
+        // The pool's size decides how many loops run at once on a few cores (hill climbing sets it per process).
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{group}  ({rounds} rounds, per operation; pool threads {poolThreads.Min()}-{poolThreads.Max()})"));
         output.WriteLine($"  {"case",-34} {"median",10} {"min",10} {"max",10} {"spread",7} {"ratio",7} {"alloc",9} {"pool items",10} {"cpu",9} {"cpu ratio",9} {"gc pause",9}");
         for (var i = 0; i < members.Length; i++)
         {
