@@ -6,7 +6,7 @@ using Braid.Interleaved.Cases;
 // plain Release process, medians and run-to-run spread. BenchmarkDotNet (bench/Braid.Benchmarks) is
 // the other harness; bench/README.md quotes both.
 //
-//   dotnet run -c Release --project bench/Braid.Interleaved -- [--filter TEXT] [--rounds N] [--warmups N] [--collect] [--seed N] [--list]
+//   dotnet run -c Release --project bench/Braid.Interleaved -- [--filter TEXT[$]] [--rounds N] [--warmups N] [--collect] [--seed N] [--list]
 var cases = new List<BenchCase>();
 cases.AddRange(TaskGroupCases.All());
 cases.AddRange(PipelineCases.All());
@@ -32,7 +32,10 @@ for (var i = 0; i < args.Length; i++)
     }
 }
 
-var selected = cases.Where(c => filter is null || $"{c.Group}/{c.Name}".Contains(filter, StringComparison.OrdinalIgnoreCase)).ToList();
+// A filter ending in '$' must match the end of "group/case": one case alone, in a process of its own.
+var selected = cases.Where(c => filter is null || (filter.EndsWith('$')
+    ? $"{c.Group}/{c.Name}".EndsWith(filter[..^1], StringComparison.OrdinalIgnoreCase)
+    : $"{c.Group}/{c.Name}".Contains(filter, StringComparison.OrdinalIgnoreCase))).ToList();
 if (list || selected.Count == 0)
 {
     foreach (var c in selected.Count == 0 ? cases : selected)
