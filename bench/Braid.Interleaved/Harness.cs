@@ -18,7 +18,7 @@ namespace Braid.Interleaved;
 /// </summary>
 internal static class Harness
 {
-    public static async Task<bool> RunAsync(IReadOnlyList<BenchCase> cases, int warmups, int rounds, bool collect, int seed, TextWriter output)
+    public static async Task<bool> RunAsync(IReadOnlyList<BenchCase> cases, int warmups, int rounds, bool collect, int seed, bool reportToParent, TextWriter output)
     {
         var ok = true;
         var random = new Random(seed);
@@ -75,13 +75,13 @@ internal static class Harness
                 }
             }
 
-            Print(group.Key, members, times, bytes, workItems, cpu, gcPause, poolThreads, rounds, output);
+            Print(group.Key, members, times, bytes, workItems, cpu, gcPause, poolThreads, rounds, reportToParent, output);
         }
 
         return ok;
     }
 
-    private static void Print(string group, BenchCase[] members, List<double>[] times, List<double>[] bytes, List<double>[] workItems, List<double>[] cpu, List<double>[] gcPause, List<double> poolThreads, int rounds, TextWriter output)
+    private static void Print(string group, BenchCase[] members, List<double>[] times, List<double>[] bytes, List<double>[] workItems, List<double>[] cpu, List<double>[] gcPause, List<double> poolThreads, int rounds, bool reportToParent, TextWriter output)
     {
         var baseline = Array.FindIndex(members, m => m.IsBaseline);
         output.WriteLine();
@@ -95,10 +95,16 @@ internal static class Harness
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
                 $"  {members[i].Name,-34} {Ns(Median(times[i])),10} {Ns(times[i].Min()),10} {Ns(times[i].Max()),10} {times[i].Max() / times[i].Min(),6:0.00}x {(double.IsNaN(ratio) ? "" : ratio.ToString("0.00", CultureInfo.InvariantCulture)),7} {Median(bytes[i]),7:0.#} B {Median(workItems[i]),10:0.###} {Ns(Median(cpu[i])),9} {(double.IsNaN(cpuRatio) ? "" : cpuRatio.ToString("0.00", CultureInfo.InvariantCulture)),9} {Ns(Median(gcPause[i])),9}"));
+            if (reportToParent)
+            {
+                output.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{Processes.ResultPrefix}{group}\t{members[i].Name}\t{Median(times[i])}\t{ratio}\t{Median(cpu[i])}\t{cpuRatio}"));
+            }
         }
     }
 
-    private static string Ns(double ns) => ns >= 10_000
+    internal static string Ns(double ns) => ns >= 10_000
         ? (ns / 1000).ToString("0.0", CultureInfo.InvariantCulture) + " us"
         : ns.ToString(ns >= 100 ? "0" : "0.0", CultureInfo.InvariantCulture) + " ns";
 
