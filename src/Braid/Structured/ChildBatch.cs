@@ -50,6 +50,25 @@ internal sealed class ChildBatch
         return true;
     }
 
+    /// <summary>
+    /// <see cref="TryAdd"/> for a batch that one thread alone fills (the body's, during its synchronous
+    /// part): the slot is taken with a plain increment instead of an atomic one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public bool TryAddOwned(Task child)
+    {
+        var index = _reserved;
+        if (index >= Capacity)
+        {
+            return false;
+        }
+
+        _reserved = index + 1;
+        Volatile.Write(ref _slots[index], child);
+        child.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onAnyCompleted);
+        return true;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OnAnyCompleted()
     {

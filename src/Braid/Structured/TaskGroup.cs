@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Braid.Instrumentation;
 using Braid.Internal;
 using Braid.Loop;
@@ -43,32 +44,31 @@ public sealed class TaskGroup : IAmbientScope
     private readonly bool _supervisor;
     private readonly TaskCompletionSource _completion = new();
 
-    // While the body's synchronous part runs, _pending also holds this reserve, so that it cannot
+    // While the body's synchronous part runs, _ends.Pending also holds this reserve, so that it cannot
     // reach zero before the children counted without atomics are added (see RunBody).
     private const long BodyReserve = 1L << 40;
 
-    // Children running, plus one while the body runs, plus one per cancellation in progress (a hold),
-    // plus BodyReserve while the body's synchronous part runs. Once it reaches zero the group is
-    // finished and it never rises again: Start refuses to increment from zero.
-    private long _pending = 1;
+    // The counters the threads that end children write (see EndCounters), a cache line away from
+    // the fields the starting thread reads and writes for every child (design rule 19).
+    private EndCounters _ends = new() { Pending = 1 };
     private int _bodyRunning = 1;
-    private int _holds;
-    private int _completed;
 
     // The thread running the body's synchronous part, while it runs (0 otherwise; managed thread ids
     // start at 1). Code on that thread runs inside the body's call, so the body holds the group open:
     // a child started there needs no atomic to enter, one that completes at once none to leave, and a
-    // pending one is counted in _inlinePending, added to _pending when the synchronous part returns
+    // pending one is counted in _inlinePending, added to _ends.Pending when the synchronous part returns
     // (design rule 19). Only that thread writes _inlineCompleted and _inlinePending.
     private int _bodyThread;
     private int _inlineCompleted;
     private long _inlinePending;
-    private int _faulted;
-    private int _cancelled;
     private FailureLog? _failures;
     private string? _cancelReason;
     private Task? _bodyTask;
     private ChildBatch? _openBatch;
+
+    // The batch that children started on the body's thread during its synchronous part fill; only
+    // that thread touches it, so it fills without atomics (ChildBatch.TryAddOwned).
+    private ChildBatch? _inlineBatch;
 
     private TaskGroup(TaskGroupOptions? options, CancellationToken cancellationToken)
     {
@@ -359,20 +359,20 @@ public sealed class TaskGroup : IAmbientScope
     /// <returns>The counters; see <see cref="TaskGroupStatistics"/>.</returns>
     public TaskGroupStatistics GetStatistics()
     {
-        var pending = Volatile.Read(ref _pending);
-        // While the body's synchronous part runs, _pending carries the reserve, less the ends of
+        var pending = Volatile.Read(ref _ends.Pending);
+        // While the body's synchronous part runs, _ends.Pending carries the reserve, less the ends of
         // inline children that already finished (so it can dip just below the reserve, never near half).
         if (pending >= BodyReserve / 2)
         {
             pending += Volatile.Read(ref _inlinePending) - BodyReserve;
         }
 
-        var running = (int)Math.Max(0, pending - Volatile.Read(ref _bodyRunning) - Volatile.Read(ref _holds));
+        var running = (int)Math.Max(0, pending - Volatile.Read(ref _bodyRunning) - Volatile.Read(ref _ends.Holds));
         return new TaskGroupStatistics(
             running,
-            Volatile.Read(ref _completed) + Volatile.Read(ref _inlineCompleted),
-            Volatile.Read(ref _faulted),
-            Volatile.Read(ref _cancelled),
+            Volatile.Read(ref _ends.Completed) + Volatile.Read(ref _inlineCompleted),
+            Volatile.Read(ref _ends.Faulted),
+            Volatile.Read(ref _ends.Cancelled),
             _token.IsCancellationRequested,
             pending == 0);
     }
@@ -389,13 +389,13 @@ public sealed class TaskGroup : IAmbientScope
     /// </summary>
     internal bool TryHold()
     {
-        var pending = Volatile.Read(ref _pending);
+        var pending = Volatile.Read(ref _ends.Pending);
         while (pending > 0)
         {
-            var seen = Interlocked.CompareExchange(ref _pending, pending + 1, pending);
+            var seen = Interlocked.CompareExchange(ref _ends.Pending, pending + 1, pending);
             if (seen == pending)
             {
-                Interlocked.Increment(ref _holds);
+                Interlocked.Increment(ref _ends.Holds);
                 return true;
             }
 
@@ -408,7 +408,7 @@ public sealed class TaskGroup : IAmbientScope
     /// <summary>Ends a <see cref="TryHold"/>; the group finishes here if nothing else is left.</summary>
     internal void ReleaseHold()
     {
-        Interlocked.Decrement(ref _holds);
+        Interlocked.Decrement(ref _ends.Holds);
         Leave();
     }
 
@@ -426,13 +426,13 @@ public sealed class TaskGroup : IAmbientScope
         switch (status)
         {
             case TaskStatus.RanToCompletion:
-                Interlocked.Increment(ref _completed);
+                Interlocked.Increment(ref _ends.Completed);
                 break;
             case TaskStatus.Canceled:
-                Interlocked.Increment(ref _cancelled);
+                Interlocked.Increment(ref _ends.Cancelled);
                 break;
             default:
-                Interlocked.Increment(ref _faulted);
+                Interlocked.Increment(ref _ends.Faulted);
                 break;
         }
     }
@@ -460,7 +460,7 @@ public sealed class TaskGroup : IAmbientScope
     /// <summary>
     /// Admits a child: true if it is started on the thread running the body's synchronous part, which
     /// holds the group open, so nothing is counted yet (see <see cref="Track"/>); otherwise the child is
-    /// counted in <c>_pending</c>, or refused if the group has finished.
+    /// counted in <c>_ends.Pending</c>, or refused if the group has finished.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Enter(string? name, out ChildRecord? record)
@@ -484,7 +484,7 @@ public sealed class TaskGroup : IAmbientScope
     // The record is the child's entry in a running task tree session (design rule 125), else null.
     private ChildRecord? EnterCounted(string? name)
     {
-        var pending = Volatile.Read(ref _pending);
+        var pending = Volatile.Read(ref _ends.Pending);
         while (true)
         {
             if (pending <= 0)
@@ -494,7 +494,7 @@ public sealed class TaskGroup : IAmbientScope
                     "Start children from the body or from a running child, before the group completes.");
             }
 
-            var seen = Interlocked.CompareExchange(ref _pending, pending + 1, pending);
+            var seen = Interlocked.CompareExchange(ref _ends.Pending, pending + 1, pending);
             if (seen == pending)
             {
                 break;
@@ -514,9 +514,9 @@ public sealed class TaskGroup : IAmbientScope
 
     private void RunBody(Func<TaskGroup, Task> body)
     {
-        // Nobody else knows the group yet: plain writes. The reserve keeps _pending above zero while
+        // Nobody else knows the group yet: plain writes. The reserve keeps _ends.Pending above zero while
         // children started on this thread are counted without atomics (see Enter and Track).
-        _pending = 1 + BodyReserve;
+        _ends.Pending = 1 + BodyReserve;
         _bodyThread = Environment.CurrentManagedThreadId;
         Task task;
         using (AmbientScope.Enter(this))
@@ -534,9 +534,9 @@ public sealed class TaskGroup : IAmbientScope
             finally
             {
                 // From here on every child is counted as it enters. The body still holds its one:
-                // this cannot bring _pending to zero.
+                // this cannot bring _ends.Pending to zero.
                 _bodyThread = 0;
-                Interlocked.Add(ref _pending, _inlinePending - BodyReserve);
+                Interlocked.Add(ref _ends.Pending, _inlinePending - BodyReserve);
             }
         }
 
@@ -576,7 +576,7 @@ public sealed class TaskGroup : IAmbientScope
     {
         if (inline)
         {
-            // Started on the thread running the body's synchronous part: not counted in _pending.
+            // Started on the thread running the body's synchronous part: not counted in _ends.Pending.
             if (task.IsCompletedSuccessfully)
             {
                 _inlineCompleted++;
@@ -591,7 +591,7 @@ public sealed class TaskGroup : IAmbientScope
                 return;
             }
 
-            _inlinePending++; // Added to _pending when the synchronous part returns; its end is a Leave.
+            _inlinePending++; // Added to _ends.Pending when the synchronous part returns; its end is a Leave.
         }
         else if (task.IsCompleted)
         {
@@ -602,6 +602,18 @@ public sealed class TaskGroup : IAmbientScope
         if (name is null && !LoopSynchronizationContext.IsCurrent)
         {
             // Off a loop, unnamed children share a callback in batches of eight (see ChildBatch).
+            if (inline)
+            {
+                // Only this thread fills the body's batch: no atomic to take a slot.
+                if (_inlineBatch is not { } own || !own.TryAddOwned(task))
+                {
+                    _inlineBatch = own = new ChildBatch(this);
+                    own.TryAddOwned(task);
+                }
+
+                return;
+            }
+
             var batch = Volatile.Read(ref _openBatch);
             if (batch is null || !batch.TryAdd(task))
             {
@@ -630,7 +642,7 @@ public sealed class TaskGroup : IAmbientScope
             case TaskStatus.RanToCompletion:
                 if (!isBody)
                 {
-                    Interlocked.Increment(ref _completed);
+                    Interlocked.Increment(ref _ends.Completed);
                 }
 
                 return;
@@ -639,7 +651,7 @@ public sealed class TaskGroup : IAmbientScope
                 {
                     if (!isBody)
                     {
-                        Interlocked.Increment(ref _cancelled);
+                        Interlocked.Increment(ref _ends.Cancelled);
                     }
 
                     return;
@@ -656,7 +668,7 @@ public sealed class TaskGroup : IAmbientScope
                 {
                     if (!isBody)
                     {
-                        Interlocked.Increment(ref _cancelled);
+                        Interlocked.Increment(ref _ends.Cancelled);
                     }
 
                     return;
@@ -673,7 +685,7 @@ public sealed class TaskGroup : IAmbientScope
     {
         if (!isBody)
         {
-            Interlocked.Increment(ref _faulted);
+            Interlocked.Increment(ref _ends.Faulted);
         }
 
         var failures = Volatile.Read(ref _failures)
@@ -733,7 +745,7 @@ public sealed class TaskGroup : IAmbientScope
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Leave()
     {
-        if (Interlocked.Decrement(ref _pending) == 0)
+        if (Interlocked.Decrement(ref _ends.Pending) == 0)
         {
             Finish();
         }
@@ -805,6 +817,38 @@ public sealed class TaskGroup : IAmbientScope
                 return ([.. _names], [.. _exceptions]);
             }
         }
+    }
+
+    /// <summary>
+    /// The counters written by the threads that end children, with a cache line of padding on each
+    /// side: the thread starting children reads the group's other fields and writes its plain
+    /// counters for every child, and an atomic update here by a thread ending a sibling would otherwise
+    /// take that cache line away from it each time (false sharing, design rule 19). 152 bytes a group.
+    /// </summary>
+    [StructLayout(LayoutKind.Explicit, Size = (2 * CacheLine) + 24)]
+    private struct EndCounters
+    {
+        private const int CacheLine = 64;
+
+        /// <summary>
+        /// Children running, plus one while the body runs, plus one per cancellation in progress (a
+        /// hold), plus <see cref="BodyReserve"/> while the body's synchronous part runs. Once it reaches
+        /// zero the group is finished and it never rises again: Start refuses to increment from zero.
+        /// </summary>
+        [FieldOffset(CacheLine)]
+        public long Pending;
+
+        [FieldOffset(CacheLine + 8)]
+        public int Completed;
+
+        [FieldOffset(CacheLine + 12)]
+        public int Faulted;
+
+        [FieldOffset(CacheLine + 16)]
+        public int Cancelled;
+
+        [FieldOffset(CacheLine + 20)]
+        public int Holds;
     }
 
     /// <summary>What a pending named child, or one on a loop, costs: this node (32 bytes unnamed) and the delegate bound to it.</summary>

@@ -252,5 +252,71 @@ public sealed class ChildBatchTests
         await run;
     });
 
+    [Fact]
+    public async Task Children_started_by_the_body_and_by_a_sibling_on_another_thread_at_the_same_time_are_each_accounted_once()
+    {
+        // The body's synchronous part fills its own batches without atomics while a sibling, running on
+        // a pool thread, fills the shared open batch: neither loses a child, and children ending on a
+        // third thread while both still start more are each accounted once.
+        const int perSide = 400;
+        var seed = Environment.TickCount;
+        var random = new Random(seed);
+        var gates = Enumerable.Range(0, 2 * perSide).Select(_ => new TaskCompletionSource()).ToArray();
+        var failing = new HashSet<int>(Enumerable.Range(0, 6).Select(_ => random.Next(gates.Length)));
+        var order = Enumerable.Range(0, gates.Length).OrderBy(_ => random.Next()).ToArray();
+        using var siblingRunning = new ManualResetEventSlim();
+        TaskGroup? seen = null;
+        var run = TaskGroup.RunAsync(
+            group =>
+            {
+                seen = group;
+                group.Start(async _ =>
+                {
+                    await Task.Yield(); // Now on a pool thread, outside the body's synchronous part.
+                    siblingRunning.Set();
+                    for (var i = perSide; i < 2 * perSide; i++)
+                    {
+                        var gate = gates[i];
+                        group.Start(_ => gate.Task);
+                    }
+                });
+
+                Assert.True(siblingRunning.Wait(TimeSpan.FromSeconds(30)), "the sibling never started");
+                for (var i = 0; i < perSide; i++)
+                {
+                    var gate = gates[i];
+                    group.Start(_ => gate.Task);
+                    if (i == perSide / 2)
+                    {
+                        _ = Task.Run(() => Release(gates, failing, order));
+                    }
+                }
+
+                return Task.CompletedTask;
+            },
+            new TaskGroupOptions { Supervisor = true });
+
+        var error = await Assert.ThrowsAsync<TaskGroupException>(() => run);
+        Assert.True(
+            failing.Count == error.InnerExceptions.Count,
+            $"seed {seed}: {error.InnerExceptions.Count} failures reported, {failing.Count} expected");
+        Assert.Equal(new TaskGroupStatistics(0, gates.Length - failing.Count + 1, failing.Count, 0, false, true), seen!.GetStatistics());
+
+        static void Release(TaskCompletionSource[] gates, HashSet<int> failing, int[] order)
+        {
+            foreach (var i in order)
+            {
+                if (failing.Contains(i))
+                {
+                    gates[i].SetException(new InvalidOperationException($"child {i}"));
+                }
+                else
+                {
+                    gates[i].SetResult();
+                }
+            }
+        }
+    }
+
     private sealed class ForeignContext : SynchronizationContext;
 }

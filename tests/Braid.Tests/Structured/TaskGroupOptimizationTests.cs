@@ -18,6 +18,7 @@ public sealed class TaskGroupOptimizationTests
         { typeof(TaskGroup), "Classify" },
         { typeof(TaskGroup), "Leave" },
         { typeof(ChildBatch), nameof(ChildBatch.TryAdd) },
+        { typeof(ChildBatch), nameof(ChildBatch.TryAddOwned) },
         { typeof(ChildBatch), "OnAnyCompleted" },
         { typeof(AmbientScope), nameof(AmbientScope.Enter) },
         { typeof(AmbientScope.ChainSwitch), nameof(AmbientScope.ChainSwitch.Dispose) },
