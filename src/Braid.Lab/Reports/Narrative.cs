@@ -121,6 +121,13 @@ internal static class Narrative
             yield return F($"No row was lost silently: in every model's file the rows written plus the writes that failed make the {results.Tasks} attempted (counted in the file, and each row checked against its task).");
         }
 
+        if (naive && failed > 0 && counted.Count == done.Count)
+        {
+            // The speedup column counts tasks, and a failed write is a task done quickly: rows are the work.
+            var rates = done.Select(m => F($"{m.Model} {m.StoredRows / Math.Max(m.WallMs / 1000, 1e-9):0}")).ToList();
+            yield return F($"Counted in rows written, not tasks: {string.Join(", ", rates)} rows/s; a write that failed fast is no work done, so a model's speedup here overstates it.");
+        }
+
         if (naive)
         {
             var quiet = done.Where(m => m.Model is "async" or "async-bounded" or "loop" && m.TasksFailed == 0).Select(m => m.Model).ToList();

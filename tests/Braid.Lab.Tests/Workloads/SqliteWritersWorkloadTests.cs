@@ -42,6 +42,7 @@ public sealed class SqliteWritersWorkloadTests(ITestOutputHelper output) : IDisp
         Assert.True(results.AllChecksPassed, string.Join("; ", [.. results.Checks, .. results.Disagreements]));
         Assert.Contains(results.Findings, f => f.Contains("database is locked", StringComparison.Ordinal) && f.Contains("threads " + threads.TasksFailed.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
         Assert.Contains(results.Findings, f => f.Contains("No row was lost silently", StringComparison.Ordinal));
+        Assert.Contains(results.Findings, f => f.StartsWith("Counted in rows written, not tasks: sequential ", StringComparison.Ordinal));
         Assert.Contains(results.Findings, f => f.Contains("--workload sqlite-single", StringComparison.Ordinal));
         Assert.Equal(2, results.Models[2].Workers.Count);
     }
