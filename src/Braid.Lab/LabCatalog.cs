@@ -46,11 +46,22 @@ public static partial class LabCatalog
     public static LabWorkload Db { get; } = new DbWorkload();
 
     /// <summary>
-    /// SQLite written by every task at once: before (<c>sqlite-naive</c>, a connection per task: "database is
-    /// locked") and after (<c>sqlite-single</c>, one writer), for in-process models (pass one in
-    /// <see cref="LabOptions.Workload"/>). Not in <see cref="Workloads"/>: worker processes cannot run them.
+    /// SQLite written by every task at once, before the fix: each task opens its own connection and writes in a
+    /// deferred transaction (busy timeout 1 s), so concurrent tasks fail with "database is locked"; each failure is
+    /// the task's result, and the file holds exactly the rows of the tasks that succeeded. Worker processes run it
+    /// too, all writing the run's one file.
     /// </summary>
-    public static IReadOnlyList<LabWorkload> SqliteWriters { get; } = [new SqliteWritersWorkload(singleWriter: false), new SqliteWritersWorkload(singleWriter: true)];
+    public static LabWorkload SqliteNaive { get; } = new SqliteWritersWorkload(singleWriter: false);
+
+    /// <summary>
+    /// SQLite written by every task at once, after the fix: tasks hand their rows to one writer (a bounded channel,
+    /// WAL, batched <c>BEGIN IMMEDIATE</c>), so none fails. Not for the processes model: a writer per worker
+    /// process would be the naive problem again (<see cref="LabOptions.Validate"/> says so).
+    /// </summary>
+    public static LabWorkload SqliteSingle { get; } = new SqliteWritersWorkload(singleWriter: true);
+
+    /// <summary>The SQLite before/after pair: <see cref="SqliteNaive"/>, then <see cref="SqliteSingle"/>.</summary>
+    public static IReadOnlyList<LabWorkload> SqliteWriters { get; } = [SqliteNaive, SqliteSingle];
 
     /// <summary>Every built-in model, in the order the command's help lists them.</summary>
     public static IReadOnlyList<LabModel> Models { get; } = [Sequential, Threads, Pool, Processes, Async, AsyncBounded, Loop];
@@ -63,7 +74,7 @@ public static partial class LabCatalog
     public static IReadOnlyList<LabModel> DefaultModels { get; } = [Sequential, Threads, Processes, Async, AsyncBounded, Loop, Pool];
 
     /// <summary>Every built-in workload, in the order the command's help lists them.</summary>
-    public static IReadOnlyList<LabWorkload> Workloads { get; } = [Io, Cpu, Mixed, Db];
+    public static IReadOnlyList<LabWorkload> Workloads { get; } = [Io, Cpu, Mixed, Db, SqliteNaive, SqliteSingle];
 
     /// <summary>Finds a built-in model by name, ignoring case. Never throws.</summary>
     /// <param name="name">A name such as <c>pool</c>.</param>

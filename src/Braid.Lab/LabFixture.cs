@@ -17,6 +17,16 @@ public abstract class LabFixture : IAsyncDisposable
     /// <summary>Which tasks the workload makes fail on purpose (such as <c>--failure-rate</c>): their failure is no check's failure.</summary>
     internal virtual bool FailsOnPurpose(int index) => false;
 
+    /// <summary>
+    /// Which failures depend on timing rather than on the task (the naive SQLite writers' "database is locked"):
+    /// <paramref name="value"/> is the task's value (<c>fail:</c> and its error). Such a failure is what the
+    /// workload shows, so it fails no check, and models are not compared on the tasks it hit.
+    /// </summary>
+    internal virtual bool FailsByChance(string value) => false;
+
+    /// <summary>What worker processes need to run model run <paramref name="runName"/>'s tasks, or null when they cannot (the processes model then fails).</summary>
+    internal virtual Workloads.WorkloadSpec? WorkerSpec(string runName) => null;
+
     /// <summary>Checks a completed model's values (in index order: <c>ok:</c>, <c>fail:</c> or <c>notrun</c>) against what the workload knows; one line per check.</summary>
     internal virtual IEnumerable<string> CheckResults(IReadOnlyList<string> values) => [];
 

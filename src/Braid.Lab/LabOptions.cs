@@ -83,10 +83,10 @@ public sealed record LabOptions
             return "a model is named twice";
         }
 
-        // Worker processes find the workload by name among the built-in ones.
-        if (Models.FirstOrDefault(m => m.RunsOutOfProcess) is { } outOfProcess && Workload is not BuiltInWorkload)
+        // Worker processes find the workload by name among the built-in ones; a workload may refuse a model (rule 157).
+        if (Models.Select(Workload.CannotRunIn).FirstOrDefault(why => why is not null) is { } refused)
         {
-            return $"the {outOfProcess.Name} model runs only the built-in workloads ({string.Join(", ", LabCatalog.Workloads)}), not {Workload.Name}";
+            return refused;
         }
 
         return Range("tasks", Tasks, 1, MaxTasks)

@@ -87,13 +87,13 @@ public static class LabWorker
             return 2;
         }
 
-        if (!LabCatalog.TryFindWorkload(job.Spec.Workload, out var workload) || workload is not BuiltInWorkload)
+        if (!LabCatalog.TryFindWorkload(job.Spec.Workload, out var workload) || workload.CannotRunIn(LabCatalog.Processes) is not null)
         {
-            await Console.Error.WriteLineAsync($"braid lab-worker: '{job.Spec.Workload}' is not a built-in workload").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"braid lab-worker: '{job.Spec.Workload}' is not a built-in workload that worker processes run").ConfigureAwait(false);
             return 2;
         }
 
-        var session = new WorkSession(job.Spec, job.Store);
+        var session = workload.OpenWorkerSession(job);
         await using (session.ConfigureAwait(false))
         {
             var done = 0;

@@ -39,6 +39,19 @@ public abstract class LabWorkload
     /// <returns>The fixture. May complete synchronously.</returns>
     public abstract Task<LabFixture> StartAsync(LabOptions options, string workDirectory, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Why <paramref name="model"/> cannot run this workload, in one sentence, or null when it can. By default a
+    /// model that runs its tasks in worker processes cannot: the workers find a workload by name among the built-in
+    /// ones that say they can (<see cref="OpenWorkerSession"/>).
+    /// </summary>
+    internal virtual string? CannotRunIn(LabModel model) => model.RunsOutOfProcess
+        ? $"the {model.Name} model runs only the built-in workloads ({string.Join(", ", LabCatalog.Workloads.Where(w => w.CannotRunIn(model) is null))}), not {Name}"
+        : null;
+
+    /// <summary>In a worker process: the session that runs the job's tasks, from the spec its parent's fixture made (<see cref="LabFixture.WorkerSpec"/>).</summary>
+    internal virtual LabSession OpenWorkerSession(Models.WorkerJob job) =>
+        throw new InvalidOperationException($"the {Name} workload cannot run in a worker process");
+
     /// <inheritdoc/>
     public override string ToString() => Name;
 }

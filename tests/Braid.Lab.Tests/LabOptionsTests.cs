@@ -65,7 +65,7 @@ public sealed class LabOptionsTests
         Assert.False(LabCatalog.TryFindModel(null, out _));
         Assert.Equal("async-bounded", LabCatalog.AsyncBounded.Name);
         Assert.Equal(["sequential", "threads", "pool", "processes", "async", "async-bounded", "loop"], LabCatalog.Models.Select(m => m.Name));
-        Assert.Equal(["io", "cpu", "mixed", "db"], LabCatalog.Workloads.Select(w => w.Name));
+        Assert.Equal(["io", "cpu", "mixed", "db", "sqlite-naive", "sqlite-single"], LabCatalog.Workloads.Select(w => w.Name));
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public sealed class LabOptionsTests
         Assert.StartsWith("no workload chosen", new LabOptions { Workload = null! }.Validate(), StringComparison.Ordinal);
         Assert.StartsWith("no model chosen", new LabOptions { Models = [LabCatalog.Async, null!] }.Validate(), StringComparison.Ordinal);
         Assert.Equal(
-            "the processes model runs only the built-in workloads (io, cpu, mixed, db), not squares",
+            "the processes model runs only the built-in workloads (io, cpu, mixed, db, sqlite-naive), not squares",
             new LabOptions { Workload = new SquaresWorkload(), Models = [LabCatalog.Sequential, LabCatalog.Processes] }.Validate());
         Assert.Null(new LabOptions { Workload = new SquaresWorkload(), Models = [LabCatalog.Sequential, new ReverseModel()] }.Validate());
     }

@@ -86,6 +86,18 @@ internal static class LabCommand
                 Seed = parse.GetValue(seed) ?? options.Seed,
             };
 
+            // The default models, less any the workload refuses (sqlite-single and processes): a note, not an error.
+            // A refused model named in --models is bad input (exit 2), from Validate.
+            if (parse.GetValue(models) is null && options.Models.Where(m => options.Workload.CannotRunIn(m) is not null).ToList() is { Count: > 0 } refused)
+            {
+                foreach (var model in refused)
+                {
+                    await stderr.WriteLineAsync($"braid lab: note: left out of the default models: {options.Workload.CannotRunIn(model)}");
+                }
+
+                options = options with { Models = [.. options.Models.Except(refused)] };
+            }
+
             if (options.Validate() is { } invalid)
             {
                 return Bad(stderr, invalid);

@@ -36,7 +36,7 @@ internal sealed class ProcessesModel : LabModel
     public override async Task RunAsync(LabTasks tasks, CancellationToken cancellationToken)
     {
         var options = tasks.Options;
-        var spec = (tasks.Fixture as BuiltInFixture)?.Spec
+        var spec = tasks.Fixture.WorkerSpec(tasks.RunName)
             ?? throw new InvalidOperationException($"the {Name} model runs only the built-in workloads");
         var command = options.WorkerCommand ?? LabWorker.DefaultCommand();
         var log = tasks.Log;
@@ -61,7 +61,7 @@ internal sealed class ProcessesModel : LabModel
             var runs = new Task[count];
             for (var k = 0; k < count; k++)
             {
-                var job = new WorkerJob { Worker = k, Spec = spec, Indices = workers[k].Indices, Store = $"{tasks.RunName}-w{k}", CrashAfter = options.WorkerCrashAfter };
+                var job = new WorkerJob { Worker = k, Spec = spec, Run = tasks.RunName, Indices = workers[k].Indices, Store = $"{tasks.RunName}-w{k}", CrashAfter = options.WorkerCrashAfter };
                 runs[k] = workers[k].RunAsync(job, log, cancellationToken);
             }
 

@@ -12,6 +12,9 @@ internal sealed record WorkerJob
 
     public required int[] Indices { get; init; }
 
+    /// <summary>The model run (model and repeat) the job belongs to, such as <c>processes-1</c>.</summary>
+    public string Run { get; init; } = "";
+
     /// <summary>
     /// The worker's store name, unique per model run (model, repeat and worker), so that no repeat
     /// writes into a store an earlier one filled (design rule 85).

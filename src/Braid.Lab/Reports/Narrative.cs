@@ -48,7 +48,7 @@ internal static class Narrative
         }
 
         var pool = done.FirstOrDefault(m => m.Model == LabCatalog.Pool.Name);
-        if (pool is not null && sequential is not null && results.Workload is not "cpu")
+        if (pool is not null && sequential is not null && results.Workload is not ("cpu" or "sqlite-naive" or "sqlite-single"))
         {
             // Only HTTP waits are truly asynchronous here: Microsoft.Data.Sqlite's async calls complete
             // synchronously, so for db the async models block their threads just the same.
@@ -72,6 +72,11 @@ internal static class Narrative
                 + (loop is not null && sequential is not null ? F($" The loop runs every task on one thread, so it can use one core at most ({sequential.WallMs / loop.WallMs:0.0}x here; anything above 1x is noise).") : ""));
         }
 
+        if (results.Workload is "sqlite-naive" or "sqlite-single")
+        {
+            lines.AddRange(Sqlite(results, done));
+        }
+
         var failures = done.Where(m => m.TasksFailed > 0).ToList();
         if (failures.Count > 0)
         {
@@ -82,12 +87,57 @@ internal static class Narrative
                 : F($"{failed.TasksFailed} of {Plural.Count(results.Tasks, "task")} failed under {failed.Model}{(results.FailureRate > 0 ? F($" (failure rate {results.FailureRate:0.##})") : "")}; each failure was reported per task and none stopped the run."));
         }
 
+        var digests = done.Select(m => m.Digest).Distinct().Count();
         lines.Add(results.ResultsAgree
-            ? done.Count == 1
+            ? digests > 1
+                ? F($"The {done.Count} completed models agree on every task that did not fail by chance; which tasks failed depends on timing and differs from model to model, so their digests differ ({digests} distinct).")
+                : done.Count == 1
                 ? F($"Only {done[0].Model} completed, so there was no other model to compare its results with (digest {done[0].Digest}).")
                 : F($"All {done.Count} completed models produced the same results (digest {done[0].Digest}).")
             : "The models did NOT all produce the same results: " + string.Join("; ", results.Disagreements) + ".");
         return lines;
+    }
+
+    /// <summary>
+    /// The SQLite before/after (rule 157): per model, the writes that failed and the first error, that the file
+    /// holds exactly the rows that succeeded, why the async models did not fail, and where the fix is.
+    /// </summary>
+    private static IEnumerable<string> Sqlite(LabResults results, List<ModelResult> done)
+    {
+        var naive = results.Workload is "sqlite-naive";
+        var parts = done.Select(m => F($"{m.Model} {m.TasksFailed}")).ToList();
+        var firstError = done.SelectMany(m => m.Tasks).FirstOrDefault(t => !t.Ok)?.Error;
+        var failed = done.Sum(m => m.TasksFailed);
+        var how = naive
+            ? "Each task opened its own connection and wrote in a deferred transaction (busy timeout 1 s)"
+            : "Each task handed its row to one writer (a bounded channel, WAL, batched BEGIN IMMEDIATE transactions)";
+        yield return failed == 0
+            ? F($"{how}: no write failed under any model ({Plural.Count(results.Tasks, "row")} each).")
+            : F($"{how}. Writes that failed, of {results.Tasks}: {string.Join(", ", parts)}; the first error: {firstError?.TrimEnd('.')}.");
+
+        var counted = done.Where(m => m.StoredRows is not null).ToList();
+        if (counted.Count == done.Count && done.All(m => m.StoredRows == m.TasksOk))
+        {
+            yield return F($"No row was lost silently: in every model's file the rows written plus the writes that failed make the {results.Tasks} attempted (counted in the file, and each row checked against its task).");
+        }
+
+        if (naive && failed > 0 && counted.Count == done.Count)
+        {
+            // The speedup column counts tasks, and a failed write is a task done quickly: rows are the work.
+            var rates = done.Select(m => F($"{m.Model} {m.StoredRows / Math.Max(m.WallMs / 1000, 1e-9):0}")).ToList();
+            yield return F($"Counted in rows written, not tasks: {string.Join(", ", rates)} rows/s; a write that failed fast is no work done, so a model's speedup here overstates it.");
+        }
+
+        if (naive)
+        {
+            var quiet = done.Where(m => m.Model is "async" or "async-bounded" or "loop" && m.TasksFailed == 0).Select(m => m.Model).ToList();
+            if (quiet.Count > 0 && failed > 0)
+            {
+                yield return F($"{string.Join(", ", quiet)} failed none, and that is not a fix: Microsoft.Data.Sqlite's async calls complete before they return, so the 'concurrent' tasks wrote one after another.");
+            }
+
+            yield return "The fix is one writer: run the same models with --workload sqlite-single.";
+        }
     }
 
     /// <summary>

@@ -62,6 +62,9 @@ internal sealed class BuiltInFixture : LabFixture
     /// <summary>A fresh session: its own HTTP client (so no model inherits another's open connections) and its own store.</summary>
     public override LabSession OpenSession(string name) => new WorkSession(Spec, name);
 
+    /// <summary>Every run's workers get the same spec: each worker makes its own store (named in its job).</summary>
+    internal override WorkloadSpec? WorkerSpec(string runName) => Spec;
+
     /// <summary>The records the seed makes the server fail (<c>--failure-rate</c>).</summary>
     internal override bool FailsOnPurpose(int index) => _workload.MakesRequests && Deterministic.Fails(_options.Seed, index, _options.FailureRate);
 

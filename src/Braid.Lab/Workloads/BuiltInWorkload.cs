@@ -28,6 +28,10 @@ internal abstract class BuiltInWorkload : LabWorkload
     /// <summary>Task <paramref name="index"/>, awaiting; the same work and value as <see cref="Run"/>.</summary>
     public abstract ValueTask<TaskOutcome> RunAsync(WorkSession session, int index, CancellationToken cancellationToken);
 
+    internal override string? CannotRunIn(LabModel model) => null;
+
+    internal override LabSession OpenWorkerSession(Models.WorkerJob job) => new WorkSession(job.Spec, job.Store);
+
     public override async Task<LabFixture> StartAsync(LabOptions options, string workDirectory, CancellationToken cancellationToken) =>
         await BuiltInFixture.StartAsync(this, options, workDirectory, cancellationToken).ConfigureAwait(false);
 }
