@@ -11,7 +11,8 @@ public sealed class WebLabCommandTests
     [InlineData("--concurrency 0", "braid lab: connections must be between 1 and 10000, not 0")]
     [InlineData("--latency 20000", "braid lab: the work must be between 0 and 10000 ms, not 20000")]
     [InlineData("--rate abc", "braid lab: --rate: 'abc' is not a number of requests a second")]
-    [InlineData("--html r.html", "braid lab: --html: the web workload writes no such report yet; --json writes everything it measured")]
+    [InlineData("--trace t.json", "braid lab: --trace: the web workload writes no such report yet; --json writes everything it measured")]
+    [InlineData("--json - --html -", "braid lab: --html: - is already another report's destination")]
     [InlineData("--json /nonexistent-braid/r.json", "braid lab: cannot write /nonexistent-braid/r.json: the folder /nonexistent-braid does not exist")]
     public async Task Bad_input_is_one_line_and_exit_2(string args, string expected)
     {

@@ -102,21 +102,19 @@ public sealed class LoadGeneratorTests : IAsyncLifetime
         // Requests due during a stall wait for the connection; measured from their intended start they took
         // up to 100 ms (about 10% of them, so p99 is near 90 ms), measured from their actual send only the
         // one caught in flight did.
-        var result = await RunAsync(new LoadOptions { Target = _server.Url("/stall"), Rate = 200, Connections = 1, Duration = TimeSpan.FromSeconds(3), Warmup = TimeSpan.FromMilliseconds(200) });
+        var result = await RunAsync(new LoadOptions { Target = _server.Url("/stall"), Rate = 200, Connections = 1, Duration = TimeSpan.FromSeconds(3), Warmup = TimeSpan.FromSeconds(1) });
 
         var corrected = result.Latency!.P99Ms;
         var uncorrected = result.UncorrectedLatency!.P99Ms;
-        var detail = $"corrected p99 {corrected} ms, uncorrected p99 {uncorrected} ms, {result.Generator.Verdict}";
+        var detail = $"corrected p99 {corrected} ms, uncorrected p99 {uncorrected} ms, {result.Generator.Verdict}; p99 by slice: {string.Join(' ', result.Timeline.Select(p => p.P99Ms))}";
         Assert.True(corrected >= 50, detail);
         Assert.True(uncorrected < corrected / 2, detail);
         Assert.True(result.Latency.MaxMs >= 80, detail);
 
-        // No upper bound on the corrected p99 here. Against a server in another process the corrected p99 is
-        // near the stall (`braid load URL/stall --rate 200 -c 1 -d 3s` against bench/Braid.LoadTarget: p99
-        // 94 ms, max 104 ms), but with the server in this test's process it has come out at 530-970 ms while
-        // the generator kept up and the uncorrected p99 stayed near 1 ms: requests waited for the one
-        // connection far longer than the stall. It is pool starvation (it passes with 32 minimum pool
-        // threads); the blocking call is not found yet (docs/load.md); the bound returns when it is.
+        // The expected corrected p99 is near the stall (100 ms); the bound is loose for a busy machine. It
+        // came out at 530-970 ms while the test host held the pool's two minimum threads (the csproj's
+        // ThreadPoolMinThreads, docs/load.md).
+        Assert.True(corrected <= 300, detail);
     }
 
     [Fact]

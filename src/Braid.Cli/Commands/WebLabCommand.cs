@@ -32,12 +32,9 @@ internal static class WebLabCommand
             await stderr.WriteLineAsync($"braid lab: warning: {option.Name} does nothing here: the {WebExperiment.Name} workload loads the server's endpoints, it runs no lab models or tasks");
         }
 
-        foreach (var option in new[] { shared.Html, shared.Trace })
+        if (parse.GetResult(shared.Trace) is { Implicit: false })
         {
-            if (parse.GetResult(option) is { Implicit: false })
-            {
-                return Bad(stderr, $"{option.Name}: the {WebExperiment.Name} workload writes no such report yet; --json writes everything it measured");
-            }
+            return Bad(stderr, $"{shared.Trace.Name}: the {WebExperiment.Name} workload writes no such report yet; --json writes everything it measured");
         }
 
         var options = parse.GetValue(shared.Quick) ? WebExperimentOptions.Quick : new WebExperimentOptions();
@@ -55,18 +52,28 @@ internal static class WebLabCommand
             return Bad(stderr, invalid);
         }
 
-        string? jsonPath = null;
-        if (parse.GetResult(shared.Json) is { Implicit: false })
+        var outputs = new List<(string Path, Func<WebExperimentResult, string> Render)>();
+        foreach (var (option, render) in new (Option<string>, Func<WebExperimentResult, string>)[] { (shared.Json, WebReports.ToJson), (shared.Html, WebReports.ToHtml) })
         {
-            jsonPath = parse.GetValue(shared.Json) ?? "";
-            if (OutputFile.Check(jsonPath) is { } why)
+            if (parse.GetResult(option) is { Implicit: false })
             {
-                return Bad(stderr, string.IsNullOrWhiteSpace(jsonPath) ? "--json: expects a file path" : why);
+                var path = parse.GetValue(option) ?? "";
+                if (OutputFile.Check(path) is { } why)
+                {
+                    return Bad(stderr, string.IsNullOrWhiteSpace(path) ? $"{option.Name}: expects a file path" : why);
+                }
+
+                if (outputs.Any(o => OutputFile.RealPath(o.Path) == OutputFile.RealPath(path)))
+                {
+                    return Bad(stderr, $"{option.Name}: {path} is already another report's destination");
+                }
+
+                outputs.Add((path, render));
             }
         }
 
         // A report on standard output: the text goes to stderr so the two do not mix.
-        var report = jsonPath == OutputFile.StandardOutput ? stderr : stdout;
+        var report = outputs.Any(o => o.Path == OutputFile.StandardOutput) ? stderr : stdout;
         var showProgress = !parse.GetValue(shared.NoProgress);
         var lastLine = TimeSpan.Zero;
         void Progress(WebProgress p)
@@ -101,16 +108,16 @@ internal static class WebLabCommand
         }
 
         await report.WriteAsync(WebReports.ToText(result));
-        if (jsonPath is not null)
+        foreach (var (path, render) in outputs)
         {
             try
             {
-                await LabReports.WriteFileAsync(jsonPath, WebReports.ToJson(result), CancellationToken.None);
-                await report.WriteLineAsync("wrote " + jsonPath);
+                await LabReports.WriteFileAsync(path, render(result), CancellationToken.None);
+                await report.WriteLineAsync("wrote " + path);
             }
             catch (Exception e) when (OutputFile.IsFileError(e))
             {
-                await stderr.WriteLineAsync($"braid lab: cannot write {jsonPath}: {OutputFile.Reason(e)}");
+                await stderr.WriteLineAsync($"braid lab: cannot write {path}: {OutputFile.Reason(e)}");
                 return CliRunner.BadInput;
             }
         }

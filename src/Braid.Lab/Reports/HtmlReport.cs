@@ -37,7 +37,21 @@ internal static class HtmlReport
     /// <summary>Text on a dark background.</summary>
     internal const string Light = "#ffffff";
 
-    private const string Muted = "#5b6477";
+    /// <summary>Text that explains (notes, axis labels).</summary>
+    internal const string Muted = "#5b6477";
+
+    /// <summary>The reports' shared style sheet, ending the document's head and opening its body.</summary>
+    internal const string Style = """
+            <style>
+            body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px auto;max-width:1220px;padding:0 12px;color:#1d2330;background:#fff}
+            h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 8px} h3{font-size:14px;margin:18px 0 4px}
+            .meta{color:#5b6477;font-size:13px} table{border-collapse:collapse;font-size:11.5px;width:100%}
+            th,td{padding:3px 5px;border-bottom:1px solid #e3e6ee;text-align:right;white-space:nowrap} th{background:#f3f5f9}
+            td:first-child,th:first-child{text-align:left} .bad{color:#b42318} .ok{color:#067647}
+            ul{margin:6px 0 0 18px;padding:0} li{margin:3px 0;font-size:14px} svg{display:block;max-width:100%;height:auto}
+            .desc{color:#5b6477;font-size:12.5px;margin:0 0 4px} .note{color:#5b6477;font-size:12px}
+            </style></head><body>
+            """;
 
     // An average advance of 0.6 em: generous for digits and lower case in the system sans-serif fonts,
     // so a label measured with it fits where it is put.
@@ -48,17 +62,7 @@ internal static class HtmlReport
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
         html.Append(F($"<title>braid lab: {results.Workload}, {Plural.Count(results.Tasks, "task")}</title>"));
-        html.Append("""
-            <style>
-            body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px auto;max-width:1220px;padding:0 12px;color:#1d2330;background:#fff}
-            h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 8px} h3{font-size:14px;margin:18px 0 4px}
-            .meta{color:#5b6477;font-size:13px} table{border-collapse:collapse;font-size:11.5px;width:100%}
-            th,td{padding:3px 5px;border-bottom:1px solid #e3e6ee;text-align:right;white-space:nowrap} th{background:#f3f5f9}
-            td:first-child,th:first-child{text-align:left} .bad{color:#b42318} .ok{color:#067647}
-            ul{margin:6px 0 0 18px;padding:0} li{margin:3px 0;font-size:14px} svg{display:block;max-width:100%;height:auto}
-            .desc{color:#5b6477;font-size:12.5px;margin:0 0 4px} .note{color:#5b6477;font-size:12px}
-            </style></head><body>
-            """);
+        html.Append(Style);
         html.Append(F($"<h1>braid lab &mdash; {results.Workload} workload, {Plural.Count(results.Tasks, "task")}</h1>"));
         html.Append(F($"<div class=\"meta\">{E(results.StartedAt.ToString("u", CultureInfo.InvariantCulture))} &middot; {Plural.Count(results.ProcessorCount, "processor")} &middot; {E(results.Runtime)} &middot; {E(results.OperatingSystem)}<br>"));
         html.Append(F($"latency {results.LatencyMs} ms, jitter {results.JitterMs} ms, failure rate {results.FailureRate}, cpu size {results.CpuSize:N0}, bounded limit {results.Concurrency}, {Plural.Count(results.Workers, "worker")}, {Plural.Count(results.Repeats, "repeat")}, seed {results.Seed}"));
@@ -322,7 +326,8 @@ internal static class HtmlReport
         return (Convert.ToInt32(hex[..2], 16), Convert.ToInt32(hex[2..4], 16), Convert.ToInt32(hex[4..6], 16));
     }
 
-    private static double NiceStep(double raw)
+    /// <summary>A round step (1, 2 or 5 times a power of ten) at least <paramref name="raw"/>, for axis ticks.</summary>
+    internal static double NiceStep(double raw)
     {
         if (raw <= 0)
         {
@@ -334,7 +339,8 @@ internal static class HtmlReport
         return magnitude * (fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10);
     }
 
-    private static string E(string text) => WebUtility.HtmlEncode(text);
+    /// <summary>HTML-encodes <paramref name="text"/>.</summary>
+    internal static string E(string text) => WebUtility.HtmlEncode(text);
 
     private static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

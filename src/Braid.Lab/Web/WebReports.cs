@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 
 namespace Braid.Lab.Web;
 
-/// <summary>The web experiment's reports: the console text and the JSON (docs/lab.md, "The web experiment").</summary>
+/// <summary>The web experiment's reports: the console text, the JSON and the HTML (docs/lab.md, "The web experiment").</summary>
 public static class WebReports
 {
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
@@ -18,6 +18,19 @@ public static class WebReports
     /// <param name="result">The result.</param>
     /// <returns>The JSON text.</returns>
     public static string ToJson(WebExperimentResult result) => JsonSerializer.Serialize(result, JsonOptions);
+
+    /// <summary>
+    /// The HTML report, self-contained (inline CSS and SVG, the lab report's style): the findings, the
+    /// measurements table, the corrected latency percentiles and throughput per endpoint, each endpoint's
+    /// p99 over time, and the server's pool threads and queue over time.
+    /// </summary>
+    /// <param name="result">The result.</param>
+    /// <returns>The HTML document.</returns>
+    public static string ToHtml(WebExperimentResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return WebHtmlReport.Render(result);
+    }
 
     /// <summary>
     /// The console report: a table of the endpoints (throughput, corrected latency percentiles, the

@@ -281,7 +281,8 @@ internal sealed class HttpLoad : IDisposable
     private Connection Connect(CancellationToken token) =>
         _options.Target.Scheme == Uri.UriSchemeHttp ? new Connection(new RawHttpConnection(_options.Target, _options.Timeout, token), null) : new Connection(null, new byte[16 * 1024]);
 
-    private async Task SendAsync(long intended, bool measured, Connection connection, CancellationToken token)
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendAsync(long intended, bool measured, Connection connection, CancellationToken token)
     {
         _measurements.Sending(measured);
         var started = _clock.GetTimestamp();

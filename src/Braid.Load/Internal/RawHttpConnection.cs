@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Braid.Load.Internal;
@@ -11,6 +12,8 @@ namespace Braid.Load.Internal;
 /// response's status, skipping its body (Content-Length, chunked, or up to the close), as wrk does.
 /// Used for <c>http://</c> targets of the open and closed models (docs/design.md rule 147); reconnects
 /// after an error or a <c>Connection: close</c>. Not safe for concurrent use: one per connection worker.
+/// The per-request async methods use pooled state machines: without them each request allocated about
+/// 600 bytes, boxes of the methods that waited (measured with dotnet-counters, docs/load.md).
 /// </summary>
 internal sealed class RawHttpConnection : IDisposable
 {
@@ -49,6 +52,7 @@ internal sealed class RawHttpConnection : IDisposable
     /// <exception cref="TimeoutException">The response took longer than the timeout.</exception>
     /// <exception cref="SocketException">Connecting or a read or write failed (refused, reset...).</exception>
     /// <exception cref="HttpRequestException">The response ended early or was not HTTP/1.x.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> SendAsync()
     {
         if (!_timeoutSource.TryReset())
@@ -110,6 +114,7 @@ internal sealed class RawHttpConnection : IDisposable
         _start = _end = 0;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(int Status, bool Close)> ReadResponseAsync(Socket socket, CancellationToken token)
     {
         while (true)
@@ -209,6 +214,7 @@ internal sealed class RawHttpConnection : IDisposable
     }
 
     // The index in _buffer where 'marker' starts, reading more until it is there.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> FindAsync(Socket socket, ReadOnlyMemory<byte> marker, CancellationToken token)
     {
         while (true)
@@ -224,6 +230,7 @@ internal sealed class RawHttpConnection : IDisposable
     }
 
     // Reads more into the buffer, moving what is unread to its start first.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask FillAsync(Socket socket, CancellationToken token)
     {
         if (_start > 0)
@@ -247,6 +254,7 @@ internal sealed class RawHttpConnection : IDisposable
         _end += read;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SkipAsync(Socket socket, long count, CancellationToken token)
     {
         while (true)
@@ -264,6 +272,7 @@ internal sealed class RawHttpConnection : IDisposable
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SkipChunkedAsync(Socket socket, CancellationToken token)
     {
         while (true)

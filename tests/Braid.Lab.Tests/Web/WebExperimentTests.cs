@@ -61,6 +61,18 @@ public sealed class WebExperimentTests
         Assert.Equal(4, endpoints.GetArrayLength());
         Assert.True(endpoints[0].GetProperty("poolSamples").GetArrayLength() > 0);
         Assert.True(endpoints[0].GetProperty("load").GetProperty("latency").GetProperty("p99Ms").GetDouble() > 0);
+
+        // The HTML report, from the same small run: every endpoint in the table, five charts, the findings.
+        var html = WebReports.ToHtml(result);
+        Assert.StartsWith("<!DOCTYPE html>", html, StringComparison.Ordinal);
+        Assert.EndsWith("</html>\n", html, StringComparison.Ordinal);
+        Assert.All(WebExperimentOptions.KnownEndpoints, name => Assert.Contains("<tr><td>" + name + "</td>", html, StringComparison.Ordinal));
+        Assert.Equal(5, html.Split("<svg ").Length - 1);
+        Assert.Equal(5, html.Split("viewBox=").Length - 1);
+        Assert.Contains(System.Net.WebUtility.HtmlEncode(result.Findings[0]), html, StringComparison.Ordinal);
+        Assert.Contains("<polyline ", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("NaN", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("Infinity", html, StringComparison.Ordinal);
     }
 
     [Fact]
