@@ -42,6 +42,7 @@ public static class ProcessTracer
         {
             var client = new DiagnosticsClient(processId);
             var session = Start(client, options, processId, process.ProcessName);
+            options.Started?.Invoke();
             using var window = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             window.CancelAfter(duration);
             return await RecordAsync(session, options, processId, process.WaitForExitAsync(window.Token), window.Token).ConfigureAwait(false);
@@ -96,6 +97,7 @@ public static class ProcessTracer
             await using var connected = await connector.ConfigureAwait(false);
             var session = Start(connected.Instance, options, process.Id, program);
             connected.Instance.ResumeRuntime();
+            options.Started?.Invoke();
             using var window = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             if (options.Duration is { } duration)
             {

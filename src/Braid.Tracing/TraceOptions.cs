@@ -21,4 +21,11 @@ public sealed class TraceOptions
     /// events arrive. The stream is left open; the trace is complete when the tracing call returns.
     /// </summary>
     public Stream? Timeline { get; init; }
+
+    /// <summary>
+    /// Called once the target's runtime has accepted the session, so events flow from then on (for a started
+    /// command, after its runtime was resumed), on the tracing call's thread and before the duration starts;
+    /// <see langword="null"/> for none. A benchmark waits on it to start the work it measures.
+    /// </summary>
+    public Action? Started { get; init; }
 }
