@@ -156,7 +156,7 @@ public static class ProcessTracer
     }
 
     // The session is copied to a file as it runs and read once it stopped, through a TraceLog: the rundown
-    // sent at the stop names the methods of the stacks the events carry (rule 175).
+    // sent at the stop names the methods of the stacks the events carry (rule 178).
     private static async Task<TraceReport> RecordAsync(EventPipeSession session, TraceOptions options, int processId, Task exitedOrWindow, CancellationToken window)
     {
         var file = Path.Combine(Path.GetTempPath(), $"braid-trace-{processId}-{Guid.NewGuid():N}.nettrace");

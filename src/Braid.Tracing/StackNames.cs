@@ -9,6 +9,9 @@ namespace Braid.Tracing;
 /// </summary>
 internal static class StackNames
 {
+    /// <summary>The caller of a stack with no user frame: a runtime thread.</summary>
+    public const string FrameworkCode = "(framework code)";
+
     /// <summary>A blocking call site: "Task.Result called from Starving.Handle", and the callers further out.</summary>
     public sealed record Site(string? Api, string Caller, IReadOnlyList<string> Callers, string? LockType, IReadOnlyList<string> Frames)
     {
@@ -62,7 +65,7 @@ internal static class StackNames
         }
 
         var named = frames.Where(f => Parse(f) is not null).ToList();
-        return caller is null ? (api is null ? null : new Site(api, "(framework code)", [], lockType, named)) : new Site(api, caller, outer, lockType, named);
+        return caller is null ? (api is null ? null : new Site(api, FrameworkCode, [], lockType, named)) : new Site(api, caller, outer, lockType, named);
     }
 
     /// <summary>"Type.Method" for a frame's full name, seeing through async state machines, lambdas and local functions; <see langword="null"/> when unresolved.</summary>

@@ -108,9 +108,12 @@ internal sealed class TraceRecorder(ChromeTraceWriter? timeline = null)
         _awaits.Clear();
     }
 
-    /// <summary>Where threads blocked (wait handles and contended locks), most blocked time first.</summary>
+    /// <summary>
+    /// Where threads blocked (wait handles and contended locks) in the user's code, most blocked time first; the
+    /// runtime's own threads, whose stacks hold no user frame (its counters' poller, the pool's gate), are left out.
+    /// </summary>
     public IReadOnlyList<(string Site, long Waits, TimeSpan Time)> BlockingSites() =>
-        [.. _sites.Values.OrderByDescending(s => s.Ms).Take(10).Select(s => (s.Site.WithCallers, s.Waits, TimeSpan.FromMilliseconds(s.Ms)))];
+        [.. _sites.Values.Where(s => s.Site.Caller != StackNames.FrameworkCode).OrderByDescending(s => s.Ms).Take(10).Select(s => (s.Site.WithCallers, s.Waits, TimeSpan.FromMilliseconds(s.Ms)))];
 
     /// <summary>The awaits (causality profile) by awaiting method, the longest single await first.</summary>
     public IReadOnlyList<(string Awaiter, long Count, TimeSpan Longest, TimeSpan Total, long Pending)> SlowestOperations() =>
@@ -211,7 +214,7 @@ internal sealed class TraceRecorder(ChromeTraceWriter? timeline = null)
     }
 
     public IReadOnlyList<(string Lock, long Waits, TimeSpan Time, string? Type, string? TakenIn)> HotLocks() =>
-        [.. _locks.OrderByDescending(l => l.Value.Ms).Take(10).Select(l => (l.Key[..l.Key.IndexOf('|', StringComparison.Ordinal)], l.Value.Waits, TimeSpan.FromMilliseconds(l.Value.Ms), l.Value.Site?.LockType, l.Value.Site?.Caller))];
+        [.. _locks.Where(l => l.Value.Site?.Caller != StackNames.FrameworkCode).OrderByDescending(l => l.Value.Ms).Take(10).Select(l => (l.Key[..l.Key.IndexOf('|', StringComparison.Ordinal)], l.Value.Waits, TimeSpan.FromMilliseconds(l.Value.Ms), l.Value.Site?.LockType, l.Value.Site?.Caller))];
 
     private void OnRuntime(TraceEvent e)
     {

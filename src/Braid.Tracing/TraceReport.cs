@@ -61,12 +61,13 @@ public sealed class TraceReport
     /// The most contended locks (by lock id), most blocked time first, with the lock's type where the waiting
     /// thread's stack shows it (<c>System.Threading.Lock</c>, or <c>Monitor</c> for a <c>lock</c> on any other
     /// object, whose type the events do not carry) and the method that took it; <see langword="null"/> when the
-    /// stack was not resolved.
+    /// stack was not resolved. Locks taken only by the runtime's own threads are left out.
     /// </summary>
     public IReadOnlyList<(string Lock, long Waits, TimeSpan Time, string? Type, string? TakenIn)> HotLocks { get; }
 
     /// <summary>
-    /// Where threads blocked (on wait handles and contended locks), most blocked time first: the blocking API,
+    /// Where threads blocked in the user's code (on wait handles and contended locks), most blocked time first
+    /// (the runtime's own threads, with no user frame on their stack, are left out): the blocking API,
     /// the method that called it and up to three callers further out, from the stack each wait's event carried
     /// ("Task.Result called from Starving.Handle ← Starving.Loop"); an async method is named as written, not as
     /// its state machine.
@@ -140,9 +141,9 @@ public sealed class TraceReport
             text.Append(')');
         }
 
-        // The runtime's own threads (its counters' poller) block too; the verdict names the user's code.
-        if (BlockingSites.Where(s => !s.Site.Contains("called from (framework code)", StringComparison.Ordinal)).Take(1).ToList() is [var top])
+        if (BlockingSites.Count > 0)
         {
+            var top = BlockingSites[0];
             var blocked = BlockingSites.Sum(s => s.Time.TotalMilliseconds);
             text.Append(c, $"; {top.Time.TotalMilliseconds * 100 / Math.Max(1e-9, blocked):F0}% of blocked time in {SiteName(top.Site)}");
         }
