@@ -224,7 +224,8 @@ internal sealed class TraceRecorder(ChromeTraceWriter? timeline = null)
             case ThreadAdjustment:
                 var reason = Number(e, "Reason");
                 var target = (int)Number(e, "NewWorkerThreadCount");
-                var added = Math.Max(0, target - _lastThreadTarget);
+                // The first adjustment seen has no earlier count to compare with: it stands for one thread.
+                var added = _lastThreadTarget == 0 ? 1 : Math.Max(0, target - _lastThreadTarget);
                 _lastThreadTarget = target;
                 if (reason is StarvationReason or CooperativeBlockingReason)
                 {
@@ -234,12 +235,12 @@ internal sealed class TraceRecorder(ChromeTraceWriter? timeline = null)
 
                 if (reason == StarvationReason)
                 {
-                    AddedForStarvation += Math.Max(1, added);
+                    AddedForStarvation += added;
                     _starvationAt.Add(at);
                 }
                 else if (reason == CooperativeBlockingReason)
                 {
-                    AddedForBlocking += Math.Max(1, added);
+                    AddedForBlocking += added;
                     _starvationAt.Add(at);
                 }
 

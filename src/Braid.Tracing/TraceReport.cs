@@ -132,10 +132,10 @@ public sealed class TraceReport
         if (ContentionWaits > 0)
         {
             text.Append(c, $"; lock contention {SnapshotWriter.Format(ContentionTime)} ({ContentionWaits} waits");
-            if (HotLocks.Count > 0)
+            // Named only when the user's code holds a share of it: the runtime's own locks are left out of HotLocks.
+            if (HotLocks.Count > 0 && HotLocks[0].Time.TotalMilliseconds * 100 / Math.Max(1e-9, ContentionTime.TotalMilliseconds) is >= 1 and var share)
             {
-                var hot = HotLocks[0];
-                text.Append(c, $", {hot.Time.TotalMilliseconds * 100 / Math.Max(1, ContentionTime.TotalMilliseconds):F0}% on lock {LockName(hot)}");
+                text.Append(c, $", {share:F0}% on lock {LockName(HotLocks[0])}");
             }
 
             text.Append(')');
