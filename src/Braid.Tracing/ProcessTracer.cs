@@ -12,7 +12,9 @@ namespace Braid.Tracing;
 /// suspended on a diagnostic port and resumed once the session runs (so the trace starts before
 /// <c>Main</c>), folded into a <see cref="TraceReport"/>. The default profile is cheap: the runtime's
 /// thread-pool, contention and wait-handle events, the <c>System.Runtime</c> counters once a second and
-/// Braid's event source; <see cref="TraceOptions.Causality"/> adds the TPL's task events.
+/// Braid's event source; <see cref="TraceOptions.Causality"/> adds the TPL's task events. The session is
+/// copied to a temporary file while it runs and read once it stopped, so the stacks its wait events carry
+/// can be named (docs/design.md rule 178); the report comes a moment after the trace ends.
 /// </summary>
 public static class ProcessTracer
 {
