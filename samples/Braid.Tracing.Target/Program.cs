@@ -17,6 +17,9 @@ namespace Braid.Tracing.Target;
 /// <item><c>starve</c>: 40 requests at a time that block pool threads on <c>.Result</c> (a starving service), forever.</item>
 /// <item><c>convoy</c>: four threads taking turns on one <c>lock</c>, each holding it for a millisecond, forever.</item>
 /// <item><c>many N MB</c>: N pending chains of three async methods each, and about MB megabytes of other live objects (for the benchmark).</item>
+/// <item><c>cpu [STEPS]</c>: idle until a <c>run</c> line, which runs a fixed CPU-heavy async workload (64 tasks, each STEPS
+/// steps of hashing 16 KiB then yielding; 100 by default) and answers <c>cpu MS wall MS checksum N</c>: the process's own CPU
+/// time for the run (every thread, the runtime's tracing threads included). For the trace-overhead benchmark.</item>
 /// </list>
 /// </remarks>
 internal static class Program
@@ -32,6 +35,7 @@ internal static class Program
             "starve" => Starving.RunAsync(),
             "convoy" => Convoy.RunAsync(),
             "many" => Many.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000, Never.Task, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 0),
+            "cpu" => Task.CompletedTask,
             _ => throw new ArgumentException($"unknown scenario '{scenario}'"),
         };
         var app = scenario == "chain" ? Groups.RunAsync(Never.Task) : Task.CompletedTask;
@@ -46,6 +50,10 @@ internal static class Program
             if (line == "ping")
             {
                 Console.WriteLine("pong");
+            }
+            else if (line == "run" && scenario == "cpu")
+            {
+                Console.WriteLine(await CpuWork.MeasureAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100).ConfigureAwait(false));
             }
         }
 
@@ -222,4 +230,53 @@ internal static class Many
     private static async Task MiddleAsync(Task gate) => await InnerAsync(gate).ConfigureAwait(false);
 
     private static async Task InnerAsync(Task gate) => await gate.ConfigureAwait(false);
+}
+
+/// <summary>A CPU-heavy async workload measured by the process itself: what tracing costs it shows in its CPU time.</summary>
+internal static class CpuWork
+{
+    private const int Workers = 64;
+
+    public static async Task<string> MeasureAsync(int steps)
+    {
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        var cpuBefore = self.TotalProcessorTime;
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var hashes = await Task.WhenAll(Enumerable.Range(0, Workers).Select(w => Task.Run(() => WorkAsync(w, steps)))).ConfigureAwait(false);
+        var wall = System.Diagnostics.Stopwatch.GetElapsedTime(start);
+        self.Refresh();
+        var cpu = self.TotalProcessorTime - cpuBefore;
+        var checksum = hashes.Aggregate(0UL, (a, h) => a ^ h);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"cpu {cpu.TotalMilliseconds:F1} wall {wall.TotalMilliseconds:F1} checksum {checksum}");
+    }
+
+    private static async Task<ulong> WorkAsync(int seed, int steps)
+    {
+        var buffer = new byte[16 * 1024];
+        buffer[0] = (byte)seed;
+        ulong hash = 0;
+        for (var s = 0; s < steps; s++)
+        {
+            buffer[1] = (byte)s;
+            hash ^= Hash(buffer);
+            await Task.Yield();
+        }
+
+        return hash;
+    }
+
+    private static ulong Hash(byte[] buffer)
+    {
+        // FNV-1a over the buffer, 4 times: a few tens of microseconds of pure CPU.
+        ulong hash = 14695981039346656037;
+        for (var round = 0; round < 4; round++)
+        {
+            foreach (var b in buffer)
+            {
+                hash = (hash ^ b) * 1099511628211;
+            }
+        }
+
+        return hash;
+    }
 }

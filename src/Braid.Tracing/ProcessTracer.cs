@@ -3,6 +3,7 @@ using System.Diagnostics.Tracing;
 using Braid.Diagnostics.Tracing;
 using Microsoft.Diagnostics.NETCore.Client;
 using Microsoft.Diagnostics.Tracing;
+using Microsoft.Diagnostics.Tracing.Etlx;
 
 namespace Braid.Tracing;
 
@@ -11,7 +12,9 @@ namespace Braid.Tracing;
 /// suspended on a diagnostic port and resumed once the session runs (so the trace starts before
 /// <c>Main</c>), folded into a <see cref="TraceReport"/>. The default profile is cheap: the runtime's
 /// thread-pool, contention and wait-handle events, the <c>System.Runtime</c> counters once a second and
-/// Braid's event source; <see cref="TraceOptions.Causality"/> adds the TPL's task events.
+/// Braid's event source; <see cref="TraceOptions.Causality"/> adds the TPL's task events. The session is
+/// copied to a temporary file while it runs and read once it stopped, so the stacks its wait events carry
+/// can be named (docs/design.md rule 178); the report comes a moment after the trace ends.
 /// </summary>
 public static class ProcessTracer
 {
@@ -42,6 +45,7 @@ public static class ProcessTracer
         {
             var client = new DiagnosticsClient(processId);
             var session = Start(client, options, processId, process.ProcessName);
+            options.Started?.Invoke();
             using var window = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             window.CancelAfter(duration);
             return await RecordAsync(session, options, processId, process.WaitForExitAsync(window.Token), window.Token).ConfigureAwait(false);
@@ -96,6 +100,7 @@ public static class ProcessTracer
             await using var connected = await connector.ConfigureAwait(false);
             var session = Start(connected.Instance, options, process.Id, program);
             connected.Instance.ResumeRuntime();
+            options.Started?.Invoke();
             using var window = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             if (options.Duration is { } duration)
             {
@@ -120,8 +125,11 @@ public static class ProcessTracer
     {
         var providers = new List<EventPipeProvider>
         {
-            // Contention 0x4000, Threading (thread pool) 0x10000, WaitHandle 0x40000000000.
-            new("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, 0x4000 | 0x10000 | 0x40000000000),
+            // Contention 0x4000, Threading (thread pool) 0x10000, WaitHandle 0x40000000000 (its events are
+            // verbose), and for naming the stacks those events carry: Loader 0x8, Jit 0x10 (methods compiled
+            // while traced) and CompilationDiagnostic 0x2000000000 (ready-to-run methods first used); the rest
+            // of the method names come from the rundown when the session stops.
+            new("Microsoft-Windows-DotNETRuntime", EventLevel.Verbose, 0x4000 | 0x10000 | 0x40000000000 | 0x8 | 0x10 | 0x2000000000),
             new("System.Runtime", EventLevel.Informational, 0, new Dictionary<string, string> { ["EventCounterIntervalSec"] = "1" }),
             new("Braid", EventLevel.Informational, 0xF),
         };
@@ -133,7 +141,7 @@ public static class ProcessTracer
 
         try
         {
-            return client.StartEventPipeSession(providers, requestRundown: false, circularBufferMB: 64);
+            return client.StartEventPipeSession(providers, requestRundown: true, circularBufferMB: 64);
         }
         catch (ServerNotAvailableException error)
         {
@@ -149,41 +157,67 @@ public static class ProcessTracer
         }
     }
 
+    // The session is copied to a file as it runs and read once it stopped, through a TraceLog: the rundown
+    // sent at the stop names the methods of the stacks the events carry (rule 178).
     private static async Task<TraceReport> RecordAsync(EventPipeSession session, TraceOptions options, int processId, Task exitedOrWindow, CancellationToken window)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"braid-trace-{processId}-{Guid.NewGuid():N}.nettrace");
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            using (session)
+            {
+                var copying = Task.Run(
+                    async () =>
+                    {
+                        await using var output = File.Create(file);
+                        await session.EventStream.CopyToAsync(output).ConfigureAwait(false);
+                    },
+                    CancellationToken.None);
+                try
+                {
+                    await exitedOrWindow.ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (window.IsCancellationRequested)
+                {
+                }
+
+                var traced = clock.Elapsed;
+                try
+                {
+                    await session.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception error) when (error is ServerNotAvailableException or IOException or ObjectDisposedException or DiagnosticsClientException)
+                {
+                    // The process exited: its stream has ended on its own.
+                }
+
+                await copying.ConfigureAwait(false);
+                return await Task.Run(() => Read(file, options, processId, traced), CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            File.Delete(file);
+            File.Delete(Path.ChangeExtension(file, ".etlx"));
+        }
+    }
+
+    private static TraceReport Read(string file, TraceOptions options, int processId, TimeSpan traced)
     {
         using var timeline = options.Timeline is { } stream ? new ChromeTraceWriter(stream, processId, leaveOpen: true) : null;
         var recorder = new TraceRecorder(timeline);
-        var clock = Stopwatch.StartNew();
-        using (session)
+        if (new FileInfo(file).Length > 0)
         {
-            var processing = Task.Run(() =>
-            {
-                using var source = new EventPipeEventSource(session.EventStream);
-                source.Clr.All += recorder.Handle;
-                source.Dynamic.All += recorder.Handle;
-                source.UnhandledEvents += recorder.Handle;
-                source.Process();
-            }, CancellationToken.None);
-            try
-            {
-                await exitedOrWindow.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (window.IsCancellationRequested)
-            {
-            }
-
-            try
-            {
-                await session.StopAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception error) when (error is ServerNotAvailableException or IOException or ObjectDisposedException or DiagnosticsClientException)
-            {
-                // The process exited: its stream has ended on its own.
-            }
-
-            await processing.ConfigureAwait(false);
+            using var log = new TraceLog(TraceLog.CreateFromEventPipeDataFile(file, Path.ChangeExtension(file, ".etlx")));
+            using var source = log.Events.GetSource();
+            source.Clr.All += recorder.Handle;
+            source.Dynamic.All += recorder.Handle;
+            source.UnhandledEvents += recorder.Handle;
+            source.Process();
+            recorder.Finish(log.SessionEndTimeRelativeMSec);
         }
 
-        return new TraceReport(recorder, clock.Elapsed, processId, options.Causality);
+        return new TraceReport(recorder, traced, processId, options.Causality);
     }
 }

@@ -28,6 +28,8 @@ public sealed class TraceReport
         CompletedWorkItems = recorder.CompletedItems;
         BraidEvents = recorder.BraidEvents;
         TaskEvents = recorder.TaskEvents;
+        BlockingSites = recorder.BlockingSites();
+        SlowestAsyncOperations = recorder.SlowestOperations();
         Events = recorder.Events;
     }
 
@@ -55,8 +57,29 @@ public sealed class TraceReport
     /// <summary>Their summed duration.</summary>
     public TimeSpan ContentionTime { get; }
 
-    /// <summary>The most contended locks (by lock id), most blocked time first.</summary>
-    public IReadOnlyList<(string Lock, long Waits, TimeSpan Time)> HotLocks { get; }
+    /// <summary>
+    /// The most contended locks (by lock id), most blocked time first, with the lock's type where the waiting
+    /// thread's stack shows it (<c>System.Threading.Lock</c>, or <c>Monitor</c> for a <c>lock</c> on any other
+    /// object, whose type the events do not carry) and the method that took it; <see langword="null"/> when the
+    /// stack was not resolved. Locks taken only by the runtime's own threads are left out.
+    /// </summary>
+    public IReadOnlyList<(string Lock, long Waits, TimeSpan Time, string? Type, string? TakenIn)> HotLocks { get; }
+
+    /// <summary>
+    /// Where threads blocked in the user's code (on wait handles and contended locks), most blocked time first
+    /// (the runtime's own threads, with no user frame on their stack, are left out): the blocking API,
+    /// the method that called it and up to three callers further out, from the stack each wait's event carried
+    /// ("Task.Result called from Starving.Handle ← Starving.Loop"); an async method is named as written, not as
+    /// its state machine.
+    /// </summary>
+    public IReadOnlyList<(string Site, long Waits, TimeSpan Time)> BlockingSites { get; }
+
+    /// <summary>
+    /// The causality profile's awaits by awaiting method, the longest single await first: how many, the longest,
+    /// their sum and how many were still pending when the trace ended (counted with their time so far). Empty
+    /// without <see cref="Causality"/>.
+    /// </summary>
+    public IReadOnlyList<(string Awaiter, long Count, TimeSpan Longest, TimeSpan Total, long Pending)> SlowestAsyncOperations { get; }
 
     /// <summary>Waits on wait handles (<c>ManualResetEvent</c>, <c>Task.Wait</c>'s event, ...).</summary>
     public long WaitHandleWaits { get; }
@@ -109,13 +132,26 @@ public sealed class TraceReport
         if (ContentionWaits > 0)
         {
             text.Append(c, $"; lock contention {SnapshotWriter.Format(ContentionTime)} ({ContentionWaits} waits");
-            if (HotLocks.Count > 0)
+            // Named only when the user's code holds a share of it: the runtime's own locks are left out of HotLocks.
+            if (HotLocks.Count > 0 && HotLocks[0].Time.TotalMilliseconds * 100 / Math.Max(1e-9, ContentionTime.TotalMilliseconds) is >= 1 and var share)
             {
-                var hot = HotLocks[0];
-                text.Append(c, $", {hot.Time.TotalMilliseconds * 100 / Math.Max(1, ContentionTime.TotalMilliseconds):F0}% on lock {hot.Lock}");
+                text.Append(c, $", {share:F0}% on lock {LockName(HotLocks[0])}");
             }
 
             text.Append(')');
+        }
+
+        if (BlockingSites.Count > 0)
+        {
+            var top = BlockingSites[0];
+            var blocked = BlockingSites.Sum(s => s.Time.TotalMilliseconds);
+            text.Append(c, $"; {top.Time.TotalMilliseconds * 100 / Math.Max(1e-9, blocked):F0}% of blocked time in {SiteName(top.Site)}");
+        }
+
+        if (SlowestAsyncOperations.Count > 0)
+        {
+            var slow = SlowestAsyncOperations[0];
+            text.Append(c, $"; slowest await in {slow.Awaiter} ({SnapshotWriter.Format(slow.Longest)}{(slow.Pending > 0 ? ", still pending" : string.Empty)})");
         }
 
         return text.ToString();
@@ -138,9 +174,24 @@ public sealed class TraceReport
             text.Append(c, $"  starved {start.TotalSeconds:F1} s → {end.TotalSeconds:F1} s\n");
         }
 
-        foreach (var (name, waits, time) in HotLocks.Take(5))
+        foreach (var hot in HotLocks.Take(5))
         {
-            text.Append(c, $"  lock {name}: {waits} waits, {SnapshotWriter.Format(time)}\n");
+            text.Append(c, $"  lock {LockName(hot)}: {hot.Waits} waits, {SnapshotWriter.Format(hot.Time)}\n");
+        }
+
+        var blocked = BlockingSites.Sum(s => s.Time.TotalMilliseconds);
+        foreach (var (site, waits, time) in BlockingSites.Take(5))
+        {
+            text.Append(c, $"  {time.TotalMilliseconds * 100 / Math.Max(1e-9, blocked),3:F0}%  {site} ({waits} waits, {SnapshotWriter.Format(time)})\n");
+        }
+
+        if (SlowestAsyncOperations.Count > 0)
+        {
+            text.Append("slowest async operations (longest await, by awaiting method):\n");
+            foreach (var op in SlowestAsyncOperations.Take(5))
+            {
+                text.Append(c, $"  {op.Awaiter}: longest {SnapshotWriter.Format(op.Longest)}, {op.Count} awaits, {SnapshotWriter.Format(op.Total)} in all{(op.Pending > 0 ? string.Create(c, $", {op.Pending} still pending") : string.Empty)}\n");
+            }
         }
 
         text.Append(c, $"pool: {CompletedWorkItems} work items completed, queue up to {MaxQueueLength}, threads {MinThreads} → {MaxThreads}\n");
@@ -157,4 +208,13 @@ public sealed class TraceReport
         text.Append(c, $"traced process {ProcessId} for {SnapshotWriter.Format(Traced)}: {Events} events\n");
         return text.ToString();
     }
+
+    private static string SiteName(string withCallers)
+    {
+        var arrow = withCallers.IndexOf(" ← ", StringComparison.Ordinal);
+        return arrow > 0 ? withCallers[..arrow] : withCallers;
+    }
+
+    private static string LockName((string Lock, long Waits, TimeSpan Time, string? Type, string? TakenIn) hot) =>
+        hot.Type is null && hot.TakenIn is null ? hot.Lock : $"{hot.Lock} ({hot.Type ?? "lock"}{(hot.TakenIn is null ? string.Empty : " in " + hot.TakenIn)})";
 }
