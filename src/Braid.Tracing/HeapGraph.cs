@@ -27,9 +27,9 @@ internal sealed class HeapGraph
     }
 
     /// <summary>Reads the tree; the target must be paused.</summary>
-    public static IReadOnlyList<AsyncNode> Read(ClrRuntime runtime, bool braid) => new HeapGraph(runtime, braid).Build();
+    public static IReadOnlyList<AsyncNode> Read(ClrRuntime runtime, bool braid, CaptureTimings timings) => new HeapGraph(runtime, braid).Build(timings);
 
-    private List<AsyncNode> Build()
+    private List<AsyncNode> Build(CaptureTimings timings)
     {
         var heap = _runtime.Heap;
         var boxes = new List<Node>();
@@ -98,6 +98,8 @@ internal sealed class HeapGraph
             }
         }
 
+        timings.Mark("heap walk");
+
         // A child sits between its group and the task it returned (an async method, or a nested group).
         foreach (var (group, task, name, address) in children)
         {
@@ -134,7 +136,9 @@ internal sealed class HeapGraph
             }
         }
 
-        return [.. Order(_nodes.Values.Where(n => n.Parent is null)).Select(Freeze)];
+        var roots = Order(_nodes.Values.Where(n => n.Parent is null)).Select(Freeze).ToList();
+        timings.Mark("link");
+        return roots;
     }
 
     private static bool IsPending(ClrObject task) =>
