@@ -110,9 +110,10 @@ public static class AsyncProcess
                 timings.Mark("detach");
                 using var copied = new DataTarget(copy, new DataTargetOptions());
                 var read = Read(copied, processId, name, timings);
-                return new AsyncSnapshot(processId, name, read.Runtime, read.Contract, read.Warning, read.Roots, paused.Elapsed, timings.Total)
+                return new AsyncSnapshot(processId, name, read.Runtime, read.Contract, read.Warning, read.Graph.Roots, paused.Elapsed, timings.Total)
                 {
                     Source = string.Create(CultureInfo.InvariantCulture, $"copied {copy.CopiedBytes / (1024 * 1024)} MB"),
+                    Cycles = read.Graph.Cycles,
                     Timings = timings.Phases,
                 };
             }
@@ -122,9 +123,10 @@ public static class AsyncProcess
             detached = true;
             paused.Stop();
             timings.Mark("detach");
-            return new AsyncSnapshot(processId, name, inPlace.Runtime, inPlace.Contract, inPlace.Warning, inPlace.Roots, paused.Elapsed, timings.Total)
+            return new AsyncSnapshot(processId, name, inPlace.Runtime, inPlace.Contract, inPlace.Warning, inPlace.Graph.Roots, paused.Elapsed, timings.Total)
             {
                 Source = "read in place",
+                Cycles = inPlace.Graph.Cycles,
                 Timings = timings.Phases,
             };
         }
@@ -173,9 +175,10 @@ public static class AsyncProcess
             File.Delete(path);
             using var target = DataTarget.LoadDump(path, stream, leaveOpen: false);
             var read = Read(target, processId, name, timings);
-            return new AsyncSnapshot(processId, name, read.Runtime, read.Contract, read.Warning, read.Roots, paused.Elapsed, timings.Total)
+            return new AsyncSnapshot(processId, name, read.Runtime, read.Contract, read.Warning, read.Graph.Roots, paused.Elapsed, timings.Total)
             {
                 Source = "dump",
+                Cycles = read.Graph.Cycles,
                 Refusal = refusal?.Message,
                 Timings = timings.Phases,
             };
@@ -200,7 +203,7 @@ public static class AsyncProcess
         }
     }
 
-    private static (string Runtime, int? Contract, string? Warning, IReadOnlyList<AsyncNode> Roots) Read(DataTarget target, int processId, string name, CaptureTimings timings)
+    private static (string Runtime, int? Contract, string? Warning, (IReadOnlyList<AsyncNode> Roots, IReadOnlyList<Braid.Diagnostics.WaitCycle> Cycles) Graph) Read(DataTarget target, int processId, string name, CaptureTimings timings)
     {
         if (target.ClrVersions.IsEmpty)
         {
@@ -213,8 +216,8 @@ public static class AsyncProcess
         timings.Mark("load DAC");
         var (contract, warning) = ReadContract(runtime);
         timings.Mark("contract");
-        var roots = HeapGraph.Read(runtime, contract == ContractV1.Version, timings);
-        return (RuntimeVersion(clr), contract, warning, roots);
+        var graph = HeapGraph.Read(runtime, contract == ContractV1.Version, timings);
+        return (RuntimeVersion(clr), contract, warning, graph);
     }
 
     private static ReadMode ModeFromEnvironment() => Environment.GetEnvironmentVariable(ReadModeVariable) switch

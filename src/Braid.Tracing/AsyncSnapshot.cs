@@ -57,13 +57,20 @@ public sealed class AsyncSnapshot
         : Refusal is null ? "read a dump its runtime wrote through the diagnostic port (deleted)"
         : $"{Refusal}; read a dump its runtime wrote through the diagnostic port instead (deleted)";
 
+    /// <summary>
+    /// The wait-for cycles among Braid's children (a deadlock): each child awaits an <c>AsyncLock</c> that a method
+    /// of the next one holds, found through the lock's releaser kept in the holder's state machine. Children are
+    /// numbered in the order found; empty when there is none or the target has no Braid.
+    /// </summary>
+    public IReadOnlyList<Braid.Diagnostics.WaitCycle> Cycles { get; init; } = [];
+
     /// <summary>How many pending async methods the tree holds.</summary>
     public int MethodCount => Count(Roots, AsyncNodeKind.Method);
 
-    /// <summary>The tree indented, outermost awaiters first, then what each awaits below it.</summary>
+    /// <summary>The tree indented, outermost awaiters first, then what each awaits below it, then any wait-for cycles (<see cref="Cycles"/>).</summary>
     /// <param name="coalesce">Merge identical sibling subtrees into one entry with a count (as <c>dumpasync --coalesce</c>).</param>
     /// <returns>The text, one line per node, ending with a newline.</returns>
-    public string ToTree(bool coalesce = false) => SnapshotWriter.Tree(Nodes(coalesce));
+    public string ToTree(bool coalesce = false) => SnapshotWriter.Tree(Nodes(coalesce)) + string.Concat(Cycles.Select(c => c + "\n"));
 
     /// <summary>One row per innermost await: what it waits on and the chain of awaiters up to the outermost.</summary>
     /// <param name="coalesce">Merge identical rows into one with a count.</param>
