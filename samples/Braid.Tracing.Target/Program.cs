@@ -16,6 +16,7 @@ namespace Braid.Tracing.Target;
 /// <c>holder</c> holding an <c>AsyncLock</c> that a child <c>waiter</c> is queued on.</item>
 /// <item><c>starve</c>: 40 requests at a time that block pool threads on <c>.Result</c> (a starving service), forever.</item>
 /// <item><c>convoy</c>: four threads taking turns on one <c>lock</c>, each holding it for a millisecond, forever.</item>
+/// <item><c>deadlock</c>: a task group <c>app</c> whose children <c>a</c> and <c>b</c> each hold one <c>AsyncLock</c> and wait for the other's: a wait-for cycle.</item>
 /// <item><c>many N MB</c>: N pending chains of three async methods each, and about MB megabytes of other live objects (for the benchmark).</item>
 /// <item><c>cpu [STEPS]</c>: idle until a <c>run</c> line, which runs a fixed CPU-heavy async workload (64 tasks, each STEPS
 /// steps of hashing 16 KiB then yielding; 100 by default) and answers <c>cpu MS wall MS checksum N</c>: the process's own CPU
@@ -34,12 +35,13 @@ internal static class Program
             "chain" => Orders.ServeAsync(Never.Task),
             "starve" => Starving.RunAsync(),
             "convoy" => Convoy.RunAsync(),
+            "deadlock" => Deadlock.RunAsync(),
             "many" => Many.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000, Never.Task, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 0),
             "cpu" => Task.CompletedTask,
             _ => throw new ArgumentException($"unknown scenario '{scenario}'"),
         };
         var app = scenario == "chain" ? Groups.RunAsync(Never.Task) : Task.CompletedTask;
-        await (scenario == "chain" ? Groups.Ready : Task.CompletedTask).ConfigureAwait(false);
+        await (scenario == "chain" ? Groups.Ready : scenario == "deadlock" ? Deadlock.Ready : Task.CompletedTask).ConfigureAwait(false);
 
         // Main always goes async here, so it is a pending method too (running: it reads its input).
         await Task.Yield();
@@ -143,6 +145,52 @@ internal static class Groups
         new TaskGroupOptions { Name = "connections" });
 
     private static async Task WorkAsync(Task gate) => await gate.ConfigureAwait(false);
+}
+
+/// <summary>Two children taking two locks in opposite orders: a deadlock.</summary>
+internal static class Deadlock
+{
+    private static readonly TaskCompletionSource ReadySource = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public static Task Ready => ReadySource.Task;
+
+    public static Task RunAsync()
+    {
+        var first = new AsyncLock();
+        var second = new AsyncLock();
+        var bothHeld = new CountdownEvent(2);
+        _ = TaskGroup.RunAsync(
+            app =>
+            {
+                app.Start(ct => TakeBothAsync(first, second, bothHeld, ct), "a");
+                app.Start(ct => TakeBothAsync(second, first, bothHeld, ct), "b");
+                return Task.CompletedTask;
+            },
+            new TaskGroupOptions { Name = "app" });
+        _ = Task.Run(async () =>
+        {
+            bothHeld.Wait();
+            while (first.GetStatistics().WaitingCount + second.GetStatistics().WaitingCount < 2)
+            {
+                await Task.Yield();
+            }
+
+            ReadySource.TrySetResult();
+        });
+        return Task.CompletedTask;
+    }
+
+    private static async Task TakeBothAsync(AsyncLock mine, AsyncLock theirs, CountdownEvent bothHeld, CancellationToken ct)
+    {
+        using (await mine.LockAsync(ct).ConfigureAwait(false))
+        {
+            bothHeld.Signal();
+            await Task.Run(() => bothHeld.Wait(), ct).ConfigureAwait(false);
+            using (await theirs.LockAsync(ct).ConfigureAwait(false))
+            {
+            }
+        }
+    }
 }
 
 /// <summary>A service whose handlers block pool threads on <c>.Result</c>: the pool starves.</summary>

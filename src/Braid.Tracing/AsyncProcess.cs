@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Globalization;
 using System.Reflection.Metadata;
+using Microsoft.Diagnostics.NETCore.Client;
 using Microsoft.Diagnostics.Runtime;
 
 namespace Braid.Tracing;
@@ -8,7 +10,7 @@ namespace Braid.Tracing;
 /// <summary>
 /// <c>braid ps</c>'s library: the async state of a running .NET process, read from outside with no change to
 /// it. The process is paused while its heap is read (every thread is suspended by the debugger interface)
-/// and resumed before <see cref="Capture"/> returns; the snapshot reports both times.
+/// and resumed before <see cref="Capture(int)"/> returns; the snapshot reports both times.
 /// </summary>
 /// <example>
 /// <code>
@@ -18,32 +20,76 @@ namespace Braid.Tracing;
 /// </example>
 public static class AsyncProcess
 {
-    /// <summary>Set to any value, <see cref="Capture"/> stops forever once attached (tests kill braid there: the target must not stay paused).</summary>
+    /// <summary>Set to any value, <see cref="Capture(int)"/> stops forever once attached (tests kill braid there: the target must not stay paused).</summary>
     internal const string HoldAfterAttachVariable = "BRAID_PS_TEST_HOLD_AFTER_ATTACH";
+
+    /// <summary>Set to any value, attaching fails as if ptrace were not permitted (tests take the dump fallback that way).</summary>
+    internal const string RefuseAttachVariable = "BRAID_PS_TEST_REFUSE_ATTACH";
+
+    /// <summary>The folder dumps are written to, instead of the temporary folder (tests check nothing is left there).</summary>
+    internal const string DumpFolderVariable = "BRAID_PS_DUMP_FOLDER";
+
+    /// <summary>Set to <c>copy</c>, <c>in-place</c> or <c>dump</c>, <see cref="Capture(int)"/> reads that way instead of choosing (tests and the benchmark).</summary>
+    internal const string ReadModeVariable = "BRAID_PS_READ";
 
     /// <summary>
     /// Attaches to <paramref name="processId"/>, pauses it, reads every pending async method and (when it uses
     /// Braid with a diagnostic contract this reader knows) its task groups and children, and detaches.
-    /// Completes synchronously; it cannot be cancelled once attached (the pause is what it measures).
+    /// When attaching is refused (ptrace restricted), reads a dump the target's runtime writes instead,
+    /// and deletes it. Completes synchronously; it cannot be cancelled once attached (the pause is what it measures).
     /// </summary>
     /// <param name="processId">The process to read.</param>
     /// <returns>The await tree and how long the process was paused.</returns>
     /// <exception cref="TracingException">No such process, not a .NET process, another user's process, or a runtime that cannot be read.</exception>
-    public static AsyncSnapshot Capture(int processId)
+    public static AsyncSnapshot Capture(int processId) => Capture(processId, ModeFromEnvironment());
+
+    /// <summary>Reads <paramref name="processId"/> the way <paramref name="mode"/> says (<see cref="ReadMode.Auto"/>: a copy when it fits in memory).</summary>
+    internal static AsyncSnapshot Capture(int processId, ReadMode mode)
     {
-        var total = Stopwatch.StartNew();
+        var timings = new CaptureTimings();
         var name = ProcessName(processId);
+        if (mode == ReadMode.Dump)
+        {
+            return FromDump(processId, name, timings, refusal: null);
+        }
+
+        ProcessCopy.Arena? arena = null;
+        if (mode is ReadMode.Auto or ReadMode.Copy)
+        {
+            var estimate = ProcessCopy.Estimate(processId);
+            if (mode == ReadMode.Auto)
+            {
+                mode = estimate is { } bytes && bytes <= CopyBudget() ? ReadMode.Copy : ReadMode.InPlace;
+            }
+
+            // Ready before the pause, with room for the process to grow a little meanwhile.
+            arena = mode == ReadMode.Copy ? new ProcessCopy.Arena((estimate ?? 0) + ((estimate ?? 0) / 16) + (16 << 20)) : null;
+            timings.Mark("plan");
+        }
+
         DataTarget target;
+        var paused = Stopwatch.StartNew();
         try
         {
+            if (Environment.GetEnvironmentVariable(RefuseAttachVariable) is not null)
+            {
+                throw new UnauthorizedAccessException("ptrace: operation not permitted");
+            }
+
             target = DataTarget.AttachToProcess(processId, suspend: true);
         }
         catch (Exception error) when (error is not OutOfMemoryException)
         {
-            throw Refused(processId, name, error);
+            var refusal = Refused(processId, name, error);
+            if (!Exists(processId))
+            {
+                throw refusal;
+            }
+
+            return FromDump(processId, name, timings, refusal);
         }
 
-        var paused = Stopwatch.StartNew();
+        timings.Mark("attach");
         var detached = false;
         try
         {
@@ -53,19 +99,36 @@ public static class AsyncProcess
                 Thread.Sleep(Timeout.Infinite);
             }
 
-            if (target.ClrVersions.IsEmpty)
+            if (mode == ReadMode.Copy)
             {
-                throw new TracingException($"process {processId} ({name}) is not a .NET process: no .NET runtime is loaded in it");
+                // Copy what can change, resume the process, then read the copy at leisure (rule 175).
+                using var copy = ProcessCopy.Take(processId, target.DataReader, arena!);
+                timings.Mark("copy");
+                target.Dispose();
+                detached = true;
+                paused.Stop();
+                timings.Mark("detach");
+                using var copied = new DataTarget(copy, new DataTargetOptions());
+                var read = Read(copied, processId, name, timings);
+                return new AsyncSnapshot(processId, name, read.Runtime, read.Contract, read.Warning, read.Graph.Roots, paused.Elapsed, timings.Total)
+                {
+                    Source = string.Create(CultureInfo.InvariantCulture, $"copied {copy.CopiedBytes / (1024 * 1024)} MB"),
+                    Cycles = read.Graph.Cycles,
+                    Timings = timings.Phases,
+                };
             }
 
-            var clr = target.ClrVersions[0];
-            using var runtime = CreateRuntime(clr, processId);
-            var (contract, warning) = ReadContract(runtime);
-            var roots = HeapGraph.Read(runtime, contract == ContractV1.Version);
+            var inPlace = Read(target, processId, name, timings);
             target.Dispose();
             detached = true;
             paused.Stop();
-            return new AsyncSnapshot(processId, name, RuntimeVersion(clr), contract, warning, roots, paused.Elapsed, total.Elapsed);
+            timings.Mark("detach");
+            return new AsyncSnapshot(processId, name, inPlace.Runtime, inPlace.Contract, inPlace.Warning, inPlace.Graph.Roots, paused.Elapsed, timings.Total)
+            {
+                Source = "read in place",
+                Cycles = inPlace.Graph.Cycles,
+                Timings = timings.Phases,
+            };
         }
         catch (TracingException)
         {
@@ -81,6 +144,102 @@ public static class AsyncProcess
             {
                 target.Dispose();
             }
+        }
+    }
+
+    /// <summary>
+    /// Asks the target's runtime for a dump through its diagnostic port (its <c>createdump</c> pauses it while
+    /// writing), reads the dump, and deletes it: unlinked as soon as it is open, so nothing is left behind
+    /// even if braid is killed while reading it.
+    /// </summary>
+    private static AsyncSnapshot FromDump(int processId, string name, CaptureTimings timings, TracingException? refusal)
+    {
+        var path = Path.Combine(Environment.GetEnvironmentVariable(DumpFolderVariable) ?? Path.GetTempPath(), string.Create(CultureInfo.InvariantCulture, $"braid-ps-{processId}-{Guid.NewGuid():N}.dmp"));
+        try
+        {
+            var paused = Stopwatch.StartNew();
+            try
+            {
+                new DiagnosticsClient(processId).WriteDump(DumpType.WithHeap, path, logDumpGeneration: false);
+            }
+            catch (Exception error) when (error is not OutOfMemoryException)
+            {
+                // The runtime's answer can span lines (createdump's log): its first line is the reason.
+                var reason = error.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? error.GetType().Name;
+                throw refusal ?? new TracingException($"cannot read process {processId} ({name}) through a dump: {reason}", error);
+            }
+
+            paused.Stop();
+            timings.Mark("dump");
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.RandomAccess);
+            File.Delete(path);
+            using var target = DataTarget.LoadDump(path, stream, leaveOpen: false);
+            var read = Read(target, processId, name, timings);
+            return new AsyncSnapshot(processId, name, read.Runtime, read.Contract, read.Warning, read.Graph.Roots, paused.Elapsed, timings.Total)
+            {
+                Source = "dump",
+                Cycles = read.Graph.Cycles,
+                Refusal = refusal?.Message,
+                Timings = timings.Phases,
+            };
+        }
+        catch (TracingException)
+        {
+            throw;
+        }
+        catch (Exception error) when (error is InvalidOperationException or IOException or ClrDiagnosticsException or ArgumentException or InvalidDataException)
+        {
+            throw new TracingException($"could not read the dump of process {processId} ({name}): {error.Message}", error);
+        }
+        finally
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
+    private static (string Runtime, int? Contract, string? Warning, (IReadOnlyList<AsyncNode> Roots, IReadOnlyList<Braid.Diagnostics.WaitCycle> Cycles) Graph) Read(DataTarget target, int processId, string name, CaptureTimings timings)
+    {
+        if (target.ClrVersions.IsEmpty)
+        {
+            throw new TracingException($"process {processId} ({name}) is not a .NET process: no .NET runtime is loaded in it");
+        }
+
+        var clr = target.ClrVersions[0];
+        timings.Mark("find runtime");
+        using var runtime = CreateRuntime(clr, processId);
+        timings.Mark("load DAC");
+        var (contract, warning) = ReadContract(runtime);
+        timings.Mark("contract");
+        var graph = HeapGraph.Read(runtime, contract == ContractV1.Version, timings);
+        return (RuntimeVersion(clr), contract, warning, graph);
+    }
+
+    private static ReadMode ModeFromEnvironment() => Environment.GetEnvironmentVariable(ReadModeVariable) switch
+    {
+        "copy" => ReadMode.Copy,
+        "in-place" => ReadMode.InPlace,
+        "dump" => ReadMode.Dump,
+        _ => ReadMode.Auto,
+    };
+
+    /// <summary>A copy may take half the memory available now (<c>MemAvailable</c>); above that the heap is read in place, the process paused longer.</summary>
+    private static long CopyBudget()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemAvailable:", StringComparison.Ordinal));
+            var kilobytes = line?["MemAvailable:".Length..].Trim().Split(' ')[0];
+            return long.TryParse(kilobytes, NumberStyles.None, CultureInfo.InvariantCulture, out var available) ? available * 1024 / 2 : 0;
+        }
+        catch (IOException)
+        {
+            return 0;
         }
     }
 
@@ -204,9 +363,11 @@ public static class AsyncProcess
         }
     }
 
+    private static bool Exists(int processId) => Directory.Exists($"/proc/{processId}") || Process.GetProcesses().Any(p => p.Id == processId);
+
     private static TracingException Refused(int processId, string name, Exception error)
     {
-        if (!Process.GetProcesses().Any(p => p.Id == processId))
+        if (!Exists(processId))
         {
             return new TracingException($"no process with id {processId} (it has exited)", error);
         }

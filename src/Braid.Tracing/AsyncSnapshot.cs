@@ -1,7 +1,7 @@
 namespace Braid.Tracing;
 
 /// <summary>
-/// What <see cref="AsyncProcess.Capture"/> read: the await tree of a live process, the times it took, and
+/// What <see cref="AsyncProcess.Capture(int)"/> read: the await tree of a live process, the times it took, and
 /// which diagnostic contract its Braid speaks. Printed as a flat table (like <c>asyncio ps</c>), an indented
 /// tree (like <c>asyncio pstree</c>), JSON or CSV, identical entries optionally coalesced with a count.
 /// </summary>
@@ -43,13 +43,34 @@ public sealed class AsyncSnapshot
     /// <summary>How long the whole capture took.</summary>
     public TimeSpan TotalTime { get; }
 
+    /// <summary>How the heap was read: <c>copied N MB</c> (while paused, then read after resuming), <c>read in place</c>, or <c>dump</c>.</summary>
+    internal string Source { get; init; } = "read in place";
+
+    /// <summary>Why attaching was refused, when a dump was read instead; else <see langword="null"/>.</summary>
+    internal string? Refusal { get; init; }
+
+    /// <summary>Each phase's time (attach, copy, detach, DAC, heap walk, ...), for the benchmark.</summary>
+    internal IReadOnlyList<(string Phase, TimeSpan Time, TimeSpan Cpu)> Timings { get; init; } = [];
+
+    /// <summary>The line that says a dump was read (and why), or <see langword="null"/> when the process was attached to.</summary>
+    internal string? DumpNote => Source != "dump" ? null
+        : Refusal is null ? "read a dump its runtime wrote through the diagnostic port (deleted)"
+        : $"{Refusal}; read a dump its runtime wrote through the diagnostic port instead (deleted)";
+
+    /// <summary>
+    /// The wait-for cycles among Braid's children (a deadlock): each child awaits an <c>AsyncLock</c> that a method
+    /// of the next one holds, found through the lock's releaser kept in the holder's state machine. Children are
+    /// numbered in the order found; empty when there is none or the target has no Braid.
+    /// </summary>
+    public IReadOnlyList<Braid.Diagnostics.WaitCycle> Cycles { get; init; } = [];
+
     /// <summary>How many pending async methods the tree holds.</summary>
     public int MethodCount => Count(Roots, AsyncNodeKind.Method);
 
-    /// <summary>The tree indented, outermost awaiters first, then what each awaits below it.</summary>
+    /// <summary>The tree indented, outermost awaiters first, then what each awaits below it, then any wait-for cycles (<see cref="Cycles"/>).</summary>
     /// <param name="coalesce">Merge identical sibling subtrees into one entry with a count (as <c>dumpasync --coalesce</c>).</param>
     /// <returns>The text, one line per node, ending with a newline.</returns>
-    public string ToTree(bool coalesce = false) => SnapshotWriter.Tree(Nodes(coalesce));
+    public string ToTree(bool coalesce = false) => SnapshotWriter.Tree(Nodes(coalesce)) + string.Concat(Cycles.Select(c => c + "\n"));
 
     /// <summary>One row per innermost await: what it waits on and the chain of awaiters up to the outermost.</summary>
     /// <param name="coalesce">Merge identical rows into one with a count.</param>

@@ -1,4 +1,6 @@
 using System.Globalization;
+using Braid.Diagnostics;
+using Braid.Instrumentation;
 using Microsoft.Diagnostics.Runtime;
 
 namespace Braid.Tracing;
@@ -26,10 +28,15 @@ internal sealed class HeapGraph
         _braid = braid;
     }
 
-    /// <summary>Reads the tree; the target must be paused.</summary>
-    public static IReadOnlyList<AsyncNode> Read(ClrRuntime runtime, bool braid) => new HeapGraph(runtime, braid).Build();
+    /// <summary>Reads the tree and the wait-for cycles among Braid's children; the target must be paused (or a copy).</summary>
+    public static (IReadOnlyList<AsyncNode> Roots, IReadOnlyList<WaitCycle> Cycles) Read(ClrRuntime runtime, bool braid, CaptureTimings timings)
+    {
+        var graph = new HeapGraph(runtime, braid);
+        var roots = graph.Build(timings);
+        return (roots, graph.Cycles());
+    }
 
-    private List<AsyncNode> Build()
+    private List<AsyncNode> Build(CaptureTimings timings)
     {
         var heap = _runtime.Heap;
         var boxes = new List<Node>();
@@ -98,6 +105,8 @@ internal sealed class HeapGraph
             }
         }
 
+        timings.Mark("heap walk");
+
         // A child sits between its group and the task it returned (an async method, or a nested group).
         foreach (var (group, task, name, address) in children)
         {
@@ -120,6 +129,11 @@ internal sealed class HeapGraph
         foreach (var box in boxes)
         {
             box.Awaiting ??= AwaitedBy(heap.GetObject(box.Address));
+            if (_braid)
+            {
+                box.Holds = HeldLocks(heap.GetObject(box.Address));
+            }
+
             if (box.Parent is null && Consumer(heap.GetObject(box.Address).ReadObjectField("m_continuationObject")) is { } consumer)
             {
                 Link(box, consumer);
@@ -134,7 +148,9 @@ internal sealed class HeapGraph
             }
         }
 
-        return [.. Order(_nodes.Values.Where(n => n.Parent is null)).Select(Freeze)];
+        var roots = Order(_nodes.Values.Where(n => n.Parent is null)).Select(Freeze).ToList();
+        timings.Mark("link");
+        return roots;
     }
 
     private static bool IsPending(ClrObject task) =>
@@ -325,6 +341,118 @@ internal sealed class HeapGraph
         }
     }
 
+    /// <summary>
+    /// The <c>AsyncLock</c>s a pending method holds: a held lock's <c>Releaser</c> kept in its state machine (a
+    /// <c>using</c> around an await is hoisted into a field), whose <c>_owner</c> is a lock still held.
+    /// </summary>
+    private List<long> HeldLocks(ClrObject box)
+    {
+        var held = new List<long>();
+        var field = box.Type?.GetFieldByName("StateMachine");
+        if (field?.Type is not { } smType || field.IsObjectReference)
+        {
+            return held;
+        }
+
+        foreach (var releaser in smType.Fields.Where(f => f.Type?.Name == ContractV1.LockReleaser && f.Name is not null))
+        {
+            try
+            {
+                var owner = box.ReadValueTypeField("StateMachine").ReadValueTypeField(releaser.Name!).ReadObjectField(ContractV1.ReleaserOwner);
+                if (!owner.IsNull && owner.IsValid && owner.ReadField<int>(ContractV1.LockState) != 0)
+                {
+                    held.Add(owner.ReadField<long>(ContractV1.PrimitiveId));
+                }
+            }
+            catch (Exception error) when (error is InvalidOperationException or ArgumentException)
+            {
+            }
+        }
+
+        return held;
+    }
+
+    /// <summary>The wait-for cycles among children: each child awaits an <c>AsyncLock</c> a method in the next one holds.</summary>
+    private List<WaitCycle> Cycles()
+    {
+        var holder = new Dictionary<long, Node>();
+        var waits = new Dictionary<Node, long>();
+        foreach (var node in _nodes.Values.Where(n => n.Kind == AsyncNodeKind.Method))
+        {
+            if (Child(node) is not { } child)
+            {
+                continue;
+            }
+
+            foreach (var id in node.Holds)
+            {
+                holder.TryAdd(id, child);
+            }
+
+            if (node.Awaiting is { } awaiting && awaiting.StartsWith("AsyncLock#", StringComparison.Ordinal)
+                && long.TryParse(awaiting["AsyncLock#".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var waited))
+            {
+                waits.TryAdd(child, waited);
+            }
+        }
+
+        var ids = new Dictionary<Node, long>();
+        TaskTreeChild Entry(Node child)
+        {
+            if (!ids.TryGetValue(child, out var id))
+            {
+                ids[child] = id = ids.Count + 1;
+            }
+
+            var name = child.Name.StartsWith("child '", StringComparison.Ordinal) ? child.Name[7..^1] : null;
+            var wait = waits.TryGetValue(child, out var lockId) ? new LiveWaitInfo("AsyncLock", lockId, holder.TryGetValue(lockId, out var h) ? ids.GetValueOrDefault(h) : 0) : null;
+            return new TaskTreeChild(id, name, 0, null, "waiting", TimeSpan.Zero, wait, null, 1, []);
+        }
+
+        var cycles = new List<WaitCycle>();
+        var done = new HashSet<Node>();
+        foreach (var start in waits.Keys.OrderBy(n => n.Name, StringComparer.Ordinal).ThenBy(n => n.Address))
+        {
+            var path = new List<Node>();
+            var current = start;
+            while (current is not null && !done.Contains(current))
+            {
+                var at = path.IndexOf(current);
+                if (at >= 0)
+                {
+                    var cycle = path[at..];
+                    foreach (var child in cycle)
+                    {
+                        _ = Entry(child);
+                    }
+
+                    cycles.Add(new WaitCycle([.. cycle.Select(Entry)]));
+                    break;
+                }
+
+                path.Add(current);
+                current = waits.TryGetValue(current, out var id) && holder.TryGetValue(id, out var next) ? next : null;
+            }
+
+            done.UnionWith(path);
+        }
+
+        return cycles;
+    }
+
+    private static Node? Child(Node node)
+    {
+        for (var current = node.Parent; current is not null; current = current.Parent)
+        {
+            if (current.Kind == AsyncNodeKind.Child)
+            {
+                return current;
+            }
+        }
+
+        return null;
+    }
+
     private static string GroupLabel(ClrObject group)
     {
         var id = group.ReadField<long>(ContractV1.GroupId);
@@ -425,6 +553,8 @@ internal sealed class HeapGraph
         public ulong Address { get; } = address;
 
         public string? Awaiting { get; set; }
+
+        public List<long> Holds { get; set; } = [];
 
         public Node? Parent { get; set; }
 

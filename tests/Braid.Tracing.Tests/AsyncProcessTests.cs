@@ -26,7 +26,7 @@ public sealed class AsyncProcessTests
     [Fact]
     public async Task The_known_chain_and_task_groups_are_read_exactly_and_the_target_runs_on()
     {
-        using var target = await TargetProcess.StartAsync("chain");
+        using var target = await GrandchildTarget.StartAsync("chain");
 
         var snapshot = AsyncProcess.Capture(target.Id);
 
@@ -43,7 +43,7 @@ public sealed class AsyncProcessTests
     [Fact]
     public async Task The_table_json_and_csv_carry_the_same_chains()
     {
-        using var target = await TargetProcess.StartAsync("chain");
+        using var target = await GrandchildTarget.StartAsync("chain");
 
         var snapshot = AsyncProcess.Capture(target.Id);
 
@@ -79,7 +79,7 @@ public sealed class AsyncProcessTests
     [Fact]
     public async Task Identical_chains_coalesce_into_one_row_with_their_count()
     {
-        using var target = await TargetProcess.StartAsync("many", "200");
+        using var target = await GrandchildTarget.StartAsync("many", "200");
 
         var snapshot = AsyncProcess.Capture(target.Id);
 

@@ -76,6 +76,11 @@ internal static class PsCommand
             }
         }
 
+        if (snapshot.DumpNote is { } note)
+        {
+            await stderr.WriteLineAsync($"braid ps: {note}");
+        }
+
         if (snapshot.Warning is { } warning)
         {
             await stderr.WriteLineAsync($"braid ps: {warning}");
