@@ -82,10 +82,10 @@ public sealed class TaskTreeFormatTests
 
         Assert.Equal(
             """"
-            task,name,group,group_name,state,age_ms,waits_on,waits_on_id,held_by,held_by_name,count
-            1,"say ""hi""",1,"a,b",running,1000,,,,,1
+            task,name,group,group_name,state,age_ms,waits_on,waits_on_id,held_by,held_by_name,count,loop,awaited_by,await_chain
+            1,"say ""hi""",1,"a,b",running,1000,,,,,1,,,
             2,"two
-            lines",1,"a,b",running,1000,,,,,1
+            lines",1,"a,b",running,1000,,,,,1,,,
 
             """".ReplaceLineEndings("\n"),
             tree.ToCsv());
@@ -97,7 +97,7 @@ public sealed class TaskTreeFormatTests
         var tree = TaskTree.From(new LiveTaskSnapshot([], []));
 
         Assert.Equal(string.Empty, tree.ToText());
-        Assert.Equal("task  name  group  state  age  waits on  held by  count\n", tree.ToTable());
-        Assert.Equal("{\n  \"groups\": [],\n  \"cycles\": []\n}", tree.ToJson().ReplaceLineEndings("\n"));
+        Assert.Equal("task  name  group  state  age  waits on  held by  count  awaited by  await chain\n", tree.ToTable());
+        Assert.Equal("{\n  \"loops\": [],\n  \"groups\": [],\n  \"cycles\": []\n}", tree.ToJson().ReplaceLineEndings("\n"));
     }
 }
