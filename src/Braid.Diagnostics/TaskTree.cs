@@ -9,7 +9,7 @@ namespace Braid.Diagnostics;
 /// the deadlocks among them.
 /// </summary>
 /// <remarks>
-/// The core records groups, children and lock holders only while a session runs: start one with
+/// The core records loops, groups, children and waits only while a session runs (holders and await chains are read from the children's state machines at capture): start one with
 /// <see cref="Start"/> before the code to watch, and dispose it when done (docs/design.md rules 120 and
 /// 125). What started before the session is not in the tree.
 /// </remarks>
@@ -54,7 +54,7 @@ public sealed class TaskTree
     public IReadOnlyList<TaskTreeChild> Children { get; }
 
     /// <summary>
-    /// Starts recording the live groups, children, waits and lock holders; dispose the result to stop.
+    /// Starts recording the live loops, groups, children and waits (holders and await chains are read at capture); dispose the result to stop.
     /// Nothing is recorded without a session. One session at a time. Completes synchronously.
     /// </summary>
     /// <param name="clock">The clock ages are measured on (its timestamps); the system clock by default.</param>

@@ -304,7 +304,7 @@ internal static class TaskTreeWriter
             text.Append(CultureInfo.InvariantCulture, $", {timers} {(timers == 1 ? "timer" : "timers")}");
         }
 
-        text.Append(CultureInfo.InvariantCulture, $", {loop.StepsRun} steps run");
+        text.Append(CultureInfo.InvariantCulture, $", {loop.StepsRun} {(loop.StepsRun == 1 ? "step" : "steps")} run");
         if (loop.IsDebugMode)
         {
             text.Append(", debug");

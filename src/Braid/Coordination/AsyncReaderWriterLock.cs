@@ -112,12 +112,7 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
     {
         if (writer)
         {
-            if (Interlocked.CompareExchange(ref _state, WriterBit, 0) != 0)
-            {
-                return false;
-            }
-
-            return true;
+            return Interlocked.CompareExchange(ref _state, WriterBit, 0) == 0;
         }
 
         while (true)
