@@ -289,6 +289,86 @@ public sealed class TaskTreeHoldersTests
         Assert.Empty(TaskTree.Capture().Loops);
     }
 
+    [Fact]
+    public async Task A_child_that_released_what_it_held_before_its_next_await_is_not_a_holder()
+    {
+        using var session = TaskTree.Start();
+        var gate = new AsyncLock();
+        var rw = new AsyncReaderWriterLock();
+        var permits = new AsyncSemaphore(1);
+        var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var later = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var queued = 0;
+        var allQueued = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var listener = BraidInstrumentation.Subscribe(e =>
+        {
+            if (e.Kind == BraidEventKind.WaiterQueued && Interlocked.Increment(ref queued) == 3)
+            {
+                allQueued.TrySetResult();
+            }
+        });
+
+        var run = TaskGroup.RunAsync(g =>
+        {
+            // Its releasers live across an await, so they are hoisted into its state machine, then released before it awaits `later`.
+            g.Start(ct => TakeAwaitRelease(gate, rw, permits, released, later.Task, ct), "released");
+            g.Start(
+                async ct =>
+                {
+                    await released.Task;
+                    await TakeAndHold(gate, rw, permits, holding, release.Task, ct);
+                },
+                "holds");
+            g.Start(
+                async ct =>
+                {
+                    await holding.Task;
+                    g.Start(async c => { using (await gate.LockAsync(c)) { } }, "lock waiter");
+                    g.Start(async c => { using (await rw.ReaderLockAsync(c)) { } }, "read waiter");
+                    g.Start(async c => { using (await permits.AcquireAsync(c)) { } }, "permit waiter");
+                },
+                "starter");
+            return Task.CompletedTask;
+        });
+        await allQueued.Task.WaitAsync(Guard.Timeout);
+        await AllQueued(() => TaskTree.Capture().Children.Count(c => c.WaitingOn is not null) == 3);
+
+        var tree = TaskTree.Capture();
+        Assert.Equal(
+            ["lock waiter child 2 'holds'", "read waiter child 2 'holds'", "permit waiter child 2 'holds'"],
+            tree.Children.Where(c => c.WaitingOn is not null).Select(c => $"{c.Name} {string.Join(", ", c.Holders)}"));
+        release.SetResult();
+        later.SetResult();
+        await run.WaitAsync(Guard.Timeout);
+    }
+
+    // Takes all three and awaits inside (so the releasers are hoisted), releases them, then awaits `after`.
+    private static async Task TakeAwaitRelease(AsyncLock gate, AsyncReaderWriterLock rw, AsyncSemaphore permits, TaskCompletionSource done, Task after, CancellationToken ct)
+    {
+        using (await gate.LockAsync(ct))
+        using (await rw.WriterLockAsync(ct))
+        using (await permits.AcquireAsync(ct))
+        {
+            await Task.Yield();
+        }
+
+        done.SetResult();
+        await after;
+    }
+
+    private static async Task TakeAndHold(AsyncLock gate, AsyncReaderWriterLock rw, AsyncSemaphore permits, TaskCompletionSource holding, Task release, CancellationToken ct)
+    {
+        using (await gate.LockAsync(ct))
+        using (await rw.WriterLockAsync(ct))
+        using (await permits.AcquireAsync(ct))
+        {
+            holding.SetResult();
+            await release;
+        }
+    }
+
     private static async Task Outer(AsyncEvent ready) => await Middle(ready);
 
     private static async Task Middle(AsyncEvent ready) => await Inner(ready);

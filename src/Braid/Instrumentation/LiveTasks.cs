@@ -68,7 +68,8 @@ public static class LiveTasks
                 g.ParentChild?.Id ?? 0,
                 g.ParentGroup?.Id ?? 0,
                 session.Clock.GetElapsedTime(g.Started, now),
-                g.Group.CancelReason is not null) { LoopId = g.Loop?.Id ?? 0 })
+                g.Group.CancelReason is not null)
+            { LoopId = g.Loop?.Id ?? 0 })
             .ToArray();
         var childInfos = children
             .OrderBy(c => c.Id)
