@@ -23,4 +23,17 @@ public sealed record TaskTreeChild(
     LiveWaitInfo? WaitingOn,
     string? HolderName,
     int Count,
-    IReadOnlyList<TaskTreeGroup> Groups);
+    IReadOnlyList<TaskTreeGroup> Groups)
+{
+    /// <summary>
+    /// The child's await chain, outermost method first (<c>Type.Outer → Type.Inner → AsyncEvent#5</c>), read from
+    /// the runtime's async state machines as <c>dumpasync</c> does; <see langword="null"/> when not known.
+    /// </summary>
+    public string? AwaitChain { get; init; }
+
+    /// <summary>Who awaits the child's group: the child whose code opened it (<c>child 1 'server'</c>), or <see langword="null"/> for a group opened outside any recorded child.</summary>
+    public string? AwaitedBy { get; init; }
+
+    /// <summary>The names of the children holding what it waits on, as <c>child 3 'r'</c>, lowest first (several for read locks and permits).</summary>
+    public IReadOnlyList<string> Holders { get; init; } = [];
+}

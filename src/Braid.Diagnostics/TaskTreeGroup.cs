@@ -13,4 +13,8 @@ public sealed record TaskTreeGroup(
     string State,
     TimeSpan Age,
     IReadOnlyList<TaskTreeChild> Children,
-    IReadOnlyList<TaskTreeGroup> Groups);
+    IReadOnlyList<TaskTreeGroup> Groups)
+{
+    /// <summary>The <c>Id</c> of the event loop the group was opened on, or 0.</summary>
+    public long LoopId { get; init; }
+}

@@ -8,12 +8,22 @@ namespace Braid.Diagnostics;
 /// <summary>Prints a <see cref="TaskTree"/> as an indented tree, a table, JSON and CSV.</summary>
 internal static class TaskTreeWriter
 {
-    private static readonly string[] Columns = ["task", "name", "group", "state", "age", "waits on", "held by", "count"];
+    private static readonly string[] Columns = ["task", "name", "group", "state", "age", "waits on", "held by", "count", "awaited by", "await chain"];
 
     public static string Text(TaskTree tree)
     {
         var text = new StringBuilder();
-        foreach (var group in tree.Groups)
+        foreach (var loop in tree.Loops)
+        {
+            text.Append(LoopLabel(loop)).Append('\n');
+            for (var i = 0; i < loop.Groups.Count; i++)
+            {
+                var last = i == loop.Groups.Count - 1;
+                WriteGroup(text, loop.Groups[i], last ? "└── " : "├── ", last ? "    " : "│   ");
+            }
+        }
+
+        foreach (var group in tree.Groups.Where(g => !tree.Loops.Any(l => l.Id == g.LoopId)))
         {
             WriteGroup(text, group, string.Empty, string.Empty);
         }
@@ -28,7 +38,7 @@ internal static class TaskTreeWriter
 
     public static string Table(TaskTree tree)
     {
-        var rows = Rows(tree).Select(r => new[] { r.Task, r.Name ?? "-", r.Group, r.State, r.Age, r.WaitsOn ?? "-", r.HeldBy ?? "-", r.Count }).ToList();
+        var rows = Rows(tree).Select(r => new[] { r.Task, r.Name ?? "-", r.Group, r.State, r.Age, r.WaitsOn ?? "-", r.HeldBy ?? "-", r.Count, r.AwaitedBy ?? "-", r.AwaitChain ?? "-" }).ToList();
         rows.Insert(0, Columns);
         var widths = Enumerable.Range(0, Columns.Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
         var text = new StringBuilder();
@@ -42,7 +52,7 @@ internal static class TaskTreeWriter
 
     public static string Csv(TaskTree tree)
     {
-        var text = new StringBuilder("task,name,group,group_name,state,age_ms,waits_on,waits_on_id,held_by,held_by_name,count\n");
+        var text = new StringBuilder("task,name,group,group_name,state,age_ms,waits_on,waits_on_id,held_by,held_by_name,count,loop,awaited_by,await_chain\n");
         foreach (var child in TaskTree.Coalesce(tree.Children))
         {
             string[] cells =
@@ -52,6 +62,8 @@ internal static class TaskTreeWriter
                 child.WaitingOn is { } wait ? Number(wait.PrimitiveId) : string.Empty,
                 child.WaitingOn is { HolderChildId: > 0 } held ? Number(held.HolderChildId) : string.Empty,
                 child.HolderName ?? string.Empty, Number(child.Count),
+                LoopOf(tree, child.GroupId) is > 0 and var loop ? Number(loop) : string.Empty,
+                child.AwaitedBy ?? string.Empty, child.AwaitChain ?? string.Empty,
             ];
             text.Append(string.Join(',', cells.Select(Quote))).Append('\n');
         }
@@ -65,8 +77,32 @@ internal static class TaskTreeWriter
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
+            json.WriteStartArray("loops");
+            foreach (var loop in tree.Loops)
+            {
+                json.WriteStartObject();
+                json.WriteNumber("id", loop.Id);
+                json.WriteNumber("pendingSteps", loop.PendingSteps);
+                if (loop.ActiveTimers is { } timers)
+                {
+                    json.WriteNumber("activeTimers", timers);
+                }
+
+                json.WriteNumber("stepsRun", loop.StepsRun);
+                json.WriteBoolean("debug", loop.IsDebugMode);
+                json.WriteStartArray("groups");
+                foreach (var group in loop.Groups)
+                {
+                    WriteGroup(json, group);
+                }
+
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
             json.WriteStartArray("groups");
-            foreach (var group in tree.Groups)
+            foreach (var group in tree.Groups.Where(g => !tree.Loops.Any(l => l.Id == g.LoopId)))
             {
                 WriteGroup(json, group);
             }
@@ -133,15 +169,20 @@ internal static class TaskTreeWriter
         if (child.WaitingOn is { } wait)
         {
             text.Append(CultureInfo.InvariantCulture, $" on {wait.Kind}#{wait.PrimitiveId}");
-            if (wait.HolderChildId > 0)
+            if (child.Holders.Count > 0)
             {
-                text.Append(" held by ").Append(ChildLabel(wait.HolderChildId, child.HolderName));
+                text.Append(child.Holders.Count == 1 || wait.NeedsAllHolders ? " held by " : " held by one of ").AppendJoin(", ", child.Holders);
             }
         }
 
         if (child.Count > 1)
         {
             text.Append(CultureInfo.InvariantCulture, $" ×{child.Count}");
+        }
+
+        if (child.AwaitChain is { } chain)
+        {
+            text.Append(" awaiting ").Append(chain);
         }
 
         text.Append('\n');
@@ -178,7 +219,29 @@ internal static class TaskTreeWriter
                     json.WriteNumber("heldBy", wait.HolderChildId);
                 }
 
+                if (wait.Holders.Count > 1)
+                {
+                    json.WriteStartArray("holders");
+                    foreach (var holder in wait.Holders)
+                    {
+                        json.WriteNumberValue(holder);
+                    }
+
+                    json.WriteEndArray();
+                    json.WriteBoolean("needsAll", wait.NeedsAllHolders);
+                }
+
                 json.WriteEndObject();
+            }
+
+            if (child.AwaitChain is { } chain)
+            {
+                json.WriteString("awaitChain", chain);
+            }
+
+            if (child.AwaitedBy is { } awaitedBy)
+            {
+                json.WriteString("awaitedBy", awaitedBy);
             }
 
             json.WriteStartArray("groups");
@@ -214,7 +277,7 @@ internal static class TaskTreeWriter
         }
     }
 
-    private static IEnumerable<(string Task, string? Name, string Group, string State, string Age, string? WaitsOn, string? HeldBy, string Count)> Rows(TaskTree tree) =>
+    private static IEnumerable<(string Task, string? Name, string Group, string State, string Age, string? WaitsOn, string? HeldBy, string Count, string? AwaitedBy, string? AwaitChain)> Rows(TaskTree tree) =>
         TaskTree.Coalesce(tree.Children).Select(c => (
             Number(c.Id),
             c.Name,
@@ -222,14 +285,50 @@ internal static class TaskTreeWriter
             c.State,
             Age(c.Age),
             c.WaitingOn is { } wait ? string.Create(CultureInfo.InvariantCulture, $"{wait.Kind}#{wait.PrimitiveId}") : null,
-            c.WaitingOn is { HolderChildId: > 0 } held ? ChildLabel(held.HolderChildId, c.HolderName)["child ".Length..] : null,
-            Number(c.Count)));
+            c.Holders.Count > 0 ? string.Join(", ", c.Holders.Select(h => h["child ".Length..])) : null,
+            Number(c.Count),
+            c.AwaitedBy?["child ".Length..],
+            c.AwaitChain));
 
     private static string GroupLabel(long id, string? name) =>
         name is null ? string.Create(CultureInfo.InvariantCulture, $"task group #{id}") : string.Create(CultureInfo.InvariantCulture, $"task group #{id} '{name}'");
 
-    private static string ChildLabel(long id, string? name) =>
+    internal static string ChildLabel(long id, string? name) =>
         name is null ? string.Create(CultureInfo.InvariantCulture, $"child {id}") : string.Create(CultureInfo.InvariantCulture, $"child {id} '{name}'");
+
+    private static string LoopLabel(TaskTreeLoop loop)
+    {
+        var text = new StringBuilder().Append(CultureInfo.InvariantCulture, $"loop #{loop.Id} ({loop.PendingSteps} pending {(loop.PendingSteps == 1 ? "step" : "steps")}");
+        if (loop.ActiveTimers is { } timers)
+        {
+            text.Append(CultureInfo.InvariantCulture, $", {timers} {(timers == 1 ? "timer" : "timers")}");
+        }
+
+        text.Append(CultureInfo.InvariantCulture, $", {loop.StepsRun} {(loop.StepsRun == 1 ? "step" : "steps")} run");
+        if (loop.IsDebugMode)
+        {
+            text.Append(", debug");
+        }
+
+        return text.Append(')').ToString();
+    }
+
+    // The loop of a child's outermost group (nested groups are on their parent's loop).
+    private static long LoopOf(TaskTree tree, long groupId)
+    {
+        foreach (var root in tree.Groups)
+        {
+            if (Contains(root, groupId))
+            {
+                return root.LoopId;
+            }
+        }
+
+        return 0;
+
+        static bool Contains(TaskTreeGroup group, long id) =>
+            group.Id == id || group.Groups.Any(g => Contains(g, id)) || group.Children.Any(c => c.Groups.Any(g => Contains(g, id)));
+    }
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 

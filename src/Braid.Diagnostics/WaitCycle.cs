@@ -4,10 +4,10 @@ using System.Text;
 namespace Braid.Diagnostics;
 
 /// <summary>
-/// A wait-for cycle: each child waits on a lock held by the next, and the last on one held by the
+/// A wait-for cycle: each child waits on something held by the next, and the last on something held by the
 /// first. None of them can go on: a deadlock.
 /// </summary>
-/// <param name="Children">The children in the cycle, starting from the lowest id; each waits on a lock the next one holds.</param>
+/// <param name="Children">The children in the cycle, starting from the lowest id; each waits on something the next one holds (a lock, a permit, a channel receive end, a child it starts).</param>
 public sealed record WaitCycle(IReadOnlyList<TaskTreeChild> Children)
 {
     /// <summary>The cycle as one line: <c>cycle: child 'a' → AsyncLock#3 held by 'b' → AsyncLock#7 held by 'a'</c>.</summary>

@@ -34,7 +34,7 @@ public sealed class TaskTreeDumpTests
         var text = output.ToString();
         Assert.Contains("braid debug: task tree at slow step on loop ", text, StringComparison.Ordinal);
         Assert.True(text.Contains("'app'", StringComparison.Ordinal), text);
-        Assert.Matches(@"task group #\d+ 'app' \(running, [^)]+\)\n└── child 1 'stuck' \(running, ", text.Replace("\r", string.Empty, StringComparison.Ordinal));
+        Assert.Matches(@"loop #\d+ \(\d+ pending steps?, \d+ steps? run, debug\)\n└── task group #\d+ 'app' \(running, [^)]+\)\n    └── child 1 'stuck' \(running, ", text.Replace("\r", string.Empty, StringComparison.Ordinal));
     }
 
     [Fact]

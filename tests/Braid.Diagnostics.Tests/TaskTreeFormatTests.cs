@@ -82,13 +82,36 @@ public sealed class TaskTreeFormatTests
 
         Assert.Equal(
             """"
-            task,name,group,group_name,state,age_ms,waits_on,waits_on_id,held_by,held_by_name,count
-            1,"say ""hi""",1,"a,b",running,1000,,,,,1
+            task,name,group,group_name,state,age_ms,waits_on,waits_on_id,held_by,held_by_name,count,loop,awaited_by,await_chain
+            1,"say ""hi""",1,"a,b",running,1000,,,,,1,,,
             2,"two
-            lines",1,"a,b",running,1000,,,,,1
+            lines",1,"a,b",running,1000,,,,,1,,,
 
             """".ReplaceLineEndings("\n"),
             tree.ToCsv());
+    }
+
+    [Fact]
+    public void A_wait_any_of_several_holders_can_end_closes_no_cycle_but_one_every_holder_must_end_does()
+    {
+        // 1 waits for a permit held by 2 and 3 (any one can end it); 2 and 3 wait on locks 1 holds.
+        var permit = new LiveWaitInfo("AsyncSemaphore", 9, 0) { Holders = [2, 3], NeedsAllHolders = false };
+        LiveChildInfo[] children =
+        [
+            new(1, 1, "p", Second, permit),
+            new(2, 1, "a", Second, new LiveWaitInfo("AsyncLock", 10, 1)),
+            new(3, 1, "b", Second, new LiveWaitInfo("AsyncLock", 11, 1)),
+        ];
+        var anyOf = TaskTree.From(new LiveTaskSnapshot([new LiveGroupInfo(1, null, 0, 0, Second, false)], children));
+
+        Assert.Empty(anyOf.FindCycles());
+        Assert.Contains("child 1 'p' (waiting, 1.0 s) on AsyncSemaphore#9 held by one of child 2 'a', child 3 'b'\n", anyOf.ToText(), StringComparison.Ordinal);
+
+        children[0] = children[0] with { WaitingOn = permit with { Kind = "AsyncReaderWriterLock.Writer", NeedsAllHolders = true } };
+        var all = TaskTree.From(new LiveTaskSnapshot([new LiveGroupInfo(1, null, 0, 0, Second, false)], children));
+        Assert.Equal(
+            ["cycle: child 'p' → AsyncReaderWriterLock.Writer#9 held by 'a' → AsyncLock#10 held by 'p'", "cycle: child 'p' → AsyncReaderWriterLock.Writer#9 held by 'b' → AsyncLock#11 held by 'p'"],
+            all.FindCycles().Select(c => c.ToString()));
     }
 
     [Fact]
@@ -97,7 +120,7 @@ public sealed class TaskTreeFormatTests
         var tree = TaskTree.From(new LiveTaskSnapshot([], []));
 
         Assert.Equal(string.Empty, tree.ToText());
-        Assert.Equal("task  name  group  state  age  waits on  held by  count\n", tree.ToTable());
-        Assert.Equal("{\n  \"groups\": [],\n  \"cycles\": []\n}", tree.ToJson().ReplaceLineEndings("\n"));
+        Assert.Equal("task  name  group  state  age  waits on  held by  count  awaited by  await chain\n", tree.ToTable());
+        Assert.Equal("{\n  \"loops\": [],\n  \"groups\": [],\n  \"cycles\": []\n}", tree.ToJson().ReplaceLineEndings("\n"));
     }
 }

@@ -65,41 +65,43 @@ public sealed class TaskTreeTests
         clock.Set(TimeSpan.FromSeconds(3.5));
 
         var tree = TaskTree.Capture();
+        const string Lambda = $"{nameof(TaskTreeTests)}.{nameof(A_known_nesting_prints_exactly_as_a_tree_a_table_json_and_csv)}.lambda";
 
         Assert.Equal(
             $"""
             task group #{appId} 'app' (running, 3.5 s)
-            ├── child 1 'server' (running, 3.5 s)
+            ├── child 1 'server' (running, 3.5 s) awaiting {Lambda} → Task
             │   └── task group #{connectionsId} 'connections' (running, 3.5 s)
             │       └── child 2 'worker' (running, 3.5 s) ×3
-            ├── child 5 'holder' (running, 2.5 s)
-            └── child 6 'waiter' (waiting, 2.5 s) on AsyncLock#{gate.Id} held by child 5 'holder'
+            ├── child 5 'holder' (running, 2.5 s) awaiting {Lambda} → Task
+            └── child 6 'waiter' (waiting, 2.5 s) on AsyncLock#{gate.Id} held by child 5 'holder' awaiting {Lambda} → AsyncLock#{gate.Id}
 
             """.ReplaceLineEndings("\n"),
             tree.ToText());
         AssertTable(
             $"""
-            task  name    group                  state    age    waits on     held by     count
-            1     server  #{appId} 'app'         running  3.5 s  -            -           1
-            2     worker  #{connectionsId} 'connections'  running  3.5 s  -            -           3
-            5     holder  #{appId} 'app'         running  2.5 s  -            -           1
-            6     waiter  #{appId} 'app'         waiting  2.5 s  AsyncLock#{gate.Id}  5 'holder'  1
+            task  name    group                  state    age    waits on     held by     count  awaited by  await chain
+            1     server  #{appId} 'app'         running  3.5 s  -            -           1      -           {Lambda} → Task
+            2     worker  #{connectionsId} 'connections'  running  3.5 s  -            -           3      1 'server'  -
+            5     holder  #{appId} 'app'         running  2.5 s  -            -           1      -           {Lambda} → Task
+            6     waiter  #{appId} 'app'         waiting  2.5 s  AsyncLock#{gate.Id}  5 'holder'  1      -           {Lambda} → AsyncLock#{gate.Id}
 
             """.ReplaceLineEndings("\n"),
             tree.ToTable());
         Assert.Equal(
             $"""
-            task,name,group,group_name,state,age_ms,waits_on,waits_on_id,held_by,held_by_name,count
-            1,server,{appId},app,running,3500,,,,,1
-            2,worker,{connectionsId},connections,running,3500,,,,,3
-            5,holder,{appId},app,running,2500,,,,,1
-            6,waiter,{appId},app,waiting,2500,AsyncLock,{gate.Id},5,holder,1
+            task,name,group,group_name,state,age_ms,waits_on,waits_on_id,held_by,held_by_name,count,loop,awaited_by,await_chain
+            1,server,{appId},app,running,3500,,,,,1,,,{Lambda} → Task
+            2,worker,{connectionsId},connections,running,3500,,,,,3,,child 1 'server',
+            5,holder,{appId},app,running,2500,,,,,1,,,{Lambda} → Task
+            6,waiter,{appId},app,waiting,2500,AsyncLock,{gate.Id},5,holder,1,,,{Lambda} → AsyncLock#{gate.Id}
 
             """.ReplaceLineEndings("\n"),
             tree.ToCsv());
         Assert.Equal(
             $$"""
             {
+              "loops": [],
               "groups": [
                 {
                   "id": {{appId}},
@@ -113,6 +115,7 @@ public sealed class TaskTreeTests
                       "state": "running",
                       "ageMs": 3500,
                       "count": 1,
+                      "awaitChain": "{{Lambda}} → Task",
                       "groups": [
                         {
                           "id": {{connectionsId}},
@@ -126,6 +129,7 @@ public sealed class TaskTreeTests
                               "state": "running",
                               "ageMs": 3500,
                               "count": 3,
+                              "awaitedBy": "child 1 'server'",
                               "groups": []
                             }
                           ],
@@ -139,6 +143,7 @@ public sealed class TaskTreeTests
                       "state": "running",
                       "ageMs": 2500,
                       "count": 1,
+                      "awaitChain": "{{Lambda}} → Task",
                       "groups": []
                     },
                     {
@@ -152,6 +157,7 @@ public sealed class TaskTreeTests
                         "id": {{gate.Id}},
                         "heldBy": 5
                       },
+                      "awaitChain": "{{Lambda}} → AsyncLock#{{gate.Id}}",
                       "groups": []
                     }
                   ],

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Braid.Instrumentation;
 using Braid.Internal;
 using Braid.Internal.Waiters;
 
@@ -23,7 +22,7 @@ namespace Braid.Coordination;
 /// releases it by disposing it, exactly once.</para>
 /// </remarks>
 [DebuggerDisplay("{DebuggerDisplay,nq}")]
-public sealed class AsyncLock : IWaiterOwner<AsyncLock.Releaser>, IHeldPrimitive
+public sealed class AsyncLock : IWaiterOwner<AsyncLock.Releaser>
 {
     private const int Free = 0;
     private const int Held = 1;
@@ -35,10 +34,6 @@ public sealed class AsyncLock : IWaiterOwner<AsyncLock.Releaser>, IHeldPrimitive
     private int _state;
     private long _contentions;
     private long _cancellations;
-
-    // The recorded child that took the lock last, written only while instrumentation is on (a task tree
-    // session, docs/design.md rule 125) and never cleared: it means something only while the lock is held.
-    private ChildRecord? _holder;
 
     /// <summary>The stable, process-wide unique id of this lock.</summary>
     public long Id { get; } = IdGenerator.Next();
@@ -63,11 +58,6 @@ public sealed class AsyncLock : IWaiterOwner<AsyncLock.Releaser>, IHeldPrimitive
     {
         if (!cancellationToken.IsCancellationRequested && Interlocked.CompareExchange(ref _state, Held, Free) == Free)
         {
-            if (InstrumentationSwitch.Enabled)
-            {
-                _holder = TaskRegistry.Current;
-            }
-
             return new ValueTask<Releaser>(new Releaser(this));
         }
 
@@ -82,11 +72,6 @@ public sealed class AsyncLock : IWaiterOwner<AsyncLock.Releaser>, IHeldPrimitive
     {
         if (Interlocked.CompareExchange(ref _state, Held, Free) == Free)
         {
-            if (InstrumentationSwitch.Enabled)
-            {
-                _holder = TaskRegistry.Current;
-            }
-
             releaser = new Releaser(this);
             return true;
         }
@@ -152,7 +137,7 @@ public sealed class AsyncLock : IWaiterOwner<AsyncLock.Releaser>, IHeldPrimitive
 
         if (next is not null)
         {
-            WaiterEvents.Handed(Id, nameof(AsyncLock), next, ref _holder);
+            WaiterEvents.Released(Id, nameof(AsyncLock));
             next.SetResult(new Releaser(this));
         }
     }
@@ -187,11 +172,6 @@ public sealed class AsyncLock : IWaiterOwner<AsyncLock.Releaser>, IHeldPrimitive
         }
 
         // The lock was free (the notifier did not hold it after all): the waiter takes it at once.
-        if (InstrumentationSwitch.Enabled)
-        {
-            _holder = waiter.WaitingChild;
-        }
-
         waiter.SetResult(new Releaser(this));
     }
 
@@ -213,11 +193,6 @@ public sealed class AsyncLock : IWaiterOwner<AsyncLock.Releaser>, IHeldPrimitive
                 {
                     if (Interlocked.CompareExchange(ref _state, Held, Free) == Free)
                     {
-                        if (InstrumentationSwitch.Enabled)
-                        {
-                            _holder = TaskRegistry.Current;
-                        }
-
                         return new ValueTask<Releaser>(new Releaser(this));
                     }
                 }
@@ -234,12 +209,10 @@ public sealed class AsyncLock : IWaiterOwner<AsyncLock.Releaser>, IHeldPrimitive
             task = waiter.Task;
         }
 
-        WaiterEvents.Queued(Id, nameof(AsyncLock), waiter, this);
+        WaiterEvents.Queued(Id, nameof(AsyncLock), waiter);
         waiter.Arm(this, cancellationToken);
         return task;
     }
-
-    ChildRecord? IHeldPrimitive.Holder => IsLocked ? _holder : null;
 
     void IWaiterOwner<Releaser>.OnWaiterCancellationRequested(Waiter<Releaser> waiter, CancellationToken cancellationToken)
     {
@@ -268,6 +241,9 @@ public sealed class AsyncLock : IWaiterOwner<AsyncLock.Releaser>, IHeldPrimitive
         private readonly AsyncLock? _owner;
 
         internal Releaser(AsyncLock owner) => _owner = owner;
+
+        /// <summary>The lock this releaser holds (read by the task tree to find holders, docs/design.md rule 125).</summary>
+        internal AsyncLock? Owner => _owner;
 
         /// <summary>Releases the lock, handing it to the oldest waiter if any. Never runs a waiter inline.</summary>
         public void Dispose() => _owner?.Release();

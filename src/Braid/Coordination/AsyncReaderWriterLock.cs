@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Braid.Instrumentation;
 using Braid.Internal;
 using Braid.Internal.Waiters;
 
@@ -23,7 +22,7 @@ namespace Braid.Coordination;
 /// <para>Not re-entrant and not upgradeable: a reader asking for the writer lock deadlocks itself.</para>
 /// </remarks>
 [DebuggerDisplay("{DebuggerDisplay,nq}")]
-public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.Releaser>, IHeldPrimitive
+public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.Releaser>
 {
     private const long ReaderTag = 0;
     private const long WriterTag = 1;
@@ -48,10 +47,6 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
     private int _waitingWriters;
     private long _contentions;
     private long _cancellations;
-
-    // The recorded child that took the write lock last, written only while instrumentation is on (a task
-    // tree session, docs/design.md rule 125) and never cleared: it counts only while a writer holds the lock.
-    private ChildRecord? _writer;
 
     /// <summary>Creates a reader-writer lock.</summary>
     /// <param name="fair">
@@ -117,17 +112,7 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
     {
         if (writer)
         {
-            if (Interlocked.CompareExchange(ref _state, WriterBit, 0) != 0)
-            {
-                return false;
-            }
-
-            if (InstrumentationSwitch.Enabled)
-            {
-                _writer = TaskRegistry.Current;
-            }
-
-            return true;
+            return Interlocked.CompareExchange(ref _state, WriterBit, 0) == 0;
         }
 
         while (true)
@@ -188,11 +173,6 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
 
                     if (canEnter)
                     {
-                        if (writer && InstrumentationSwitch.Enabled)
-                        {
-                            _writer = TaskRegistry.Current;
-                        }
-
                         return new ValueTask<Releaser>(new Releaser(this, writer));
                     }
                 }
@@ -226,12 +206,10 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
             task = waiter.Task;
         }
 
-        WaiterEvents.Queued(Id, writer ? "AsyncReaderWriterLock.Writer" : "AsyncReaderWriterLock.Reader", waiter, this);
+        WaiterEvents.Queued(Id, writer ? "AsyncReaderWriterLock.Writer" : "AsyncReaderWriterLock.Reader", waiter);
         waiter.Arm(this, cancellationToken);
         return task;
     }
-
-    ChildRecord? IHeldPrimitive.Holder => (Volatile.Read(ref _state) & WriterBit) != 0 ? _writer : null;
 
     private void Release(bool writer)
     {
@@ -376,10 +354,6 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
         {
             _waitingWriters--;
             state |= WriterBit;
-            if (InstrumentationSwitch.Enabled)
-            {
-                _writer = waiter.WaitingChild;
-            }
         }
         else
         {
@@ -451,6 +425,9 @@ public sealed class AsyncReaderWriterLock : IWaiterOwner<AsyncReaderWriterLock.R
 
         /// <summary>Whether this releaser holds the write lock (otherwise a read lock).</summary>
         public bool IsWriter { get; }
+
+        /// <summary>The lock this releaser holds (read by the task tree to find holders, docs/design.md rule 125).</summary>
+        internal AsyncReaderWriterLock? Owner => _owner;
 
         /// <summary>Releases the lock, handing it to waiters as the fairness mode says. Never runs a waiter inline.</summary>
         public void Dispose() => _owner?.Release(IsWriter);

@@ -291,6 +291,9 @@ public sealed class AsyncSemaphore : IWaiterOwner<AsyncSemaphore.Releaser>
 
         internal Releaser(AsyncSemaphore owner) => _owner = owner;
 
+        /// <summary>The semaphore this releaser holds a permit of (read by the task tree, docs/design.md rule 125).</summary>
+        internal AsyncSemaphore? Owner => _owner;
+
         /// <summary>Gives the permit back (to the oldest waiter if any). Never runs a waiter inline.</summary>
         public void Dispose() => _owner?.Release();
     }

@@ -309,6 +309,9 @@ public sealed class CapacityLimiter : IWaiterOwner<CapacityLimiter.Lease>
         /// <summary>The borrower the token was lent to, or <see langword="null"/> for an anonymous lease.</summary>
         public object? Borrower { get; }
 
+        /// <summary>The limiter this lease holds a token of (read by the task tree, docs/design.md rule 125).</summary>
+        internal CapacityLimiter? Owner => _owner;
+
         /// <summary>Gives the token back (to the oldest waiter if any). Never runs a waiter inline.</summary>
         public void Dispose() => _owner?.ReleaseCore(Borrower);
     }

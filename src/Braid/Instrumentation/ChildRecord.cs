@@ -40,37 +40,43 @@ internal sealed class ChildRecord(TaskRegistry.Session? session, long id, TaskGr
     public ChildRecord? NextOnTask { get; set; }
 }
 
-/// <summary>A holder-tracking primitive (a lock) that can tell which recorded child holds it.</summary>
-internal interface IHeldPrimitive
-{
-    /// <summary>The recorded child holding it now, or <see langword="null"/> when free or unknown.</summary>
-    ChildRecord? Holder { get; }
-}
-
-/// <summary>What a child queued on: the primitive and the waiter node.</summary>
-internal abstract class WaitRecord(string kind, long primitiveId, IHeldPrimitive? primitive)
+/// <summary>What a child waits on: a queued waiter node, or a child it started with <c>StartAsync</c>.</summary>
+internal abstract class WaitRecord(string kind, long primitiveId)
 {
     public string Kind { get; } = kind;
 
     public long PrimitiveId { get; } = primitiveId;
 
-    public IHeldPrimitive? Primitive { get; } = primitive;
+    /// <summary>The recorded child that alone can end the wait (the child being started), or <see langword="null"/>.</summary>
+    public virtual ChildRecord? Holder => null;
 
-    /// <summary>Whether <paramref name="child"/> still waits through this node (it is queued and not reused by another).</summary>
+    /// <summary>Whether <paramref name="child"/> still waits through this record.</summary>
     public abstract bool IsWaiting(ChildRecord child);
 }
 
 /// <summary>A wait through a waiter node of type <typeparamref name="T"/>.</summary>
-internal sealed class WaitRecord<T>(Braid.Internal.Waiters.Waiter<T> waiter, string kind, long primitiveId, IHeldPrimitive? primitive)
-    : WaitRecord(kind, primitiveId, primitive)
+internal sealed class WaitRecord<T>(Braid.Internal.Waiters.Waiter<T> waiter, string kind, long primitiveId)
+    : WaitRecord(kind, primitiveId)
 {
+    /// <summary>Whether the node is still queued and not reused by another child.</summary>
     public override bool IsWaiting(ChildRecord child) => waiter.IsQueued && ReferenceEquals(waiter.WaitingChild, child);
 }
 
+/// <summary>A wait in <c>TaskGroup.StartAsync</c> for the started child to call <c>Started</c>.</summary>
+internal sealed class StartWaitRecord(ChildRecord started, Task signal) : WaitRecord("TaskGroup.StartAsync", started.Group.Id)
+{
+    public override ChildRecord? Holder => started;
+
+    public override bool IsWaiting(ChildRecord child) => !signal.IsCompleted && ReferenceEquals(child.Wait, this);
+}
+
 /// <summary>One task group, recorded while a task tree session runs.</summary>
-internal sealed class GroupRecord(TaskGroup group, ChildRecord? parentChild, TaskGroup? parentGroup, long started)
+internal sealed class GroupRecord(TaskGroup group, ChildRecord? parentChild, TaskGroup? parentGroup, long started, Braid.Loop.AsyncLoop? loop)
 {
     public TaskGroup Group { get; } = group;
+
+    /// <summary>The event loop the group was opened on, or <see langword="null"/>.</summary>
+    public Braid.Loop.AsyncLoop? Loop { get; } = loop;
 
     /// <summary>The child whose code opened the group, or <see langword="null"/>.</summary>
     public ChildRecord? ParentChild { get; } = parentChild;

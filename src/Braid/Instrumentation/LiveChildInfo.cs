@@ -6,4 +6,12 @@ namespace Braid.Instrumentation;
 /// <param name="Name">The child's name, or <see langword="null"/>.</param>
 /// <param name="Age">How long the child has been running, on the session's clock.</param>
 /// <param name="WaitingOn">What it waits on, if it is queued on a Braid primitive; else <see langword="null"/>.</param>
-public sealed record LiveChildInfo(long Id, long GroupId, string? Name, TimeSpan Age, LiveWaitInfo? WaitingOn);
+public sealed record LiveChildInfo(long Id, long GroupId, string? Name, TimeSpan Age, LiveWaitInfo? WaitingOn)
+{
+    /// <summary>
+    /// The child's await chain, outermost method first, reconstructed from the runtime's async state
+    /// machines (<c>Type.Outer → Type.Inner → AsyncEvent#5</c>), or <see langword="null"/> when it is not
+    /// known (the child's task is not an async method's, or <see cref="LiveTasks.AwaitChainsSupported"/> is false).
+    /// </summary>
+    public string? AwaitChain { get; init; }
+}

@@ -78,7 +78,7 @@ internal static class TaskRegistry
             parentChild = null;
         }
 
-        session.Add(new GroupRecord(group, parentChild?.Session == session ? parentChild : null, parentGroup, session.Clock.GetTimestamp()));
+        session.Add(new GroupRecord(group, parentChild?.Session == session ? parentChild : null, parentGroup, session.Clock.GetTimestamp(), Braid.Loop.AsyncLoop.Current));
         Interlocked.Increment(ref s_recorded);
     }
 
@@ -135,8 +135,8 @@ internal static class TaskRegistry
         TaskGroupActivities.Finished(task);
     }
 
-    /// <summary>The current child queued <paramref name="waiter"/> on <paramref name="primitive"/>.</summary>
-    public static void Waiting<T>(Waiter<T> waiter, string kind, long primitiveId, IHeldPrimitive? primitive)
+    /// <summary>The current child queued <paramref name="waiter"/> on the primitive <paramref name="primitiveId"/>.</summary>
+    public static void Waiting<T>(Waiter<T> waiter, string kind, long primitiveId)
     {
         if (s_session is null)
         {
@@ -147,9 +147,27 @@ internal static class TaskRegistry
         waiter.WaitingChild = child;
         if (child is not null)
         {
-            child.Wait = new WaitRecord<T>(waiter, kind, primitiveId, primitive);
+            child.Wait = new WaitRecord<T>(waiter, kind, primitiveId);
         }
     }
+
+    /// <summary>
+    /// The current child (if recorded) started <paramref name="started"/> with <c>StartAsync</c> and gets
+    /// <paramref name="signal"/>, which completes when the started child calls <c>Started</c>.
+    /// </summary>
+    public static void StartWaiting(ChildRecord started, Task signal)
+    {
+        if (started.Session is { } session && s_current.Value is { } caller && ReferenceEquals(caller.Session, session) && !signal.IsCompleted)
+        {
+            caller.Wait = new StartWaitRecord(started, signal);
+        }
+    }
+
+    /// <summary>An event loop started running (from its run, inside the instrumentation check).</summary>
+    public static void LoopStarted(Braid.Loop.AsyncLoop loop) => s_session?.AddLoop(loop);
+
+    /// <summary>An event loop finished.</summary>
+    public static void LoopFinished(Braid.Loop.AsyncLoop loop) => s_session?.RemoveLoop(loop);
 
     /// <summary>The recorded state of the running session's groups and children.</summary>
     internal sealed class Session(TimeProvider clock)
@@ -157,6 +175,7 @@ internal static class TaskRegistry
         private readonly Lock _gate = new();
         private readonly Dictionary<Task, ChildRecord> _children = [];
         private readonly Dictionary<long, GroupRecord> _groups = [];
+        private readonly Dictionary<long, Braid.Loop.AsyncLoop> _loops = [];
         private long _lastChildId;
 
         public TimeProvider Clock { get; } = clock;
@@ -168,6 +187,22 @@ internal static class TaskRegistry
             lock (_gate)
             {
                 _groups[group.Group.Id] = group;
+            }
+        }
+
+        public void AddLoop(Braid.Loop.AsyncLoop loop)
+        {
+            lock (_gate)
+            {
+                _loops[loop.Id] = loop;
+            }
+        }
+
+        public void RemoveLoop(Braid.Loop.AsyncLoop loop)
+        {
+            lock (_gate)
+            {
+                _loops.Remove(loop.Id);
             }
         }
 
@@ -201,7 +236,7 @@ internal static class TaskRegistry
             }
         }
 
-        public (GroupRecord[] Groups, ChildRecord[] Children) Snapshot()
+        public (GroupRecord[] Groups, ChildRecord[] Children, Braid.Loop.AsyncLoop[] Loops) Snapshot()
         {
             lock (_gate)
             {
@@ -214,7 +249,7 @@ internal static class TaskRegistry
                     }
                 }
 
-                return ([.. _groups.Values], [.. children]);
+                return ([.. _groups.Values], [.. children], [.. _loops.Values]);
             }
         }
     }

@@ -248,6 +248,11 @@ public sealed class AsyncLoop
         SynchronizationContext.SetSynchronizationContext(_context);
         t_current = this;
         _debugger?.Start();
+        if (BraidInstrumentation.IsEnabled)
+        {
+            TaskRegistry.LoopStarted(this); // the task tree shows live loops (docs/design.md rule 125)
+        }
+
         Task? started = null;
         try
         {
@@ -274,6 +279,11 @@ public sealed class AsyncLoop
 
             t_current = previousLoop;
             SynchronizationContext.SetSynchronizationContext(previousContext);
+            if (BraidInstrumentation.IsEnabled)
+            {
+                TaskRegistry.LoopFinished(this);
+            }
+
             _debugger?.Finish(started, leftovers);
             if (leftovers is not null)
             {

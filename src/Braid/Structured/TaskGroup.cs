@@ -330,6 +330,7 @@ public sealed class TaskGroup : IAmbientScope
         if (record is not null)
         {
             TaskRegistry.ChildRunning(record, task);
+            TaskRegistry.StartWaiting(record, signal.Task);
         }
 
         if (task.IsCompleted)
