@@ -30,7 +30,7 @@ internal static class ContractV1
     public const string WaiterOwner = "_owner";
     public const string PrimitiveId = "<Id>k__BackingField";
 
-    // Read to find lock holders out of process (not yet listed in the core's DiagnosticContract remarks):
+    // Read to find lock holders out of process (listed in the core's DiagnosticContract remarks):
     // a held AsyncLock's releaser, kept in the holding method's state machine.
     public const string AsyncLock = "Braid.Coordination.AsyncLock";
     public const string LockState = "_state";

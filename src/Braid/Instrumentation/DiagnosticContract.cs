@@ -21,6 +21,8 @@ namespace Braid.Instrumentation;
 /// <item><c>Braid.Structured.ChildBatch</c>: <c>_group</c>, <c>_slots</c> (an inline array of 8 tasks; unnamed children).</item>
 /// <item><c>Braid.Internal.Waiters.Waiter`1</c>: <c>_owner</c> (the primitive, queue or channel a waiter is queued on),
 /// whose <c>&lt;Id&gt;k__BackingField</c> is its <c>Id</c>.</item>
+/// <item><c>Braid.Coordination.AsyncLock</c>: <c>_state</c> (free or held); <c>AsyncLock+Releaser</c>: <c>_owner</c> (the
+/// lock a releaser kept in a holding method's state machine releases: how <c>braid ps</c> finds a lock's holder).</item>
 /// </list>
 /// Renaming any of these is a change of contract: bump <see cref="Version"/> and teach the reader the new names
 /// (<c>ContractTests</c> in <c>Braid.Tracing.Tests</c> fails until both agree).
