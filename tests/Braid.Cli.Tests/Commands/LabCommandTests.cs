@@ -41,7 +41,7 @@ public sealed class LabCommandTests
     [InlineData("lab --tasks many", "braid lab: --tasks: 'many' is not a whole number")]
     [InlineData("lab --cpu-size 99999999999", "braid lab: --cpu-size: '99999999999' is too large")]
     [InlineData("lab --failure-rate half", "braid lab: --failure-rate: 'half' is not a number from 0 to 1")]
-    [InlineData("lab --workload gpu", "braid lab: --workload: 'gpu' is not one of io, cpu, mixed, db, web")]
+    [InlineData("lab --workload gpu", "braid lab: --workload: 'gpu' is not one of io, cpu, mixed, db, sqlite-naive, sqlite-single, web")]
     [InlineData("lab --models sequential,fibers", "braid lab: --models: 'fibers' is not one of sequential, threads, pool, processes, async, async-bounded, loop")]
     [InlineData("lab --db-connections shared", "braid lab: --db-connections: 'shared' is not one of fresh, pooled")]
     [InlineData("lab --quick=maybe", "braid lab: --quick: 'maybe' is not true or false")]
