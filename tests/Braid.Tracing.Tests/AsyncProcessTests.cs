@@ -5,7 +5,8 @@ namespace Braid.Tracing.Tests;
 /// <summary><c>braid ps</c>'s reader on a real target process with a known async state (issue 14).</summary>
 public sealed class AsyncProcessTests
 {
-    private const string ChainTree = """
+    /// <summary>The exact tree of the <c>chain</c> target, shared by the tests that read it in other ways.</summary>
+    internal const string ChainTree = """
         Orders.ServeAsync
         └── Orders.LoadAsync
             └── Orders.FetchAsync awaiting Task

@@ -10,24 +10,6 @@ namespace Braid.Tracing.Tests;
 /// </summary>
 public sealed class PsReadModeTests
 {
-    private const string ChainTree = """
-        Orders.ServeAsync
-        └── Orders.LoadAsync
-            └── Orders.FetchAsync awaiting Task
-        Program.Main (running)
-        task group #1 'app'
-        ├── child 'holder'
-        │   └── Groups.RunAsync lambda awaiting Task
-        ├── child 'server'
-        │   └── task group #3 'connections'
-        │       └── child 'worker' ×3
-        │           └── Groups.ServeConnectionsAsync lambda
-        │               └── Groups.WorkAsync awaiting Task
-        └── child 'waiter'
-            └── Groups.RunAsync lambda awaiting AsyncLock#2
-
-        """;
-
     [Theory]
     [InlineData(true, "copied ")]
     [InlineData(false, "read in place")]
@@ -38,7 +20,7 @@ public sealed class PsReadModeTests
         var snapshot = AsyncProcess.Capture(target.Id, copy ? ReadMode.Copy : ReadMode.InPlace);
 
         Assert.StartsWith(source, snapshot.Source, StringComparison.Ordinal);
-        Assert.Equal(ChainTree.ReplaceLineEndings("\n"), snapshot.ToTree(coalesce: true));
+        Assert.Equal(AsyncProcessTests.ChainTree.ReplaceLineEndings("\n"), snapshot.ToTree(coalesce: true));
         Assert.Contains(snapshot.Timings, t => t.Phase == "detach");
         Assert.True(await target.AnswersAsync());
         Assert.DoesNotContain('t', target.ThreadStates());
@@ -70,7 +52,7 @@ public sealed class PsReadModeTests
             var (code, stdout, stderr) = await RunAsync(start);
 
             Assert.Equal(0, code);
-            Assert.Equal(ChainTree.ReplaceLineEndings("\n"), stdout);
+            Assert.Equal(AsyncProcessTests.ChainTree.ReplaceLineEndings("\n"), stdout);
             var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.Equal(
                 $"braid ps: cannot attach to process {target.Id} (dotnet): permission denied (it belongs to another user, or ptrace is restricted); run braid as its user or as root; read a dump its runtime wrote through the diagnostic port instead (deleted)",
