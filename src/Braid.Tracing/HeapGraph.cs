@@ -15,8 +15,11 @@ internal sealed class HeapGraph
     // Task.m_stateFlags: TASK_STATE_RAN_TO_COMPLETION | TASK_STATE_FAULTED | TASK_STATE_CANCELED.
     private const int CompletedMask = 0x1000000 | 0x200000 | 0x400000;
     private const string BoxMarker = "+AsyncStateMachineBox<";
+    private const string UnwrapPromise = "System.Threading.Tasks.UnwrapPromise<";
+    private const string TaskRun = "Task.Run";
 
     private readonly ClrRuntime _runtime;
+    private readonly Dictionary<ulong, Node> _byStateMachine = [];
     private readonly bool _braid;
     private readonly Dictionary<ulong, Node> _nodes = [];
     private readonly Dictionary<ulong, Node> _byTask = [];
@@ -184,7 +187,14 @@ internal sealed class HeapGraph
             state = field.IsObjectReference ? box.ReadObjectField("StateMachine").ReadField<int>("<>1__state") : box.ReadValueTypeField("StateMachine").ReadField<int>("<>1__state");
         }
 
-        return Add(new Node(AsyncNodeKind.Method, MethodName(stateMachine), stateMachine, state, box.Address));
+        var node = Add(new Node(AsyncNodeKind.Method, MethodName(stateMachine), stateMachine, state, box.Address));
+        if (field is { IsObjectReference: true })
+        {
+            // A class state machine: an async iterator, which is also what its MoveNextAsync's ValueTask holds.
+            _byStateMachine[box.ReadObjectField("StateMachine").Address] = node;
+        }
+
+        return node;
     }
 
     /// <summary>What a box's state machine awaits, read from its awaiter fields (<c>&lt;&gt;u__N</c>); null when it is another node.</summary>
@@ -199,6 +209,13 @@ internal sealed class HeapGraph
         foreach (var awaiter in smType.Fields.Where(f => f.Name is not null && f.Name.StartsWith("<>u__", StringComparison.Ordinal)))
         {
             var awaited = ReadAwaited(box, field, awaiter);
+            if (!awaited.IsNull && awaited.IsValid && _byStateMachine.TryGetValue(awaited.Address, out var body) && _nodes.TryGetValue(box.Address, out var self))
+            {
+                // An async iterator's MoveNextAsync (a pipeline's source): the iterator's method, waiting, goes below.
+                Link(body, self);
+                return null;
+            }
+
             if (!awaited.IsNull && awaited.IsValid)
             {
                 return _byTask.ContainsKey(awaited.Address) ? null : DescribeAwaited(awaited);
@@ -259,6 +276,9 @@ internal sealed class HeapGraph
         {
             "System.Threading.Tasks.Task" => "Task",
             _ when name.StartsWith("System.Threading.Tasks.Task+DelayPromise", StringComparison.Ordinal) => "Task.Delay",
+            _ when name.StartsWith(UnwrapPromise, StringComparison.Ordinal) => TaskRun,
+            _ when name.StartsWith("System.Threading.Channels.", StringComparison.Ordinal) && name.Contains("ReadAsyncOperation", StringComparison.Ordinal) => "channel read",
+            _ when name.StartsWith("System.Threading.Channels.", StringComparison.Ordinal) && name.Contains("WriteAsyncOperation", StringComparison.Ordinal) => "channel write",
             _ when name.Contains("WhenAllPromise", StringComparison.Ordinal) => "Task.WhenAll",
             _ when name.Contains("WhenAnyPromise", StringComparison.Ordinal) => "Task.WhenAny",
             _ => ShortType(name),
@@ -318,6 +338,13 @@ internal sealed class HeapGraph
             if (_byTask.TryGetValue(continuation.Address, out var task))
             {
                 return task;
+            }
+
+            if (name.StartsWith(UnwrapPromise, StringComparison.Ordinal) && IsPending(continuation))
+            {
+                // Task.Run's proxy for an async body (how a pipeline starts its stage workers): no node of its
+                // own, the body's method goes straight under whoever awaits the proxy.
+                return Consumer(continuation.ReadObjectField("m_continuationObject"));
             }
 
             if (IsPending(continuation))
@@ -537,8 +564,9 @@ internal sealed class HeapGraph
     private static IEnumerable<Node> Order(IEnumerable<Node> nodes) =>
         nodes.OrderBy(n => n.Kind).ThenBy(n => n.Name, StringComparer.Ordinal).ThenBy(n => n.Awaiting, StringComparer.Ordinal).ThenBy(n => n.Address);
 
+    /// <remarks>A <c>Task.Run</c> whose body is in the tree is not printed as awaited: the body is, below it.</remarks>
     private static AsyncNode Freeze(Node node) =>
-        new(node.Kind, node.Name, node.Type, node.State, node.Awaiting, node.Address, 1, [.. Order(node.Children).Select(Freeze)]);
+        new(node.Kind, node.Name, node.Type, node.State, node.Awaiting == TaskRun && node.Children.Count > 0 ? null : node.Awaiting, node.Address, 1, [.. Order(node.Children).Select(Freeze)]);
 
     private sealed class Node(AsyncNodeKind kind, string name, string? type, int? state, ulong address)
     {
