@@ -381,12 +381,12 @@ internal sealed class HeapGraph
             return held;
         }
 
-        foreach (var releaser in smType.Fields.Where(f => f.Type?.Name == ContractV1.LockReleaser && f.Name is not null))
+        foreach (var releaser in smType.Fields.Where(f => f.Name is not null && f.Type?.Name is ContractV1.LockReleaser or ContractV1.SemaphoreReleaser or ContractV1.ReaderWriterReleaser))
         {
             try
             {
                 var owner = box.ReadValueTypeField("StateMachine").ReadValueTypeField(releaser.Name!).ReadObjectField(ContractV1.ReleaserOwner);
-                if (!owner.IsNull && owner.IsValid && owner.ReadField<int>(ContractV1.LockState) != 0)
+                if (!owner.IsNull && owner.IsValid && IsHeld(owner))
                 {
                     held.Add(owner.ReadField<long>(ContractV1.PrimitiveId));
                 }
@@ -399,11 +399,26 @@ internal sealed class HeapGraph
         return held;
     }
 
-    /// <summary>The wait-for cycles among children: each child awaits an <c>AsyncLock</c> a method in the next one holds.</summary>
+    /// <summary>
+    /// Whether a primitive a releaser points to can block a waiter: an <c>AsyncLock</c> held, an <c>AsyncSemaphore</c>
+    /// with no permit free (<c>_state</c> 0, or -1 when contended), an <c>AsyncReaderWriterLock</c> with a writer or a reader.
+    /// </summary>
+    private static bool IsHeld(ClrObject primitive)
+    {
+        var state = primitive.ReadField<int>(ContractV1.LockState);
+        return primitive.Type?.Name switch
+        {
+            ContractV1.AsyncSemaphore => state <= 0,
+            ContractV1.AsyncReaderWriterLock => (state & ~ContractV1.ReaderWriterSlowBit) != 0,
+            _ => state != 0,
+        };
+    }
+
+    /// <summary>The wait-for cycles among children: each child awaits an <c>AsyncLock</c>, <c>AsyncSemaphore</c> or <c>AsyncReaderWriterLock</c> a method in the next one holds.</summary>
     private List<WaitCycle> Cycles()
     {
         var holder = new Dictionary<long, Node>();
-        var waits = new Dictionary<Node, long>();
+        var waits = new Dictionary<Node, (string Kind, long Id)>();
         foreach (var node in _nodes.Values.Where(n => n.Kind == AsyncNodeKind.Method))
         {
             if (Child(node) is not { } child)
@@ -416,10 +431,11 @@ internal sealed class HeapGraph
                 holder.TryAdd(id, child);
             }
 
-            if (node.Awaiting is { } awaiting && awaiting.StartsWith("AsyncLock#", StringComparison.Ordinal)
-                && long.TryParse(awaiting["AsyncLock#".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var waited))
+            if (node.Awaiting is { } awaiting && awaiting.IndexOf('#', StringComparison.Ordinal) is var hash and > 0
+                && awaiting[..hash] is "AsyncLock" or "AsyncSemaphore" or "AsyncReaderWriterLock"
+                && long.TryParse(awaiting[(hash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var waited))
             {
-                waits.TryAdd(child, waited);
+                waits.TryAdd(child, (awaiting[..hash], waited));
             }
         }
 
@@ -432,7 +448,7 @@ internal sealed class HeapGraph
             }
 
             var name = child.Name.StartsWith("child '", StringComparison.Ordinal) ? child.Name[7..^1] : null;
-            var wait = waits.TryGetValue(child, out var lockId) ? new LiveWaitInfo("AsyncLock", lockId, holder.TryGetValue(lockId, out var h) ? ids.GetValueOrDefault(h) : 0) : null;
+            var wait = waits.TryGetValue(child, out var waited) ? new LiveWaitInfo(waited.Kind, waited.Id, holder.TryGetValue(waited.Id, out var h) ? ids.GetValueOrDefault(h) : 0) : null;
             return new TaskTreeChild(id, name, 0, null, "waiting", TimeSpan.Zero, wait, null, 1, []);
         }
 
@@ -458,7 +474,7 @@ internal sealed class HeapGraph
                 }
 
                 path.Add(current);
-                current = waits.TryGetValue(current, out var id) && holder.TryGetValue(id, out var next) ? next : null;
+                current = waits.TryGetValue(current, out var next) && holder.TryGetValue(next.Id, out var holding) ? holding : null;
             }
 
             done.UnionWith(path);
