@@ -1,4 +1,5 @@
 using Braid.Coordination;
+using Braid.Pipelines;
 using Braid.Structured;
 
 namespace Braid.Tracing.Target;
@@ -17,6 +18,11 @@ namespace Braid.Tracing.Target;
 /// <item><c>starve</c>: 40 requests at a time that block pool threads on <c>.Result</c> (a starving service), forever.</item>
 /// <item><c>convoy</c>: four threads taking turns on one <c>lock</c>, each holding it for a millisecond, forever.</item>
 /// <item><c>deadlock</c>: a task group <c>app</c> whose children <c>a</c> and <c>b</c> each hold one <c>AsyncLock</c> and wait for the other's: a wait-for cycle.</item>
+/// <item><c>pipeline</c>: a <c>Braid.Pipelines</c> pipeline <c>orders</c> (a source that yields three items then waits,
+/// <c>parse</c>, <c>enrich</c> with two workers, <c>save</c>) whose <c>enrich</c> workers are each blocked on an item,
+/// awaiting a <c>TaskCompletionSource</c>; the other stages wait for input.</item>
+/// <item><c>permits</c>: a task group <c>app</c> whose child <c>a</c> holds the one permit of an <c>AsyncSemaphore</c> and
+/// awaits the write lock of an <c>AsyncReaderWriterLock</c> whose read lock child <c>b</c> holds while it awaits the permit.</item>
 /// <item><c>many N MB</c>: N pending chains of three async methods each, and about MB megabytes of other live objects (for the benchmark).</item>
 /// <item><c>cpu [STEPS]</c>: idle until a <c>run</c> line, which runs a fixed CPU-heavy async workload (64 tasks, each STEPS
 /// steps of hashing 16 KiB then yielding; 100 by default) and answers <c>cpu MS wall MS checksum N</c>: the process's own CPU
@@ -36,12 +42,14 @@ internal static class Program
             "starve" => Starving.RunAsync(),
             "convoy" => Convoy.RunAsync(),
             "deadlock" => Deadlock.RunAsync(),
+            "permits" => Permits.RunAsync(),
+            "pipeline" => Stages.RunAsync(Never.Task),
             "many" => Many.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000, Never.Task, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 0),
             "cpu" => Task.CompletedTask,
             _ => throw new ArgumentException($"unknown scenario '{scenario}'"),
         };
         var app = scenario == "chain" ? Groups.RunAsync(Never.Task) : Task.CompletedTask;
-        await (scenario == "chain" ? Groups.Ready : scenario == "deadlock" ? Deadlock.Ready : Task.CompletedTask).ConfigureAwait(false);
+        await (scenario == "chain" ? Groups.Ready : scenario == "deadlock" ? Deadlock.Ready : scenario == "permits" ? Permits.Ready : scenario == "pipeline" ? Stages.Ready : Task.CompletedTask).ConfigureAwait(false);
 
         // Main always goes async here, so it is a pending method too (running: it reads its input).
         await Task.Yield();
@@ -187,6 +195,109 @@ internal static class Deadlock
             bothHeld.Signal();
             await Task.Run(() => bothHeld.Wait(), ct).ConfigureAwait(false);
             using (await theirs.LockAsync(ct).ConfigureAwait(false))
+            {
+            }
+        }
+    }
+}
+
+/// <summary>A pipeline whose <c>enrich</c> stage is blocked: what <c>braid ps</c> shows of Braid.Pipelines' stages.</summary>
+internal static class Stages
+{
+    private static readonly TaskCompletionSource ReadySource = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static readonly TaskCompletionSource SourceWaiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public static Task Ready => Task.WhenAll(ReadySource.Task, SourceWaiting.Task);
+
+    public static Task RunAsync(Task gate)
+    {
+        var blocked = 0;
+        _ = Pipeline.From(ct => SourceAsync(gate, ct), new PipelineOptions { Name = "orders" })
+            .Map(i => i * 2, new StageOptions { Name = "parse" })
+            .Map(
+                async (i, ct) =>
+                {
+                    if (Interlocked.Increment(ref blocked) == 2)
+                    {
+                        ReadySource.TrySetResult();
+                    }
+
+                    await EnrichAsync(gate).ConfigureAwait(false);
+                    return i;
+                },
+                new StageOptions { Name = "enrich", Workers = 2, Ordered = false })
+            .Map(i => i + 1, new StageOptions { Name = "save" })
+            .RunAsync(_ => { }, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    private static async IAsyncEnumerable<int> SourceAsync(Task gate, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            yield return i;
+        }
+
+        SourceWaiting.TrySetResult();
+        await gate.WaitAsync(ct).ConfigureAwait(false);
+        yield return -1;
+    }
+
+    private static async Task EnrichAsync(Task gate) => await gate.ConfigureAwait(false);
+}
+
+/// <summary>A permit and a read lock taken in opposite orders: a deadlock through a semaphore and a reader-writer lock.</summary>
+internal static class Permits
+{
+    private static readonly TaskCompletionSource ReadySource = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public static Task Ready => ReadySource.Task;
+
+    public static Task RunAsync()
+    {
+        var permits = new AsyncSemaphore(1);
+        var table = new AsyncReaderWriterLock();
+        var bothHeld = new CountdownEvent(2);
+        _ = TaskGroup.RunAsync(
+            app =>
+            {
+                app.Start(ct => PermitThenWriteAsync(permits, table, bothHeld, ct), "a");
+                app.Start(ct => ReadThenPermitAsync(permits, table, bothHeld, ct), "b");
+                return Task.CompletedTask;
+            },
+            new TaskGroupOptions { Name = "app" });
+        _ = Task.Run(async () =>
+        {
+            bothHeld.Wait();
+            while (permits.GetStatistics().WaitingCount + table.GetStatistics().WaitingWriters < 2)
+            {
+                await Task.Yield();
+            }
+
+            ReadySource.TrySetResult();
+        });
+        return Task.CompletedTask;
+    }
+
+    private static async Task PermitThenWriteAsync(AsyncSemaphore permits, AsyncReaderWriterLock table, CountdownEvent bothHeld, CancellationToken ct)
+    {
+        using (await permits.AcquireAsync(ct).ConfigureAwait(false))
+        {
+            bothHeld.Signal();
+            await Task.Run(() => bothHeld.Wait(), ct).ConfigureAwait(false);
+            using (await table.WriterLockAsync(ct).ConfigureAwait(false))
+            {
+            }
+        }
+    }
+
+    private static async Task ReadThenPermitAsync(AsyncSemaphore permits, AsyncReaderWriterLock table, CountdownEvent bothHeld, CancellationToken ct)
+    {
+        using (await table.ReaderLockAsync(ct).ConfigureAwait(false))
+        {
+            bothHeld.Signal();
+            await Task.Run(() => bothHeld.Wait(), ct).ConfigureAwait(false);
+            using (await permits.AcquireAsync(ct).ConfigureAwait(false))
             {
             }
         }

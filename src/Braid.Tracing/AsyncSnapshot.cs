@@ -70,19 +70,19 @@ public sealed class AsyncSnapshot
     /// <summary>The tree indented, outermost awaiters first, then what each awaits below it, then any wait-for cycles (<see cref="Cycles"/>).</summary>
     /// <param name="coalesce">Merge identical sibling subtrees into one entry with a count (as <c>dumpasync --coalesce</c>).</param>
     /// <returns>The text, one line per node, ending with a newline.</returns>
-    public string ToTree(bool coalesce = false) => SnapshotWriter.Tree(Nodes(coalesce)) + string.Concat(Cycles.Select(c => c + "\n"));
+    public string ToTree(bool coalesce = false) => SnapshotWriter.Tree(Nodes(coalesce)) + SnapshotWriter.Lines(Cycles);
 
-    /// <summary>One row per innermost await: what it waits on and the chain of awaiters up to the outermost.</summary>
+    /// <summary>One row per innermost await: what it waits on and the chain of awaiters up to the outermost; then any wait-for cycles, one line each.</summary>
     /// <param name="coalesce">Merge identical rows into one with a count.</param>
     /// <returns>The table with a header line.</returns>
-    public string ToTable(bool coalesce = false) => SnapshotWriter.Table(Nodes(coalesce), coalesce);
+    public string ToTable(bool coalesce = false) => SnapshotWriter.Table(Nodes(coalesce), Cycles, coalesce);
 
-    /// <summary>The table as CSV (RFC 4180 quoting).</summary>
+    /// <summary>The table as CSV (RFC 4180 quoting); each wait-for cycle is a last row <c>cycle,,PATH</c>.</summary>
     /// <param name="coalesce">Merge identical rows into one with a count.</param>
     /// <returns>The CSV text with a header line.</returns>
-    public string ToCsv(bool coalesce = false) => SnapshotWriter.Csv(Nodes(coalesce), coalesce);
+    public string ToCsv(bool coalesce = false) => SnapshotWriter.Csv(Nodes(coalesce), Cycles, coalesce);
 
-    /// <summary>The snapshot as indented JSON: the process, the times, and the tree (<c>roots</c>, nested <c>children</c>).</summary>
+    /// <summary>The snapshot as indented JSON: the process, the times, the tree (<c>roots</c>, nested <c>children</c>) and the wait-for cycles (<c>cycles</c>: each a <c>path</c> and its <c>children</c>).</summary>
     /// <param name="coalesce">Merge identical sibling subtrees into one entry with a count.</param>
     /// <returns>The JSON text.</returns>
     public string ToJson(bool coalesce = false) => SnapshotWriter.Json(this, Nodes(coalesce));

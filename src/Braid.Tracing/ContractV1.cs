@@ -36,4 +36,12 @@ internal static class ContractV1
     public const string LockState = "_state";
     public const string LockReleaser = "Braid.Coordination.AsyncLock+Releaser";
     public const string ReleaserOwner = "_owner";
+
+    // The same for AsyncSemaphore permits and AsyncReaderWriterLock read and write locks (ids are unique across
+    // primitives); a semaphore blocks a waiter when _state <= 0, a reader-writer lock when _state has a holder bit.
+    public const string AsyncSemaphore = "Braid.Coordination.AsyncSemaphore";
+    public const string SemaphoreReleaser = "Braid.Coordination.AsyncSemaphore+Releaser";
+    public const string AsyncReaderWriterLock = "Braid.Coordination.AsyncReaderWriterLock";
+    public const string ReaderWriterReleaser = "Braid.Coordination.AsyncReaderWriterLock+Releaser";
+    public const int ReaderWriterSlowBit = 1 << 29;
 }

@@ -15,8 +15,11 @@ internal sealed class HeapGraph
     // Task.m_stateFlags: TASK_STATE_RAN_TO_COMPLETION | TASK_STATE_FAULTED | TASK_STATE_CANCELED.
     private const int CompletedMask = 0x1000000 | 0x200000 | 0x400000;
     private const string BoxMarker = "+AsyncStateMachineBox<";
+    private const string UnwrapPromise = "System.Threading.Tasks.UnwrapPromise<";
+    private const string TaskRun = "Task.Run";
 
     private readonly ClrRuntime _runtime;
+    private readonly Dictionary<ulong, Node> _byStateMachine = [];
     private readonly bool _braid;
     private readonly Dictionary<ulong, Node> _nodes = [];
     private readonly Dictionary<ulong, Node> _byTask = [];
@@ -184,7 +187,14 @@ internal sealed class HeapGraph
             state = field.IsObjectReference ? box.ReadObjectField("StateMachine").ReadField<int>("<>1__state") : box.ReadValueTypeField("StateMachine").ReadField<int>("<>1__state");
         }
 
-        return Add(new Node(AsyncNodeKind.Method, MethodName(stateMachine), stateMachine, state, box.Address));
+        var node = Add(new Node(AsyncNodeKind.Method, MethodName(stateMachine), stateMachine, state, box.Address));
+        if (field is { IsObjectReference: true })
+        {
+            // A class state machine: an async iterator, which is also what its MoveNextAsync's ValueTask holds.
+            _byStateMachine[box.ReadObjectField("StateMachine").Address] = node;
+        }
+
+        return node;
     }
 
     /// <summary>What a box's state machine awaits, read from its awaiter fields (<c>&lt;&gt;u__N</c>); null when it is another node.</summary>
@@ -199,6 +209,13 @@ internal sealed class HeapGraph
         foreach (var awaiter in smType.Fields.Where(f => f.Name is not null && f.Name.StartsWith("<>u__", StringComparison.Ordinal)))
         {
             var awaited = ReadAwaited(box, field, awaiter);
+            if (!awaited.IsNull && awaited.IsValid && _byStateMachine.TryGetValue(awaited.Address, out var body) && _nodes.TryGetValue(box.Address, out var self))
+            {
+                // An async iterator's MoveNextAsync (a pipeline's source): the iterator's method, waiting, goes below.
+                Link(body, self);
+                return null;
+            }
+
             if (!awaited.IsNull && awaited.IsValid)
             {
                 return _byTask.ContainsKey(awaited.Address) ? null : DescribeAwaited(awaited);
@@ -259,6 +276,9 @@ internal sealed class HeapGraph
         {
             "System.Threading.Tasks.Task" => "Task",
             _ when name.StartsWith("System.Threading.Tasks.Task+DelayPromise", StringComparison.Ordinal) => "Task.Delay",
+            _ when name.StartsWith(UnwrapPromise, StringComparison.Ordinal) => TaskRun,
+            _ when name.StartsWith("System.Threading.Channels.", StringComparison.Ordinal) && name.Contains("ReadAsyncOperation", StringComparison.Ordinal) => "channel read",
+            _ when name.StartsWith("System.Threading.Channels.", StringComparison.Ordinal) && name.Contains("WriteAsyncOperation", StringComparison.Ordinal) => "channel write",
             _ when name.Contains("WhenAllPromise", StringComparison.Ordinal) => "Task.WhenAll",
             _ when name.Contains("WhenAnyPromise", StringComparison.Ordinal) => "Task.WhenAny",
             _ => ShortType(name),
@@ -320,6 +340,13 @@ internal sealed class HeapGraph
                 return task;
             }
 
+            if (name.StartsWith(UnwrapPromise, StringComparison.Ordinal) && IsPending(continuation))
+            {
+                // Task.Run's proxy for an async body (how a pipeline starts its stage workers): no node of its
+                // own, the body's method goes straight under whoever awaits the proxy.
+                return Consumer(continuation.ReadObjectField("m_continuationObject"));
+            }
+
             if (IsPending(continuation))
             {
                 // A pending task between two awaits (a WhenAll, a ContinueWith): a node of its own.
@@ -354,12 +381,12 @@ internal sealed class HeapGraph
             return held;
         }
 
-        foreach (var releaser in smType.Fields.Where(f => f.Type?.Name == ContractV1.LockReleaser && f.Name is not null))
+        foreach (var releaser in smType.Fields.Where(f => f.Name is not null && f.Type?.Name is ContractV1.LockReleaser or ContractV1.SemaphoreReleaser or ContractV1.ReaderWriterReleaser))
         {
             try
             {
                 var owner = box.ReadValueTypeField("StateMachine").ReadValueTypeField(releaser.Name!).ReadObjectField(ContractV1.ReleaserOwner);
-                if (!owner.IsNull && owner.IsValid && owner.ReadField<int>(ContractV1.LockState) != 0)
+                if (!owner.IsNull && owner.IsValid && IsHeld(owner))
                 {
                     held.Add(owner.ReadField<long>(ContractV1.PrimitiveId));
                 }
@@ -372,11 +399,26 @@ internal sealed class HeapGraph
         return held;
     }
 
-    /// <summary>The wait-for cycles among children: each child awaits an <c>AsyncLock</c> a method in the next one holds.</summary>
+    /// <summary>
+    /// Whether a primitive a releaser points to can block a waiter: an <c>AsyncLock</c> held, an <c>AsyncSemaphore</c>
+    /// with no permit free (<c>_state</c> 0, or -1 when contended), an <c>AsyncReaderWriterLock</c> with a writer or a reader.
+    /// </summary>
+    private static bool IsHeld(ClrObject primitive)
+    {
+        var state = primitive.ReadField<int>(ContractV1.LockState);
+        return primitive.Type?.Name switch
+        {
+            ContractV1.AsyncSemaphore => state <= 0,
+            ContractV1.AsyncReaderWriterLock => (state & ~ContractV1.ReaderWriterSlowBit) != 0,
+            _ => state != 0,
+        };
+    }
+
+    /// <summary>The wait-for cycles among children: each child awaits an <c>AsyncLock</c>, <c>AsyncSemaphore</c> or <c>AsyncReaderWriterLock</c> a method in the next one holds.</summary>
     private List<WaitCycle> Cycles()
     {
         var holder = new Dictionary<long, Node>();
-        var waits = new Dictionary<Node, long>();
+        var waits = new Dictionary<Node, (string Kind, long Id)>();
         foreach (var node in _nodes.Values.Where(n => n.Kind == AsyncNodeKind.Method))
         {
             if (Child(node) is not { } child)
@@ -389,10 +431,11 @@ internal sealed class HeapGraph
                 holder.TryAdd(id, child);
             }
 
-            if (node.Awaiting is { } awaiting && awaiting.StartsWith("AsyncLock#", StringComparison.Ordinal)
-                && long.TryParse(awaiting["AsyncLock#".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var waited))
+            if (node.Awaiting is { } awaiting && awaiting.IndexOf('#', StringComparison.Ordinal) is var hash and > 0
+                && awaiting[..hash] is "AsyncLock" or "AsyncSemaphore" or "AsyncReaderWriterLock"
+                && long.TryParse(awaiting[(hash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var waited))
             {
-                waits.TryAdd(child, waited);
+                waits.TryAdd(child, (awaiting[..hash], waited));
             }
         }
 
@@ -405,7 +448,7 @@ internal sealed class HeapGraph
             }
 
             var name = child.Name.StartsWith("child '", StringComparison.Ordinal) ? child.Name[7..^1] : null;
-            var wait = waits.TryGetValue(child, out var lockId) ? new LiveWaitInfo("AsyncLock", lockId, holder.TryGetValue(lockId, out var h) ? ids.GetValueOrDefault(h) : 0) : null;
+            var wait = waits.TryGetValue(child, out var waited) ? new LiveWaitInfo(waited.Kind, waited.Id, holder.TryGetValue(waited.Id, out var h) ? ids.GetValueOrDefault(h) : 0) : null;
             return new TaskTreeChild(id, name, 0, null, "waiting", TimeSpan.Zero, wait, null, 1, []);
         }
 
@@ -431,7 +474,7 @@ internal sealed class HeapGraph
                 }
 
                 path.Add(current);
-                current = waits.TryGetValue(current, out var id) && holder.TryGetValue(id, out var next) ? next : null;
+                current = waits.TryGetValue(current, out var next) && holder.TryGetValue(next.Id, out var holding) ? holding : null;
             }
 
             done.UnionWith(path);
@@ -537,8 +580,9 @@ internal sealed class HeapGraph
     private static IEnumerable<Node> Order(IEnumerable<Node> nodes) =>
         nodes.OrderBy(n => n.Kind).ThenBy(n => n.Name, StringComparer.Ordinal).ThenBy(n => n.Awaiting, StringComparer.Ordinal).ThenBy(n => n.Address);
 
+    /// <remarks>A <c>Task.Run</c> whose body is in the tree is not printed as awaited: the body is, below it.</remarks>
     private static AsyncNode Freeze(Node node) =>
-        new(node.Kind, node.Name, node.Type, node.State, node.Awaiting, node.Address, 1, [.. Order(node.Children).Select(Freeze)]);
+        new(node.Kind, node.Name, node.Type, node.State, node.Awaiting == TaskRun && node.Children.Count > 0 ? null : node.Awaiting, node.Address, 1, [.. Order(node.Children).Select(Freeze)]);
 
     private sealed class Node(AsyncNodeKind kind, string name, string? type, int? state, ulong address)
     {

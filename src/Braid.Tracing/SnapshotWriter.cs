@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Braid.Diagnostics;
 
 namespace Braid.Tracing;
 
@@ -21,7 +22,7 @@ internal static class SnapshotWriter
         return text.ToString();
     }
 
-    public static string Table(IReadOnlyList<AsyncNode> roots, bool coalesce)
+    public static string Table(IReadOnlyList<AsyncNode> roots, IReadOnlyList<WaitCycle> cycles, bool coalesce)
     {
         var rows = Rows(roots, coalesce).Select(r => new[] { r.Key, r.Awaits ?? "-", r.Chain }).ToList();
         rows.Insert(0, [coalesce ? "count" : "task", "awaits", "chain (innermost ← outermost)"]);
@@ -32,15 +33,21 @@ internal static class SnapshotWriter
             text.Append(row[0].PadRight(widths[0])).Append("  ").Append(row[1].PadRight(widths[1])).Append("  ").Append(row[2]).Append('\n');
         }
 
-        return text.ToString();
+        return text.Append(Lines(cycles)).ToString();
     }
 
-    public static string Csv(IReadOnlyList<AsyncNode> roots, bool coalesce)
+    public static string Csv(IReadOnlyList<AsyncNode> roots, IReadOnlyList<WaitCycle> cycles, bool coalesce)
     {
         var text = new StringBuilder(coalesce ? "count,awaits,chain\n" : "task,awaits,chain\n");
         foreach (var row in Rows(roots, coalesce))
         {
             text.Append(Quote(row.Key)).Append(',').Append(Quote(row.Awaits ?? string.Empty)).Append(',').Append(Quote(row.Chain)).Append('\n');
+        }
+
+        // A cycle is a row of its own: "cycle" in the first column, the path (as in-process) in the chain column.
+        foreach (var cycle in cycles)
+        {
+            text.Append("cycle,,").Append(Quote(cycle.ToString())).Append('\n');
         }
 
         return text.ToString();
@@ -74,11 +81,21 @@ internal static class SnapshotWriter
             }
 
             json.WriteEndArray();
+            json.WriteStartArray("cycles");
+            foreach (var cycle in snapshot.Cycles)
+            {
+                Write(json, cycle);
+            }
+
+            json.WriteEndArray();
             json.WriteEndObject();
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
+
+    /// <summary>Each cycle's path on a line of its own (as <c>Braid.Diagnostics</c>' task tree prints it).</summary>
+    public static string Lines(IReadOnlyList<WaitCycle> cycles) => string.Concat(cycles.Select(c => c + "\n"));
 
     /// <summary>Merges identical sibling subtrees (same kind, name, awaited thing and children) into one entry with a count.</summary>
     public static IReadOnlyList<AsyncNode> Coalesce(IReadOnlyList<AsyncNode> nodes)
@@ -155,6 +172,32 @@ internal static class SnapshotWriter
         foreach (var child in node.Children)
         {
             Write(json, child);
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static void Write(Utf8JsonWriter json, WaitCycle cycle)
+    {
+        json.WriteStartObject();
+        json.WriteString("path", cycle.ToString());
+        json.WriteStartArray("children");
+        foreach (var child in cycle.Children)
+        {
+            json.WriteStartObject();
+            json.WriteNumber("id", child.Id);
+            if (child.Name is not null)
+            {
+                json.WriteString("name", child.Name);
+            }
+            else
+            {
+                json.WriteNull("name");
+            }
+
+            json.WriteString("waitingOn", $"{child.WaitingOn!.Kind}#{child.WaitingOn.PrimitiveId}");
+            json.WriteEndObject();
         }
 
         json.WriteEndArray();

@@ -23,6 +23,10 @@ namespace Braid.Instrumentation;
 /// whose <c>&lt;Id&gt;k__BackingField</c> is its <c>Id</c>.</item>
 /// <item><c>Braid.Coordination.AsyncLock</c>: <c>_state</c> (free or held); <c>AsyncLock+Releaser</c>: <c>_owner</c> (the
 /// lock a releaser kept in a holding method's state machine releases: how <c>braid ps</c> finds a lock's holder).</item>
+/// <item><c>Braid.Coordination.AsyncSemaphore</c>: <c>_state</c> (free permits, 0 or -1 when none is free);
+/// <c>AsyncSemaphore+Releaser</c>: <c>_owner</c>. <c>Braid.Coordination.AsyncReaderWriterLock</c>: <c>_state</c>
+/// (readers, the writer bit, the slow bit <c>SlowBit</c> = 1 &lt;&lt; 29); <c>AsyncReaderWriterLock+Releaser</c>:
+/// <c>_owner</c>. The same holder search as the lock's, for permits and read or write locks.</item>
 /// </list>
 /// Renaming any of these is a change of contract: bump <see cref="Version"/> and teach the reader the new names
 /// (<c>ContractTests</c> in <c>Braid.Tracing.Tests</c> fails until both agree).
