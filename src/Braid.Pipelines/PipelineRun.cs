@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Braid.Pipelines.Engine;
 
 namespace Braid.Pipelines;
@@ -55,6 +56,25 @@ public sealed class PipelineRun<T> : IAsyncEnumerable<T>, IAsyncDisposable
         return new Enumerator(this, cancellationToken);
     }
 
+    /// <summary>The enumerator of <see cref="PipelineBuilder{T}.RunAsync(Action{T}, CancellationToken)"/>, which also drains batches synchronously.</summary>
+#pragma warning disable VSTHRD200 // An enumerator, not an awaitable: VSTHRD200 takes IAsyncEnumerator for one.
+    internal Enumerator OpenEnumerator() => (Enumerator)GetAsyncEnumerator();
+#pragma warning restore VSTHRD200
+
+    /// <summary>A failure of the sink: a dead letter under <see cref="ErrorPolicy.ContinueWithDeadLetters"/>, else the run's failure (which stops every stage).</summary>
+    internal static void SinkFailed(RunContext run, bool deadLetters, T item, Exception exception)
+    {
+        if (deadLetters)
+        {
+            run.AddDeadLetter(new DeadLetter("sink", item, exception, 1));
+        }
+        else
+        {
+            // Stops every stage; the enumeration then throws all failures together.
+            run.Fail("sink", exception);
+        }
+    }
+
     /// <summary>Stops every stage that still runs and waits for all of them; throws the run's failures, if any.</summary>
     /// <remarks>Idempotent. Waits for functions that ignore cancellation to return.</remarks>
     public async ValueTask DisposeAsync()
@@ -77,7 +97,7 @@ public sealed class PipelineRun<T> : IAsyncEnumerable<T>, IAsyncDisposable
 
     private bool HasFailures => _run.GetStatistics().Failures > 0;
 
-    private sealed class Enumerator : IAsyncEnumerator<T>
+    internal sealed class Enumerator : IAsyncEnumerator<T>
     {
         private readonly PipelineRun<T> _owner;
         private readonly CancellationTokenRegistration _registration;
@@ -108,6 +128,38 @@ public sealed class PipelineRun<T> : IAsyncEnumerable<T>, IAsyncDisposable
             }
 
             return MoveNextSlowAsync();
+        }
+
+        /// <summary>
+        /// Passes the items left in the current batch to <paramref name="sink"/>, one by one and in
+        /// order, as <see cref="MoveNextAsync"/> and the caller's loop would; never waits. A failure is
+        /// handled as <see cref="SinkFailed"/> says; the run stopping propagates.
+        /// </summary>
+        /// <remarks>Compiled fully optimized from its first call (design rule 106): it is the consumer's per-item loop.</remarks>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal void SinkRest(Action<T> sink, bool deadLetters)
+        {
+            var items = _items;
+            if (items is null)
+            {
+                return;
+            }
+
+            var run = _owner._run;
+            var count = Math.Min(_count, items.Length);
+            while (_index + 1 < count)
+            {
+                var item = items[++_index];
+                _current = item;
+                try
+                {
+                    sink(item);
+                }
+                catch (Exception ex) when (!run.IsStopping(ex))
+                {
+                    SinkFailed(run, deadLetters, item, ex);
+                }
+            }
         }
 
         private async ValueTask<bool> MoveNextSlowAsync()

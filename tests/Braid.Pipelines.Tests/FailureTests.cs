@@ -76,6 +76,45 @@ public sealed class FailureTests
         Assert.Equal("sink", Assert.Single(error.Failures).Stage);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_sink_that_fails_mid_batch_under_continue_sees_every_item_in_order_and_dead_letters_each_failure(bool synchronousSink)
+    {
+        // A synchronous sink is given the rest of each transferred batch in one loop (rule 106), an
+        // asynchronous one item by item: both see every item once, in order, and each failure is a
+        // dead letter of the stage "sink" holding its item, wherever in a batch it falls.
+        var seen = new List<int>();
+        var letters = new List<DeadLetter>();
+        var options = new PipelineOptions { ErrorPolicy = ErrorPolicy.ContinueWithDeadLetters, TransferBatchSize = 16, OnDeadLetter = letters.Add };
+        var mapped = Pipeline.From(Enumerable.Range(0, 1000), options).Map(x => x, new StageOptions { Capacity = 64 });
+        var statistics = synchronousSink
+            ? await mapped.RunAsync(Sink).WaitAsync(TestSupport.HangGuard)
+            : await mapped.RunAsync((x, _) =>
+            {
+                Sink(x);
+                return default;
+            }).WaitAsync(TestSupport.HangGuard);
+
+        Assert.Equal(Enumerable.Range(0, 1000), seen);
+        var failing = Enumerable.Range(0, 1000).Where(Fails).ToArray();
+        Assert.Equal(failing, letters.Select(l => (int)l.Item!));
+        Assert.All(letters, l => Assert.Equal(("sink", 1, $"sink {l.Item}"), (l.Stage, l.Attempts, l.Exception.Message)));
+        Assert.Equal(failing.Length, statistics.DeadLetters);
+
+        // First, middle and last items of 16-item batches, and two in a row.
+        static bool Fails(int x) => x % 16 is 0 or 7 or 15 || x is 500 or 501;
+
+        void Sink(int x)
+        {
+            seen.Add(x);
+            if (Fails(x))
+            {
+                throw new InvalidOperationException($"sink {x}");
+            }
+        }
+    }
+
     [Fact]
     public async Task Every_failure_is_kept_in_order()
     {
