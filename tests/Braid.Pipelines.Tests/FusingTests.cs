@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Braid.Pipelines.Engine;
 
 namespace Braid.Pipelines.Tests;
@@ -12,7 +13,9 @@ public sealed class FusingTests
 {
     private static long Tiny => 0;
 
-    private static long Large => Dispatcher<int>.HandOffTicks * 1000;
+    // Per 4 items: past a wake-up, so batches are shared, yet well under a paced transfer (Outbox.TargetTicks),
+    // so a batch is split only between the idle workers.
+    private static long Large => Dispatcher<int>.HandOffTicks * 8;
 
     [Fact]
     public async Task Tiny_work_runs_whole_batches_on_the_leader_while_the_other_worker_stays_parked()
@@ -113,6 +116,27 @@ public sealed class FusingTests
         var handed = await follower.WaitAsync(TestSupport.HangGuard);
         Assert.Equal([0, 1], Items(mine));
         Assert.Equal([2, 3], Items(handed));
+    }
+
+    [Fact]
+    public async Task A_batch_with_more_work_than_a_paced_transfer_is_split_into_chunks_of_about_that_work_taken_in_turn()
+    {
+        // 8 items of 30 µs: 240 µs of work, 2.4 paced transfers (100 µs), so three chunks for two workers.
+        // The leader takes the first, the next taker the second at once, numbering in input order.
+        Assert.Equal(Stopwatch.Frequency / 10_000, Outbox<int>.TargetTicks);
+        var (link, dispatcher) = Create();
+        dispatcher.Report(Outbox<int>.TargetTicks * 3 / 10 * 4, 4);
+        var leader = dispatcher.TakeAsync(finishedOne: false, keepsLead: false, CancellationToken.None).AsTask();
+        await Write(link, 0, 8);
+
+        var first = await leader.WaitAsync(TestSupport.HangGuard);
+        var second = await dispatcher.TakeAsync(finishedOne: false, keepsLead: false, CancellationToken.None).AsTask().WaitAsync(TestSupport.HangGuard);
+        var third = await dispatcher.TakeAsync(finishedOne: true, keepsLead: false, CancellationToken.None).AsTask().WaitAsync(TestSupport.HangGuard);
+        Assert.Equal([0, 1, 2], Items(first));
+        Assert.Equal([3, 4, 5], Items(second));
+        Assert.Equal([6, 7], Items(third));
+        Assert.Equal([0L, 1L, 2L], [first.Number, second.Number, third.Number]);
+        Assert.False(first.KeepsLead || second.KeepsLead || third.KeepsLead);
     }
 
     [Fact]

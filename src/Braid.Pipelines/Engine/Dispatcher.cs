@@ -10,8 +10,9 @@ namespace Braid.Pipelines.Engine;
 /// workers still receive whole batches. Chunks are numbered in input order for ordered output.
 /// </summary>
 /// <remarks>
-/// Fusing (issue 11): waking a parked worker costs about a microsecond or more, so when the measured
-/// work of a batch (<see cref="Report"/>, real time) is below <see cref="HandOffTicks"/> the leader
+/// Fusing (issue 11): a hand-off (waking a parked worker, splitting the batch, the chunks' bookkeeping)
+/// costs a few microseconds, so when the measured work of a batch (<see cref="Report"/>, real time) is
+/// below <see cref="HandOffTicks"/> the leader
 /// neither splits the batch nor passes the lead: it keeps leading (<see cref="Chunk.KeepsLead"/>), and
 /// the other workers stay parked instead of being woken per batch, so the stage runs like one worker.
 /// The estimate is updated after every chunk, so the first batch whose work is worth a hand-off
@@ -20,8 +21,13 @@ namespace Braid.Pipelines.Engine;
 /// </remarks>
 internal sealed class Dispatcher<T>
 {
-    /// <summary>About what one wake-up of a parked worker costs: a batch with less work than this is run by the leader alone.</summary>
-    internal static readonly long HandOffTicks = Math.Max(1, Stopwatch.Frequency / 1_000_000);
+    /// <summary>
+    /// About what sharing a batch costs, 5 µs: a batch with less work than this is run by the leader alone.
+    /// Measured on two cores (bench/README.md, seventh session): a batch of 256 items of 10 ns (2.6 µs)
+    /// ran no faster split between two workers than on one, a batch of 256 items of 40 ns (10 µs) ran
+    /// 1.4 times as fast.
+    /// </summary>
+    internal static readonly long HandOffTicks = Math.Max(1, Stopwatch.Frequency / 200_000);
 
     private readonly object _gate = new();
     private readonly Link<T> _input;
@@ -142,6 +148,19 @@ internal sealed class Dispatcher<T>
         Volatile.Write(ref _ticksPerItem16, old < 0 ? sample : old + ((sample - old) / (sample < old ? 2 : 4)));
     }
 
+    // How many chunks keep each near a paced transfer's work (1 while the work is unknown).
+    private int ChunksForWork(int items)
+    {
+        var perItem16 = Volatile.Read(ref _ticksPerItem16);
+        if (perItem16 <= 0)
+        {
+            return 1;
+        }
+
+        var target16 = Outbox<T>.TargetTicks * 16;
+        return (int)Math.Min(items, ((items * perItem16) + target16 - 1) / target16);
+    }
+
     // Whether running this many items is known to cost less than waking a worker: fusing's one test.
     private bool IsTiny(int items)
     {
@@ -184,7 +203,10 @@ internal sealed class Dispatcher<T>
             // Tiny work (known, and below a hand-off per batch): one chunk, and the lead is kept.
             var fused = IsTiny(segment.Count);
             var idle = fused ? 1 : Math.Max(1, _workers - _busy);
-            var chunks = Math.Min(segment.Count, idle);
+            // One chunk per idle worker, and more when a batch holds more work than a paced transfer
+            // (Outbox.TargetTicks): a chunk's output is sent when the chunk is done, so slow items in a
+            // large batch are sent in smaller chunks, sooner; the extra chunks wait for the next taker.
+            var chunks = Math.Min(segment.Count, fused ? 1 : Math.Max(idle, ChunksForWork(segment.Count)));
             var number = _next;
             _next += chunks;
             _busy += chunks;

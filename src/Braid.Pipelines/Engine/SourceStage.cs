@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace Braid.Pipelines.Engine;
@@ -25,11 +26,20 @@ internal sealed class SourceStage<T>
 
     private async Task RunSyncSourceAsync()
     {
-        var outbox = new Outbox<T>(_output, _counters);
+        // Paced: a source that is slow to enumerate sends smaller segments sooner (Outbox).
+        var outbox = new Outbox<T>(_output, _counters, paced: true);
         var ct = _run.Token;
         using var enumerator = _items!.GetEnumerator();
-        while (Fill(enumerator, outbox, ct))
+        while (true)
         {
+            var started = Stopwatch.GetTimestamp();
+            var full = Fill(enumerator, outbox, ct);
+            outbox.Pace(Stopwatch.GetTimestamp() - started);
+            if (!full)
+            {
+                break;
+            }
+
             _counters.AddIn(outbox.Count);
             await outbox.FlushAsync(ct).ConfigureAwait(false);
         }

@@ -71,7 +71,10 @@ internal sealed class TransformStage<TIn, TOut>
 
     private async Task WorkerAsync()
     {
-        var outbox = new Outbox<TOut>(_output, _counters);
+        // A stage's only worker paces its output (Outbox): slow items are sent in smaller segments,
+        // sooner. Several workers send each chunk's output when the chunk is done, and the dispatcher
+        // keeps a chunk's work near the same target.
+        var outbox = new Outbox<TOut>(_output, _counters, paced: _dispatcher is null);
         var ct = _run.Token;
         var time = _run.Time;
         if (_dispatcher is not null)
@@ -156,7 +159,9 @@ internal sealed class TransformStage<TIn, TOut>
             {
                 _input.Dequeued(segment.Count);
                 var start = time.GetTimestamp();
+                var ticks = Stopwatch.GetTimestamp();
                 await ProcessAsync(segment, outbox, OneWorker, ct).ConfigureAwait(_capture);
+                outbox.Pace(Stopwatch.GetTimestamp() - ticks);
                 _counters.AddBusy(time.GetTimestamp() - start);
             }
 
