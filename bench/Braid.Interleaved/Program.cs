@@ -6,7 +6,7 @@ using Braid.Interleaved.Cases;
 // plain Release process, medians and run-to-run spread. BenchmarkDotNet (bench/Braid.Benchmarks) is
 // the other harness; bench/README.md quotes both.
 //
-//   dotnet run -c Release --project bench/Braid.Interleaved -- [--filter TEXT[$]] [--rounds N] [--warmups N] [--collect] [--seed N] [--processes N] [--list]
+//   dotnet run -c Release --project bench/Braid.Interleaved -- [--filter TEXT[$]] [--rounds N] [--warmups N] [--collect] [--seed N] [--processes N] [--batch N] [--list]
 var cases = new List<BenchCase>();
 cases.AddRange(TaskGroupCases.All());
 cases.AddRange(PipelineCases.All());
@@ -29,9 +29,10 @@ for (var i = 0; i < args.Length; i++)
         case "--seed" when i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var s): seed = s; i++; break;
         case "--list": list = true; break;
         case "--processes" when i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var p) && p > 0: processes = p; i++; break;
+        case "--batch" when i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var b) && b > 0: PipelineCases.TransferBatchSize = b; i++; break;
         case "--report-to-parent": reportToParent = true; break;
         default:
-            Console.Error.WriteLine($"unknown or incomplete option '{args[i]}'; options: --filter TEXT, --rounds N (>0), --warmups N (>=0), --collect, --seed N, --processes N (>0), --list");
+            Console.Error.WriteLine($"unknown or incomplete option '{args[i]}'; options: --filter TEXT, --rounds N (>0), --warmups N (>=0), --collect, --seed N, --processes N (>0), --batch N (>0), --list");
             return 2;
     }
 }
@@ -58,7 +59,7 @@ if (processes > 1)
 }
 
 Console.WriteLine($".NET {Environment.Version}, {Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}, "
-    + $"tiered {Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") ?? "default"}, forced GC between runs {collect}, seed {seed}, load {LoadAverage()}");
+    + $"tiered {Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") ?? "default"}, forced GC between runs {collect}, seed {seed}, pipeline batch {PipelineCases.TransferBatchSize}, load {LoadAverage()}");
 return await Harness.RunAsync(selected, warmups, rounds, collect, seed, reportToParent, Console.Out) ? 0 : 1;
 
 // The 1-minute load average where the OS reports it: a figure measured on a loaded machine says so.

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Dataflow;
 using Braid.Pipelines;
 
@@ -15,19 +16,28 @@ internal static class PipelineCases
     private const int TrivialItems = 1_000_000;
     private const int Capacity = 1024;
 
+    /// <summary>The pipelines' <see cref="PipelineOptions.TransferBatchSize"/> (<c>--batch N</c>; the default is the library's).</summary>
+    public static int TransferBatchSize { get; set; } = new PipelineOptions().TransferBatchSize;
+
+    private static PipelineOptions Options => new() { TransferBatchSize = TransferBatchSize };
+
     // Rounds of the hash loop for ≈ 0, 10, 40, 290 and 1,300 ns of work per item on this project's machine
     // kind (2 cores, AMD EPYC), calibrated on the serial loop's fastest rounds. A round costs more as
     // the chain grows (about 1.2 ns at 32 rounds, 2.2 at 120, 2.5 at 520): the CPU overlaps short chains
     // of consecutive items. The baseline row of each group prints the serial per-item time measured.
     // 10 ns sits just below the work per item at which a stage with several workers stops fusing
     // (a batch of 64 under about 1 µs, design rule 66): there two workers run like one.
+    // The work functions are compiled fully optimized from their first call, as Braid's per-item loops
+    // are (design rule 106): a lambda is the caller's code and runs at tier 0 for the first ~100 ms of
+    // calls, which the serial loop hides (its OSR version inlines the function) and a stage cannot (it
+    // calls the delegate), so a short run measured the JIT's tiering instead of the pipeline.
     private static readonly (string Name, Func<int, int> Work)[] Works =
     [
-        ("0", static x => Hash(x, 0)),
-        ("10ns", static x => Hash(x, 12)),
-        ("40ns", static x => Hash(x, 32)),
-        ("290ns", static x => Hash(x, 120)),
-        ("1300ns", static x => Hash(x, 520)),
+        ("0", Work0),
+        ("10ns", Work12),
+        ("40ns", Work32),
+        ("290ns", Work120),
+        ("1300ns", Work520),
     ];
 
     public static IEnumerable<BenchCase> All()
@@ -47,7 +57,23 @@ internal static class PipelineCases
         yield return new BenchCase(trivial, "Braid", TrivialItems, TrivialBraidAsync);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Work0(int x) => Hash(x, 0);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Work12(int x) => Hash(x, 12);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Work32(int x) => Hash(x, 32);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Work120(int x) => Hash(x, 120);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Work520(int x) => Hash(x, 520);
+
     /// <summary>A dependent chain of <paramref name="rounds"/> xorshift steps that the JIT cannot fold.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Hash(int x, int rounds)
     {
         var h = ((uint)x * 2654435761u) | 1;
@@ -75,7 +101,7 @@ internal static class PipelineCases
     private static async Task<long> BraidAsync(Func<int, int> work, int workers, bool ordered)
     {
         long sum = 0;
-        await Pipeline.From(Enumerable.Range(0, Items))
+        await Pipeline.From(Enumerable.Range(0, Items), Options)
             .Map(work, new StageOptions { Workers = workers, Ordered = ordered, Capacity = Capacity })
             .RunAsync(x => sum += x);
         return sum;
@@ -104,7 +130,7 @@ internal static class PipelineCases
     {
         long sum = 0;
         var stage = new StageOptions { Capacity = Capacity };
-        await Pipeline.From(Enumerable.Range(0, TrivialItems))
+        await Pipeline.From(Enumerable.Range(0, TrivialItems), Options)
             .Map(static x => x + 1, stage)
             .Map(static x => x * 2, stage)
             .Map(static x => x - 1, stage)
