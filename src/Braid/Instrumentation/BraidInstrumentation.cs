@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Braid.Instrumentation;
 
 /// <summary>
@@ -30,7 +31,11 @@ public static class BraidInstrumentation
     /// Whether anyone listens: a subscriber, a session on the <c>Braid</c> event source, or a collector
     /// of the <c>Braid</c> meter. Check it before building an event.
     /// </summary>
-    public static bool IsEnabled => InstrumentationSwitch.Enabled;
+    public static bool IsEnabled
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => InstrumentationSwitch.Enabled;
+    }
 
     /// <summary>Subscribes a listener; dispose the result to unsubscribe. Completes synchronously.</summary>
     /// <param name="listener">Called for every event raised while subscribed.</param>

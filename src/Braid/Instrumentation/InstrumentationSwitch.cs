@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Braid.Instrumentation;
 
 /// <summary>
@@ -22,7 +23,11 @@ internal static class InstrumentationSwitch
     private static volatile bool s_activities;
 
     /// <summary>Whether anyone listens: one volatile read.</summary>
-    public static bool Enabled => s_enabled;
+    public static bool Enabled
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => s_enabled;
+    }
 
     /// <summary>The subscribed listeners, or <see langword="null"/> when there are none.</summary>
     public static Action<BraidEvent>[]? Listeners => s_listeners;
