@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Braid.Instrumentation;
 using Braid.Internal;
 using Braid.Loop;
@@ -48,8 +47,7 @@ public sealed class TaskGroup : IAmbientScope
     // reach zero before the children counted without atomics are added (see RunBody).
     private const long BodyReserve = 1L << 40;
 
-    // The counters the threads that end children write (see EndCounters), a cache line away from
-    // the fields the starting thread reads and writes for every child (design rule 19).
+    // The counters the threads that end children write (see EndCounters).
     private EndCounters _ends = new() { Pending = 1 };
     private int _bodyRunning = 1;
 
@@ -828,34 +826,26 @@ public sealed class TaskGroup : IAmbientScope
     }
 
     /// <summary>
-    /// The counters written by the threads that end children, with a cache line of padding on each
-    /// side: the thread starting children reads the group's other fields and writes its plain
-    /// counters for every child, and an atomic update here by a thread ending a sibling would otherwise
-    /// take that cache line away from it each time (false sharing, design rule 19). 152 bytes a group.
+    /// The counters written by the threads that end children. A cache line of padding on each side
+    /// (152 bytes a group), to keep an ending thread's atomic update off the cache line the starting
+    /// thread uses for every child, made no difference that a quiet A/B could show (bench/README.md,
+    /// seventh session), so the counters are plain fields again.
     /// </summary>
-    [StructLayout(LayoutKind.Explicit, Size = (2 * CacheLine) + 24)]
     private struct EndCounters
     {
-        private const int CacheLine = 64;
-
         /// <summary>
         /// Children running, plus one while the body runs, plus one per cancellation in progress (a
         /// hold), plus <see cref="BodyReserve"/> while the body's synchronous part runs. Once it reaches
         /// zero the group is finished and it never rises again: Start refuses to increment from zero.
         /// </summary>
-        [FieldOffset(CacheLine)]
         public long Pending;
 
-        [FieldOffset(CacheLine + 8)]
         public int Completed;
 
-        [FieldOffset(CacheLine + 12)]
         public int Faulted;
 
-        [FieldOffset(CacheLine + 16)]
         public int Cancelled;
 
-        [FieldOffset(CacheLine + 20)]
         public int Holds;
     }
 
