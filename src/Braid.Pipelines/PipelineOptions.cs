@@ -19,7 +19,7 @@ public sealed record PipelineOptions
     /// The most items moved between two stages in one transfer (default 256). Stages move arrays of
     /// items through their buffers and hand them to the functions one by one; a worker sends what
     /// it has as soon as its input runs dry, and a synchronous source or a stage's only worker sends
-    /// slow items in smaller transfers of about 100 µs of work (at least 16 items), so batching does not
+    /// slow items in smaller transfers of about a millisecond of work (at least 16 items), so batching does not
     /// hold results back. At least 1.
     /// </summary>
     public int TransferBatchSize { get; init; } = 256;

@@ -121,9 +121,9 @@ public sealed class FusingTests
     [Fact]
     public async Task A_batch_with_more_work_than_a_paced_transfer_is_split_into_chunks_of_about_that_work_taken_in_turn()
     {
-        // 8 items of 30 µs: 240 µs of work, 2.4 paced transfers (100 µs), so three chunks for two workers.
+        // 8 items of 0.3 ms: 2.4 ms of work, 2.4 paced transfers (1 ms), so three chunks for two workers.
         // The leader takes the first, the next taker the second at once, numbering in input order.
-        Assert.Equal(Stopwatch.Frequency / 10_000, Outbox<int>.TargetTicks);
+        Assert.Equal(Stopwatch.Frequency / 1_000, Outbox<int>.TargetTicks);
         var (link, dispatcher) = Create();
         dispatcher.Report(Outbox<int>.TargetTicks * 3 / 10 * 4, 4);
         var leader = dispatcher.TakeAsync(finishedOne: false, keepsLead: false, CancellationToken.None).AsTask();

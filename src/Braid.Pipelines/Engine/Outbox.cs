@@ -10,13 +10,18 @@ namespace Braid.Pipelines.Engine;
 /// A paced outbox (a synchronous source, a stage's only worker) counts a segment full at fewer items
 /// than the link's segment size when its items are slow to produce: about <see cref="TargetTicks"/> of
 /// measured work per transfer (<see cref="Pace"/>), so a transfer's fixed cost (about a microsecond: the
-/// channel's lock, waking the reader) stays near 1% of the work, while a slow stage still sends each
-/// item within about that time instead of holding it until a large segment fills (design rule 65).
+/// channel's lock, waking the reader) stays far below the work, while a slow stage still sends its items
+/// within about that time instead of holding them until a large segment fills (design rule 65).
 /// </remarks>
 internal sealed class Outbox<T>
 {
-    /// <summary>The measured work a paced outbox puts in one transfer: 100 µs.</summary>
-    internal static readonly long TargetTicks = Math.Max(1, Stopwatch.Frequency / 10_000);
+    /// <summary>
+    /// The measured work a paced outbox puts in one transfer: 1 ms. Not less: a link holds a number of
+    /// transfers, so smaller transfers also mean fewer items buffered; at 100 µs, two workers at 1.3 µs an
+    /// item sent 64-item chunks into a link of four slots, and the run fell from 88-94% of the two-core
+    /// limit to 76-88% (bench/README.md, seventh session).
+    /// </summary>
+    internal static readonly long TargetTicks = Math.Max(1, Stopwatch.Frequency / 1_000);
 
     /// <summary>
     /// The fewest items a paced outbox counts as full (or the segment size, if smaller), and its limit
