@@ -115,6 +115,28 @@ public sealed class FailureTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task A_filter_that_fails_mid_batch_under_continue_keeps_the_rest_in_order_and_dead_letters_each_failure(int workers)
+    {
+        // The filter's per-item loop (FilterRun, rule 106) stops at a failed item, the item is recovered
+        // (here: dead-lettered) and the loop goes on from the next one, in the middle of a batch.
+        var letters = new List<DeadLetter>();
+        var options = new PipelineOptions { ErrorPolicy = ErrorPolicy.ContinueWithDeadLetters, TransferBatchSize = 16, OnDeadLetter = l => { lock (letters) { letters.Add(l); } } };
+        var kept = await Pipeline.From(Enumerable.Range(0, 1000), options)
+            .Filter(x => Fails(x) ? throw new InvalidOperationException($"filter {x}") : x % 3 != 0, new StageOptions { Name = "sieve", Workers = workers })
+            .CollectAsync()
+            .WaitAsync(TestSupport.HangGuard);
+
+        Assert.Equal(Enumerable.Range(0, 1000).Where(x => !Fails(x) && x % 3 != 0), kept);
+        Assert.Equal(Enumerable.Range(0, 1000).Where(Fails), letters.Select(l => (int)l.Item!).Order());
+        Assert.All(letters, l => Assert.Equal(("sieve", $"filter {l.Item}"), (l.Stage, l.Exception.Message)));
+
+        // First, middle and last items of 16-item batches, and two in a row.
+        static bool Fails(int x) => x % 16 is 0 or 7 or 15 || x is 500 or 501;
+    }
+
     [Fact]
     public async Task Every_failure_is_kept_in_order()
     {
