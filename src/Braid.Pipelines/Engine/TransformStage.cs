@@ -77,6 +77,9 @@ internal sealed class TransformStage<TIn, TOut>
         var outbox = new Outbox<TOut>(_output, _counters, paced: _dispatcher is null);
         var ct = _run.Token;
         var time = _run.Time;
+
+        // Chunks and pacing are measured in real time; on the system clock that is the busy time's clock too.
+        var realTime = ReferenceEquals(time, TimeProvider.System);
         if (_dispatcher is not null)
         {
             // Several workers: chunks come from the dispatcher; each chunk's output is sent when the
@@ -85,7 +88,6 @@ internal sealed class TransformStage<TIn, TOut>
             // unwritten: then the worker waits for its turn, which bounds the reorder window.
             // The dispatcher measures each chunk's work in real time to decide whether a batch is worth
             // waking another worker for (fusing, rule 66); on the system clock that is the busy time's clock too.
-            var realTime = ReferenceEquals(time, TimeProvider.System);
             var finishedOne = false;
             var keepsLead = false;
             var deposited = -1L;
@@ -150,19 +152,20 @@ internal sealed class TransformStage<TIn, TOut>
             return;
         }
 
-        // One worker: output is coalesced across input batches and sent when full or when the input
-        // runs dry; order is kept by construction.
+        // One worker: output is coalesced across input batches and sent when full (at the paced limit)
+        // or when the input runs dry; order is kept by construction.
         var reader = _input.Reader;
         while (await reader.WaitToReadAsync(ct).ConfigureAwait(_capture))
         {
             while (reader.TryRead(out var segment))
             {
                 _input.Dequeued(segment.Count);
-                var start = time.GetTimestamp();
                 var ticks = Stopwatch.GetTimestamp();
+                var start = realTime ? ticks : time.GetTimestamp();
                 await ProcessAsync(segment, outbox, OneWorker, ct).ConfigureAwait(_capture);
-                outbox.Pace(Stopwatch.GetTimestamp() - ticks);
-                _counters.AddBusy(time.GetTimestamp() - start);
+                var ticksEnd = Stopwatch.GetTimestamp();
+                outbox.Pace(ticksEnd - ticks);
+                _counters.AddBusy((realTime ? ticksEnd : time.GetTimestamp()) - start);
             }
 
             await outbox.FlushAsync(ct).ConfigureAwait(_capture);
