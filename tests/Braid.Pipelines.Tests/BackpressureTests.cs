@@ -12,12 +12,13 @@ public sealed class BackpressureTests
     {
         const int total = 3000;
 
-        // The bound, from the configuration: each buffer (rounded up to whole transfers), each worker's
+        // The bound, from the configuration: each buffer, each worker's
         // chunk being processed plus its output transfer (plus, in an ordered stage with several workers,
         // one output transfer deposited for its turn), the chunks a multi-worker stage has split off
         // for workers about to ask (less than one transfer), the source's pending transfer and the one
         // the consumer is reading from.
-        static long Buffer(int capacity, int size) => (long)size * ((capacity + size - 1) / size);
+        // A buffer admits a transfer while it holds fewer than its capacity: at most capacity + size - 1 (rule 63).
+        static long Buffer(int capacity, int size) => capacity + size - 1L;
         long Workers(int workers, int input, int output) =>
             (workers * (long)(input + output + (ordered && workers > 1 ? output : 0))) + (workers > 1 ? input : 0);
         var in1 = Math.Min(capacity1, batch);

@@ -28,11 +28,45 @@ public sealed class HandOffTests
         Take(link, expected: 1);
         await blocked.WaitAsync(TestSupport.HangGuard); // two buffered: the writer is woken and writes
 
-        Assert.Equal(3, link.Reader.Count);
+        Assert.Equal(3, link.Buffered);
         for (var i = 2; i <= 4; i++)
         {
             Take(link, expected: i);
         }
+    }
+
+    [Fact]
+    public async Task A_link_is_bounded_in_items_so_partial_transfers_do_not_shrink_it()
+    {
+        // Capacity 8 in transfers of up to 4: eight one-item transfers fit (a link of two 4-item slots
+        // held two), the ninth waits; a 4-item transfer is admitted while fewer than 8 are buffered, so
+        // the buffer holds at most 8 + 4 - 1 items.
+        var link = new Link<int>(LinkSpec.For(capacity: 8, batch: 4, singleReader: true), singleWriter: true);
+        for (var i = 0; i < 8; i++)
+        {
+            Assert.True(link.WriteAsync(One(i), CancellationToken.None).AsTask().IsCompletedSuccessfully);
+        }
+
+        var blocked = link.WriteAsync(One(8), CancellationToken.None).AsTask();
+        Assert.False(blocked.IsCompleted);
+        for (var i = 0; i < 4; i++)
+        {
+            Take(link, expected: i);
+        }
+
+        await blocked.WaitAsync(TestSupport.HangGuard); // four buffered, the low-water mark: woken
+        Assert.Equal(5, link.Buffered);
+
+        var items = Segment<int>.Rent(4);
+        Assert.True(link.WriteAsync(new Segment<int>(items, 4), CancellationToken.None).AsTask().IsCompletedSuccessfully);
+        Assert.Equal(9, link.Buffered);
+        using var cts = new CancellationTokenSource();
+        var full = link.WriteAsync(One(9), cts.Token).AsTask(); // 9 >= 8: full
+        Assert.False(full.IsCompleted);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => full.WaitAsync(TestSupport.HangGuard));
+        Assert.Equal(9, link.Buffered);
+        Assert.Equal(8 + 4 - 1, link.Spec.MaxItems);
     }
 
     [Fact]

@@ -2,21 +2,20 @@ using System.Threading.Channels;
 
 namespace Braid.Pipelines.Engine;
 
-/// <summary>The shape of the buffer in front of a stage: items per transfer and transfers buffered.</summary>
-internal readonly record struct LinkSpec(int SegmentSize, int Segments, bool SingleReader)
+/// <summary>The shape of the buffer in front of a stage: the items it holds and the items per transfer.</summary>
+internal readonly record struct LinkSpec(int Capacity, int SegmentSize, bool SingleReader)
 {
-    /// <summary>A buffer of at least <paramref name="capacity"/> items, moved in transfers of at most <paramref name="batch"/>.</summary>
-    public static LinkSpec For(int capacity, int batch, bool singleReader)
-    {
-        var size = Math.Min(capacity, batch);
-        return new LinkSpec(size, (capacity + size - 1) / size, singleReader);
-    }
+    /// <summary>A buffer of <paramref name="capacity"/> items, moved in transfers of at most <paramref name="batch"/>.</summary>
+    public static LinkSpec For(int capacity, int batch, bool singleReader) => new(capacity, Math.Min(capacity, batch), singleReader);
 
-    /// <summary>A writer waiting for room is woken when at most this many segments are buffered: half the buffer.</summary>
-    public int LowWater => Segments / 2;
+    /// <summary>A writer waiting for room is woken when at most this many items are buffered: half the buffer.</summary>
+    public int LowWater => Capacity / 2;
 
-    /// <summary>The most items the buffer can hold.</summary>
-    public long MaxItems => (long)SegmentSize * Segments;
+    /// <summary>
+    /// The most items the buffer can hold: a transfer is admitted while fewer than <see cref="Capacity"/>
+    /// items are buffered, so at most <c>Capacity + SegmentSize − 1</c> (design rule 63).
+    /// </summary>
+    public long MaxItems => (long)Capacity + SegmentSize - 1;
 }
 
 /// <summary>The untyped face of a link: how many items wait in it.</summary>
@@ -32,29 +31,37 @@ internal abstract class LinkBase
     public virtual void Dequeued(int count) => Interlocked.Add(ref _queued, -count);
 }
 
-/// <summary>A bounded channel of segments between two stages (or the last stage and the consumer).</summary>
+/// <summary>A buffer of segments between two stages (or the last stage and the consumer), bounded in items.</summary>
 /// <remarks>
-/// Writers write through <see cref="WriteAsync"/>, which waits with hysteresis when the channel is full: a
-/// waiting writer is woken when the channel has drained to <see cref="LinkSpec.LowWater"/> segments, not
-/// at the first free slot, so it then writes a burst of segments instead of waking once per segment the
-/// reader takes (each wake is a thread-pool hand-off, paid by the reader). The bound is unchanged, and no
-/// latency is added: the reader has at least half a buffer to read while the writer waits.
+/// The segments go through an unbounded <see cref="Channel{T}"/> (for one reader, the channel without a
+/// lock on its fast paths); the bound is kept here, in items: a write is admitted while fewer than
+/// <see cref="LinkSpec.Capacity"/> items are buffered. It used to be a bounded channel of
+/// <c>Capacity / SegmentSize</c> segments, which held fewer items whenever transfers were partial or
+/// paced (Outbox), and whose lock the reader and the writer took for every segment (bench/README.md,
+/// seventh session). Writers write through <see cref="WriteAsync"/>, which waits with hysteresis when
+/// the buffer is full: a waiting writer is woken when the buffer has drained to
+/// <see cref="LinkSpec.LowWater"/> items, not at the first free item, so it then writes a burst instead
+/// of waking once per segment the reader takes (each wake is a thread-pool hand-off, paid by the reader).
+/// No latency is added: the reader has at least half a buffer to read while the writer waits.
 /// </remarks>
 internal sealed class Link<T> : LinkBase
 {
     private readonly object _gate = new();
 
-    // Completed (and cleared) when the channel drains to the low-water mark; shared by every waiting writer.
+    // Items written and not yet taken by the reader: the bound's count (LinkBase.Queued, for statistics,
+    // also counts the items of writers still waiting for room).
+    private long _buffered;
+
+    // Completed (and cleared) when the buffer drains to the low-water mark; shared by every waiting writer.
     private TaskCompletionSource? _room;
 
     public Link(LinkSpec spec, bool singleWriter)
     {
         Spec = spec;
-        Channel = System.Threading.Channels.Channel.CreateBounded<Segment<T>>(new BoundedChannelOptions(spec.Segments)
+        Channel = System.Threading.Channels.Channel.CreateUnbounded<Segment<T>>(new UnboundedChannelOptions
         {
             SingleReader = spec.SingleReader,
             SingleWriter = singleWriter,
-            FullMode = BoundedChannelFullMode.Wait,
             AllowSynchronousContinuations = false,
         });
     }
@@ -67,13 +74,63 @@ internal sealed class Link<T> : LinkBase
 
     public ChannelWriter<Segment<T>> Writer => Channel.Writer;
 
+    /// <summary>Items written and not yet taken: what the bound counts.</summary>
+    public long Buffered => Volatile.Read(ref _buffered);
+
     /// <summary>
-    /// Writes <paramref name="segment"/>; when the channel is full, waits until it has drained to the
+    /// Writes <paramref name="segment"/>; when the buffer is full, waits until it has drained to the
     /// low-water mark. Completes synchronously when there is room.
     /// </summary>
-    /// <remarks>Cancelled by <paramref name="cancellationToken"/> (the run's token) while it waits; the segment is then not written.</remarks>
+    /// <remarks>
+    /// Cancelled by <paramref name="cancellationToken"/> (the run's token) while it waits; the segment is then
+    /// not written. A write to a completed link fails with the channel's <see cref="ChannelClosedException"/>.
+    /// </remarks>
     public ValueTask WriteAsync(Segment<T> segment, CancellationToken cancellationToken) =>
-        Writer.TryWrite(segment) ? default : WriteSlowAsync(segment, cancellationToken);
+        TryAdmit(segment.Count) ? WriteAdmittedAsync(segment, cancellationToken) : WriteSlowAsync(segment, cancellationToken);
+
+    public override void Dequeued(int count)
+    {
+        base.Dequeued(count);
+
+        // The full fence of the decrement publishes the take before the writer's registration is read:
+        // a writer publishes itself before it reads the count (WriteSlowAsync), so one sees the other.
+        var buffered = Interlocked.Add(ref _buffered, -count);
+        if (Volatile.Read(ref _room) is not null && buffered <= Spec.LowWater)
+        {
+            WakeWriters();
+        }
+    }
+
+    // Counts the segment in if fewer than Capacity items are buffered (so at most Capacity + size - 1 are).
+    private bool TryAdmit(int count)
+    {
+        var buffered = Volatile.Read(ref _buffered);
+        while (buffered < Spec.Capacity)
+        {
+            var seen = Interlocked.CompareExchange(ref _buffered, buffered + count, buffered);
+            if (seen == buffered)
+            {
+                return true;
+            }
+
+            buffered = seen;
+        }
+
+        return false;
+    }
+
+    private ValueTask WriteAdmittedAsync(Segment<T> segment, CancellationToken cancellationToken)
+    {
+        if (Writer.TryWrite(segment))
+        {
+            return default;
+        }
+
+        // The link was completed (its writer stopped): the segment is not buffered, and the channel's own
+        // write reports the completion, as it always did.
+        Interlocked.Add(ref _buffered, -segment.Count);
+        return Writer.WriteAsync(segment, cancellationToken);
+    }
 
     private async ValueTask WriteSlowAsync(Segment<T> segment, CancellationToken cancellationToken)
     {
@@ -83,38 +140,20 @@ internal sealed class Link<T> : LinkBase
             Task room;
             lock (_gate)
             {
-                if (Writer.TryWrite(segment))
-                {
-                    return;
-                }
-
                 room = (_room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
             }
 
-            // The reader publishes its take (a full fence in Dequeued) before it looks for a waiting writer,
-            // and the writer publishes itself before it looks at the count: one of the two sees the other,
-            // so a reader that drained the channel while this writer was registering cannot leave it waiting.
+            // Published (the lock's release, then a full fence) before the count is read: a reader that
+            // drained the buffer while this writer was registering either sees the registration or left
+            // a count this writer sees.
             Interlocked.MemoryBarrier();
-            if (Channel.Reader.Count <= Spec.LowWater)
+            if (TryAdmit(segment.Count))
             {
-                // There is room after all (or the channel was completed, which the channel's own write
-                // reports as it always did); a writer that took the room first only makes this one wait
-                // for a single slot, as before.
-                WakeWriters();
-                await Writer.WriteAsync(segment, cancellationToken).ConfigureAwait(LoopContext.IsCurrent);
+                await WriteAdmittedAsync(segment, cancellationToken).ConfigureAwait(LoopContext.IsCurrent);
                 return;
             }
 
             await room.WaitAsync(cancellationToken).ConfigureAwait(LoopContext.IsCurrent);
-        }
-    }
-
-    public override void Dequeued(int count)
-    {
-        base.Dequeued(count);
-        if (Volatile.Read(ref _room) is not null && Channel.Reader.Count <= Spec.LowWater)
-        {
-            WakeWriters();
         }
     }
 

@@ -16,10 +16,9 @@ namespace Braid.Pipelines.Engine;
 internal sealed class Outbox<T>
 {
     /// <summary>
-    /// The measured work a paced outbox puts in one transfer: 1 ms. Not less: a link holds a number of
-    /// transfers, so smaller transfers also mean fewer items buffered; at 100 µs, two workers at 1.3 µs an
-    /// item sent 64-item chunks into a link of four slots, and the run fell from 88-94% of the two-core
-    /// limit to 76-88% (bench/README.md, seventh session).
+    /// The measured work a paced outbox puts in one transfer: 1 ms. At 100 µs, two workers at 1.3 µs an
+    /// item cut every batch into four 64-item chunks and fell from 88-94% of the two-core limit to 76-88%
+    /// (bench/README.md, seventh session; measured while links still counted transfers, not items).
     /// </summary>
     internal static readonly long TargetTicks = Math.Max(1, Stopwatch.Frequency / 1_000);
 
@@ -27,7 +26,7 @@ internal sealed class Outbox<T>
     /// The fewest items a paced outbox counts as full (or the segment size, if smaller), and its limit
     /// before anything is measured: the first items of a run leave early, a segment size set this small
     /// is kept exactly, and one slow measurement (a first call, a preemption) cannot shrink transfers to
-    /// single items, each of which takes a whole slot of the link.
+    /// single items, each of which costs a whole transfer's hand-off.
     /// </summary>
     internal const int LeastPacedLimit = 16;
 
