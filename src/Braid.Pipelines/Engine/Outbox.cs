@@ -9,8 +9,8 @@ namespace Braid.Pipelines.Engine;
 /// <remarks>
 /// A paced outbox (a synchronous source, a stage's only worker) counts a segment full at fewer items
 /// than the link's segment size when its items are slow to produce: about <see cref="TargetTicks"/> of
-/// measured work per transfer (<see cref="Pace"/>), so a transfer's fixed cost (about a microsecond: the
-/// channel's lock, waking the reader) stays far below the work, while a slow stage still sends its items
+/// measured work per transfer (<see cref="Pace"/>), so a transfer's fixed cost (about a microsecond:
+/// queueing the segment, waking the reader) stays far below the work, while a slow stage still sends its items
 /// within about that time instead of holding them until a large segment fills (design rule 65).
 /// </remarks>
 internal sealed class Outbox<T>
